@@ -1,0 +1,362 @@
+//! The command line: argument definitions, subcommands and exit statuses.
+//!
+//! Errors about the tool (bad arguments, bad config, an invalid schema) are not findings:
+//! they print one message and exit with 2. A single unreadable note is a finding.
+
+pub mod output;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config;
+use crate::lint::{self, Overrides, Settings, Targets, registry};
+use crate::lint::diagnostic::Severity;
+
+/// The process exit status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// No error-level findings.
+    Success,
+    /// Findings at error level (or warnings with `--deny-warnings`).
+    Failure,
+    /// A usage, configuration or internal error.
+    Error,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(s: ExitStatus) -> ExitCode {
+        match s {
+            ExitStatus::Success => ExitCode::SUCCESS,
+            ExitStatus::Failure => ExitCode::from(1),
+            ExitStatus::Error => ExitCode::from(2),
+        }
+    }
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "decksmith", version, about = "Lint Markdown study notes and turn them into Anki cards")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check notes: front-matter integrity, schemas, naming, sections.
+    Check(CheckArgs),
+    /// Show the documentation of a rule, or list all rules.
+    Rule(RuleArgs),
+    /// Write a starter decksmith.toml and the schemas into a vault (never overwrites).
+    Init(InitArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Source snippets with labels and help.
+    Full,
+    /// One line per finding: `path:line:col: CODE [severity] message`.
+    Concise,
+    /// A versioned JSON document (see docs/output.md).
+    Json,
+    /// GitHub Actions workflow annotations.
+    Github,
+    /// SARIF 2.1.0.
+    Sarif,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Files or folders to report on (default: the whole vault). The vault is always
+    /// indexed whole, so checks that need other notes stay correct.
+    pub paths: Vec<PathBuf>,
+    /// Output format [default: full on a terminal, concise otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Use this config file (its folder is the vault root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore decksmith.toml files and use the built-in defaults.
+    #[arg(long, conflicts_with = "config")]
+    pub isolated: bool,
+    /// Only these rules (codes, names or prefixes; comma-separated). Replaces `select`.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+    /// Rules to add to the selection.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub extend_select: Vec<String>,
+    /// Rules to skip.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+    /// Apply the config's excludes to files named on the command line too (pre-commit).
+    #[arg(long)]
+    pub force_exclude: bool,
+    /// Exit with 0 even when errors are found.
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Exit with 1 when warnings are found too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Print findings only, no summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print a count of findings per rule after the report.
+    #[arg(long)]
+    pub statistics: bool,
+    /// When to use colours.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: Color,
+}
+
+#[derive(Args, Debug)]
+pub struct RuleArgs {
+    /// A rule code or name, e.g. FM003 or broken-fence.
+    pub rule: Option<String>,
+    /// List every rule.
+    #[arg(long, conflicts_with = "rule")]
+    pub all: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// The vault folder (default: the current folder).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+}
+
+/// Run the parsed command line.
+pub fn run(cli: Cli) -> ExitStatus {
+    let result = match cli.command {
+        Command::Check(args) => check(&args),
+        Command::Rule(args) => rule(&args),
+        Command::Init(args) => init(&args),
+    };
+    match result {
+        Ok(status) => status,
+        Err(message) => {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "decksmith: error: {message}");
+            ExitStatus::Error
+        }
+    }
+}
+
+fn use_color(choice: Color) -> bool {
+    match choice {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+                false
+            } else if std::env::var_os("FORCE_COLOR").is_some_and(|v| !v.is_empty()) {
+                true
+            } else {
+                std::io::stdout().is_terminal()
+            }
+        }
+    }
+}
+
+/// How to print vault-relative paths so they are clickable from the current folder.
+fn root_prefix(root: &Path) -> String {
+    let cwd = std::env::current_dir().ok().and_then(|c| std::path::absolute(c).ok());
+    match cwd.as_deref().and_then(|c| root.strip_prefix(c).ok()) {
+        Some(rel) if rel.as_os_str().is_empty() => String::new(),
+        Some(rel) => format!("{}/", rel.to_string_lossy().replace('\\', "/")),
+        None => format!("{}/", root.display()),
+    }
+}
+
+fn write_stdout(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // A closed pipe (`decksmith check | head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(format!("cannot write output: {e}")),
+        Ok(()) => Ok(()),
+    }
+}
+
+fn load_settings(args: &CheckArgs) -> Result<Settings, String> {
+    let start = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    if !start.exists() {
+        return Err(format!("path `{}` does not exist", start.display()));
+    }
+    let (root, file) = match &args.config {
+        Some(file) => {
+            let file = std::path::absolute(file).map_err(|e| e.to_string())?;
+            if !file.is_file() {
+                return Err(format!("config file `{}` does not exist", file.display()));
+            }
+            (file.parent().unwrap_or(Path::new("/")).to_path_buf(), Some(file))
+        }
+        None => {
+            let (mut root, file) = config::discover_root(&start);
+            // Without a config or `.obsidian/`, several paths share their common folder.
+            if file.is_none() && !root.join(".obsidian").is_dir() {
+                for p in args.paths.iter().skip(1) {
+                    let (other, _) = config::discover_root(p);
+                    while !other.starts_with(&root) {
+                        match root.parent() {
+                            Some(parent) => root = parent.to_path_buf(),
+                            None => break,
+                        }
+                    }
+                }
+            }
+            (root, if args.isolated { None } else { file })
+        }
+    };
+    let loaded = config::load(root, file).map_err(|e| e.to_string())?;
+    let overrides = Overrides {
+        select: args.select.clone(),
+        extend_select: args.extend_select.clone(),
+        ignore: args.ignore.clone(),
+    };
+    Settings::new(loaded, &overrides).map_err(|e| e.to_string())
+}
+
+fn check(args: &CheckArgs) -> Result<ExitStatus, String> {
+    let settings = load_settings(args)?;
+    let targets = Targets {
+        paths: args.paths.clone(),
+        force_exclude: args.force_exclude,
+    };
+    let report = lint::check(&settings, &targets).map_err(|e| e.to_string())?;
+    let others = label_notes(&settings, &report);
+    let rendered = output::Rendered::new(&report, &others);
+    let prefix = root_prefix(settings.root());
+    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Full
+    } else {
+        Format::Concise
+    });
+    let mut text = match format {
+        Format::Full => output::full::render(&rendered, use_color(args.color), &prefix),
+        Format::Concise => output::concise::render(&rendered, &prefix),
+        Format::Json => output::json::render(&rendered),
+        Format::Github => output::github::render(&rendered, &prefix),
+        Format::Sarif => {
+            let uri = format!("file://{}/", settings.root().display());
+            output::sarif::render(&rendered, &uri)
+        }
+    };
+    let human = matches!(format, Format::Full | Format::Concise);
+    if human && args.statistics {
+        text.push_str(&statistics(&report));
+    }
+    if human && !args.quiet {
+        text.push_str(&rendered.summary());
+        text.push('\n');
+    }
+    write_stdout(&text)?;
+    let deny_warnings = args.deny_warnings || settings.loaded.config.lint.deny_warnings;
+    let failing = report.diagnostics.iter().any(|d| {
+        d.severity == Severity::Error || (deny_warnings && d.severity == Severity::Warning)
+    });
+    Ok(if failing && !args.exit_zero {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// Notes outside the report that labels point into (e.g. the other file of a duplicate id).
+fn label_notes(settings: &Settings, report: &lint::Report) -> Vec<crate::vault::note::Note> {
+    let mut paths: Vec<&str> = report
+        .diagnostics
+        .iter()
+        .flat_map(|d| d.labels.iter().filter_map(|l| l.path.as_deref()))
+        .filter(|p| !report.notes.iter().any(|n| n.path == *p))
+        .collect();
+    paths.sort_unstable();
+    paths.dedup();
+    paths
+        .into_iter()
+        .map(|rel| {
+            let entry = crate::vault::walk::Entry {
+                rel: rel.to_string(),
+                path: settings.root().join(rel),
+            };
+            lint::load_note(settings, &entry)
+        })
+        .collect()
+}
+
+fn statistics(report: &lint::Report) -> String {
+    let mut counts: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+    for d in &report.diagnostics {
+        *counts.entry((d.code, d.name)).or_default() += 1;
+    }
+    let mut out = String::new();
+    for ((code, name), n) in counts {
+        out.push_str(&format!("{n:>5}  {code:<7} {name}\n"));
+    }
+    out
+}
+
+fn rule(args: &RuleArgs) -> Result<ExitStatus, String> {
+    if args.all || args.rule.is_none() {
+        let mut text = String::new();
+        for r in registry::all() {
+            let sev = r.default_severity.map_or("off", Severity::as_str);
+            text.push_str(&format!("{:<7} {:<30} {:<8} {}\n", r.code, r.name, sev, r.summary));
+        }
+        write_stdout(&text)?;
+        return Ok(ExitStatus::Success);
+    }
+    let key = args.rule.as_deref().unwrap_or_default();
+    let r = registry::find(key).ok_or_else(|| {
+        format!("no rule `{key}` (see `decksmith rule --all`)")
+    })?;
+    let sev = r.default_severity.map_or("off", Severity::as_str);
+    let text = format!(
+        "# {} ({})\n\nDefault severity: {sev}\n\n{}",
+        r.name,
+        r.code,
+        r.documentation()
+    );
+    write_stdout(&text)?;
+    Ok(ExitStatus::Success)
+}
+
+fn init(args: &InitArgs) -> Result<ExitStatus, String> {
+    let dir = &args.dir;
+    if !dir.is_dir() {
+        return Err(format!("`{}` is not a folder", dir.display()));
+    }
+    let mut files: Vec<(PathBuf, &str)> = vec![(dir.join(config::FILE_NAME), config::DEFAULT_TOML)];
+    for (name, text) in config::BUILTIN_SCHEMAS {
+        files.push((dir.join("schemas").join(name), text));
+    }
+    let mut out = String::new();
+    for (path, text) in files {
+        if path.exists() {
+            out.push_str(&format!("kept     {} (exists)\n", path.display()));
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        // `create_new` refuses to replace a file created since the check above.
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        file.write_all(text.as_bytes())
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        out.push_str(&format!("created  {}\n", path.display()));
+    }
+    write_stdout(&out)?;
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,48 @@
+//! GitHub Actions workflow commands (`::error file=…,line=…::message`).
+//!
+//! Columns are given only when a finding starts and ends on one line (GitHub otherwise
+//! ignores them). GitHub shows at most 10 annotations of each level per step, so the
+//! concise report is printed too by `--format github` users who need all of them.
+
+use std::fmt::Write;
+
+use super::Rendered;
+use crate::lint::diagnostic::Severity;
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn render(r: &Rendered<'_>, root_prefix: &str) -> String {
+    let mut out = String::new();
+    for item in &r.items {
+        let d = item.diagnostic;
+        let level = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let mut props = format!(
+            "file={},line={},endLine={}",
+            escape_property(&format!("{root_prefix}{}", d.path)),
+            item.start.line,
+            item.end.line
+        );
+        if item.start.line == item.end.line {
+            let end_col = item.end.column.max(item.start.column);
+            let _ = write!(props, ",col={},endColumn={}", item.start.column, end_col);
+        }
+        let _ = write!(props, ",title={}", escape_property(&format!("{} {}", d.code, d.name)));
+        let mut message = d.message.clone();
+        if let Some(help) = &d.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        let _ = writeln!(out, "::{level} {props}::{}", escape_data(&message));
+    }
+    out
+}

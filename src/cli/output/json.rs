@@ -1,0 +1,119 @@
+//! `--format json`: a stable, versioned shape documented in `docs/output.md`.
+
+use serde::Serialize;
+
+use super::Rendered;
+use crate::lint::diagnostic::Severity;
+
+#[derive(Serialize)]
+struct Output<'a> {
+    version: u32,
+    tool: Tool,
+    summary: Summary,
+    diagnostics: Vec<Item<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files_checked: usize,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+}
+
+#[derive(Serialize)]
+struct Point {
+    line: usize,
+    column: usize,
+    offset: usize,
+}
+
+#[derive(Serialize)]
+struct Item<'a> {
+    code: &'a str,
+    name: &'a str,
+    severity: Severity,
+    path: &'a str,
+    message: &'a str,
+    start: Point,
+    end: Point,
+    help: Option<&'a str>,
+    labels: Vec<LabelOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct LabelOut<'a> {
+    path: &'a str,
+    message: &'a str,
+    start: Point,
+    end: Point,
+}
+
+pub fn render(r: &Rendered<'_>) -> String {
+    let out = Output {
+        version: 1,
+        tool: Tool {
+            name: "decksmith",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        summary: Summary {
+            files_checked: r.files_checked,
+            errors: r.count(Severity::Error),
+            warnings: r.count(Severity::Warning),
+            infos: r.count(Severity::Info),
+        },
+        diagnostics: r
+            .items
+            .iter()
+            .map(|i| {
+                let d = i.diagnostic;
+                Item {
+                    code: d.code,
+                    name: d.name,
+                    severity: d.severity,
+                    path: &d.path,
+                    message: &d.message,
+                    start: Point {
+                        line: i.start.line,
+                        column: i.start.column,
+                        offset: d.range.start,
+                    },
+                    end: Point {
+                        line: i.end.line,
+                        column: i.end.column,
+                        offset: d.range.end,
+                    },
+                    help: d.help.as_deref(),
+                    labels: i
+                        .labels
+                        .iter()
+                        .zip(&d.labels)
+                        .map(|(l, raw)| LabelOut {
+                            path: l.path,
+                            message: l.message,
+                            start: Point {
+                                line: l.start.line,
+                                column: l.start.column,
+                                offset: raw.range.start,
+                            },
+                            end: Point {
+                                line: l.end.line,
+                                column: l.end.column,
+                                offset: raw.range.end,
+                            },
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+    };
+    let mut s = serde_json::to_string_pretty(&out).unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    s
+}

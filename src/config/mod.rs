@@ -1,0 +1,269 @@
+/*!
+`decksmith.toml`: discovery, the settings model and the built-in defaults.
+
+The defaults live in `default.toml` (embedded, and written out by `decksmith init`), not in
+code: a vault with other topics, other headings or other note kinds changes data. A user's
+file is deep-merged over the defaults table by table, so it only needs the values it
+changes; arrays (and so the list of kinds) are replaced whole, never concatenated, because a
+half-merged list of kinds would be impossible to reason about.
+*/
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub const DEFAULT_TOML: &str = include_str!("default.toml");
+pub const FILE_NAME: &str = "decksmith.toml";
+
+/// Built-in schemas, used when the vault has no file at a kind's schema path.
+pub const BUILTIN_SCHEMAS: &[(&str, &str)] = &[
+    ("qa-note.schema.json", include_str!("../../schemas/qa-note.schema.json")),
+    ("concept-note.schema.json", include_str!("../../schemas/concept-note.schema.json")),
+    ("moc.schema.json", include_str!("../../schemas/moc.schema.json")),
+    ("kb-concept.schema.json", include_str!("../../schemas/kb-concept.schema.json")),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Config {
+    pub vault: VaultConfig,
+    pub lint: LintConfig,
+    #[serde(default)]
+    pub vocabularies: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub kinds: Vec<Kind>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct VaultConfig {
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    pub max_file_size: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct LintConfig {
+    #[serde(default)]
+    pub select: Vec<String>,
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    #[serde(default)]
+    pub deny_warnings: bool,
+    #[serde(default)]
+    pub severity: BTreeMap<String, String>,
+    #[serde(default)]
+    pub per_file_ignores: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Kind {
+    pub name: String,
+    #[serde(default)]
+    pub paths: Vec<String>,
+    pub filename: Option<String>,
+    pub schema: Option<String>,
+    pub filename_pattern: Option<String>,
+    pub languages_field: Option<String>,
+    pub original_language_field: Option<String>,
+    #[serde(default)]
+    pub default_languages: Vec<String>,
+    #[serde(default)]
+    pub date_pairs: Vec<[String; 2]>,
+    #[serde(default)]
+    pub derived_tags: Vec<String>,
+    #[serde(default)]
+    pub vocab: Vec<VocabCheck>,
+    #[serde(default)]
+    pub language_order: Vec<String>,
+    #[serde(default)]
+    pub sections: Vec<Section>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct VocabCheck {
+    pub key: String,
+    pub vocabulary: String,
+    #[serde(default)]
+    pub when: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Section {
+    pub role: String,
+    pub level: Option<u8>,
+    #[serde(default)]
+    pub per_language: bool,
+    #[serde(default = "yes")]
+    pub required: bool,
+    #[serde(default)]
+    pub names: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub transliterated: BTreeMap<String, Vec<String>>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Where the settings came from.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub config: Config,
+    /// The vault root: the config file's folder, an Obsidian vault folder, or the start.
+    pub root: PathBuf,
+    /// The config file, when one was read.
+    pub file: Option<PathBuf>,
+    /// A hash of the effective settings (for caches).
+    pub text: String,
+}
+
+/// Find the vault root for `start`: the nearest ancestor holding `decksmith.toml`, else the
+/// nearest holding `.obsidian/`, else `start` itself.
+pub fn discover_root(start: &Path) -> (PathBuf, Option<PathBuf>) {
+    let start = if start.is_file() {
+        start.parent().unwrap_or(Path::new(".")).to_path_buf()
+    } else {
+        start.to_path_buf()
+    };
+    let abs = std::fs::canonicalize(&start)
+        .or_else(|_| std::path::absolute(&start))
+        .unwrap_or(start.clone());
+    for dir in abs.ancestors() {
+        let file = dir.join(FILE_NAME);
+        if file.is_file() {
+            return (dir.to_path_buf(), Some(file));
+        }
+    }
+    for dir in abs.ancestors() {
+        if dir.join(".obsidian").is_dir() {
+            return (dir.to_path_buf(), None);
+        }
+    }
+    (abs, None)
+}
+
+/// Load settings: defaults, overlaid with `file` when given.
+pub fn load(root: PathBuf, file: Option<PathBuf>) -> Result<Loaded, ConfigError> {
+    let mut merged: toml::Table =
+        toml::from_str(DEFAULT_TOML).map_err(|e| ConfigError::Parse {
+            path: PathBuf::from("<built-in defaults>"),
+            message: e.to_string(),
+        })?;
+    let mut text = DEFAULT_TOML.to_string();
+    if let Some(path) = &file {
+        let user_text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let user: toml::Table = toml::from_str(&user_text).map_err(|e| ConfigError::Parse {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        merge(&mut merged, user);
+        text.push_str(&user_text);
+    }
+    let path = file.clone().unwrap_or_else(|| PathBuf::from("<built-in defaults>"));
+    let config: Config = toml::Value::Table(merged)
+        .try_into()
+        .map_err(|e: toml::de::Error| ConfigError::Parse {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+    validate(&config).map_err(|message| ConfigError::Invalid { path, message })?;
+    Ok(Loaded {
+        config,
+        root,
+        file,
+        text,
+    })
+}
+
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+fn validate(config: &Config) -> Result<(), String> {
+    for kind in &config.kinds {
+        for check in &kind.vocab {
+            if !config.vocabularies.contains_key(&check.vocabulary) {
+                return Err(format!(
+                    "kind `{}` checks `{}` against vocabulary `{}`, which is not defined under [vocabularies]",
+                    kind.name, check.key, check.vocabulary
+                ));
+            }
+        }
+        for pattern in kind.filename.iter().chain(&kind.filename_pattern) {
+            regex::Regex::new(pattern)
+                .map_err(|e| format!("kind `{}`: invalid regex `{pattern}`: {e}", kind.name))?;
+        }
+        for glob in &kind.paths {
+            globset::Glob::new(glob)
+                .map_err(|e| format!("kind `{}`: invalid glob `{glob}`: {e}", kind.name))?;
+        }
+    }
+    for glob in config.vault.exclude.iter().chain(config.lint.per_file_ignores.keys()) {
+        globset::Glob::new(glob).map_err(|e| format!("invalid glob `{glob}`: {e}"))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load() {
+        let loaded = load(PathBuf::from("."), None).expect("defaults are valid");
+        assert_eq!(loaded.config.kinds[0].name, "qa-note");
+        assert_eq!(loaded.config.vocabularies["android-subtopics"].len(), 92);
+        assert_eq!(loaded.config.vocabularies["topics"].len(), 22);
+    }
+
+    #[test]
+    fn user_file_overrides_tables_and_replaces_arrays() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join(FILE_NAME);
+        std::fs::write(&file, "[vocabularies]\ntopics = [\"go\"]\n[lint]\nignore = [\"SEC\"]\n")
+            .expect("write");
+        let loaded = load(dir.path().to_path_buf(), Some(file)).expect("loads");
+        assert_eq!(loaded.config.vocabularies["topics"], vec!["go".to_string()]);
+        assert_eq!(loaded.config.vocabularies["difficulties"].len(), 3);
+        assert_eq!(loaded.config.lint.ignore, vec!["SEC".to_string()]);
+        assert_eq!(loaded.config.kinds.len(), 4);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join(FILE_NAME);
+        std::fs::write(&file, "[lint]\nselekt = []\n").expect("write");
+        let err = load(dir.path().to_path_buf(), Some(file)).expect_err("rejects");
+        assert!(err.to_string().contains("selekt"), "{err}");
+    }
+}

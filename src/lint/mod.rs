@@ -1,0 +1,408 @@
+/*!
+The linter: compiled settings, the rule engine, and the run over a vault.
+
+A run has three phases (see `docs/architecture.md`):
+
+1. walk the whole vault and summarise every note in parallel (one pure function per file);
+2. build the vault index from the summaries (single-threaded, cheap);
+3. run every enabled rule on the notes to report on, in parallel, then apply severities,
+   per-path ignores and inline suppressions, and sort.
+
+The index covers the whole vault even when only some files are reported on, so results for
+a file never depend on which other files were named on the command line.
+*/
+
+pub mod diagnostic;
+pub mod registry;
+pub mod rules;
+pub mod schema;
+pub mod suppress;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use globset::GlobSet;
+use rayon::prelude::*;
+use regex::Regex;
+
+use crate::config::{self, Kind, Loaded};
+use crate::vault::index::VaultIndex;
+use crate::vault::note::{Note, Unreadable};
+use crate::vault::walk::{self, Entry};
+use diagnostic::{Diagnostic, Finding, Severity};
+use registry::Rule;
+use schema::Schema;
+
+/// An error about the tool or its configuration (exit code 2), never about a note.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("schema for kind `{kind}`: {message}")]
+    Schema { kind: String, message: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("path `{0}` does not exist")]
+    MissingPath(PathBuf),
+}
+
+/// A kind with its matchers and schema compiled.
+pub struct CompiledKind {
+    pub kind: Kind,
+    paths: Option<GlobSet>,
+    filename: Option<Regex>,
+    pub filename_pattern: Option<Regex>,
+    pub schema: Option<Schema>,
+}
+
+/// Command-line overrides of the `[lint]` settings.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub select: Vec<String>,
+    pub extend_select: Vec<String>,
+    pub ignore: Vec<String>,
+}
+
+/// Everything a run needs, compiled once.
+pub struct Settings {
+    pub loaded: Loaded,
+    pub kinds: Vec<CompiledKind>,
+    exclude: GlobSet,
+    per_file_ignores: Vec<(GlobSet, Vec<String>)>,
+    /// Effective severity per enabled rule.
+    enabled: BTreeMap<&'static str, Severity>,
+}
+
+impl Settings {
+    pub fn new(loaded: Loaded, overrides: &Overrides) -> Result<Settings, SetupError> {
+        let config = &loaded.config;
+        let mut kinds = Vec::new();
+        for kind in &config.kinds {
+            let paths = if kind.paths.is_empty() {
+                None
+            } else {
+                Some(walk::globset(&kind.paths).map_err(|e| SetupError::Invalid(e.to_string()))?)
+            };
+            let regex = |p: &Option<String>| -> Result<Option<Regex>, SetupError> {
+                p.as_deref()
+                    .map(Regex::new)
+                    .transpose()
+                    .map_err(|e| SetupError::Invalid(e.to_string()))
+            };
+            let schema = match &kind.schema {
+                None => None,
+                Some(rel) => Some(load_schema(&loaded.root, rel).map_err(|message| {
+                    SetupError::Schema {
+                        kind: kind.name.clone(),
+                        message,
+                    }
+                })?),
+            };
+            kinds.push(CompiledKind {
+                paths,
+                filename: regex(&kind.filename)?,
+                filename_pattern: regex(&kind.filename_pattern)?,
+                schema,
+                kind: kind.clone(),
+            });
+        }
+        let exclude =
+            walk::globset(&config.vault.exclude).map_err(|e| SetupError::Invalid(e.to_string()))?;
+        let mut per_file_ignores = Vec::new();
+        for (glob, codes) in &config.lint.per_file_ignores {
+            check_selectors(codes, "per-file-ignores")?;
+            let set = walk::globset(std::slice::from_ref(glob))
+                .map_err(|e| SetupError::Invalid(e.to_string()))?;
+            per_file_ignores.push((set, codes.clone()));
+        }
+        let enabled = enabled_rules(config, overrides)?;
+        Ok(Settings {
+            loaded,
+            kinds,
+            exclude,
+            per_file_ignores,
+            enabled,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.loaded.root
+    }
+
+    /// The kind of a vault-relative path.
+    pub fn kind_of(&self, rel: &str) -> Option<usize> {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        self.kinds.iter().position(|k| {
+            k.paths.as_ref().is_none_or(|g| g.is_match(rel))
+                && k.filename.as_ref().is_none_or(|r| r.is_match(name))
+                && (k.paths.is_some() || k.filename.is_some())
+        })
+    }
+
+    pub fn is_excluded(&self, rel: &str) -> bool {
+        let path = Path::new(rel);
+        path.ancestors()
+            .filter(|p| !p.as_os_str().is_empty())
+            .any(|p| self.exclude.is_match(p))
+    }
+
+    pub fn severity(&self, code: &str) -> Option<Severity> {
+        self.enabled.get(code).copied()
+    }
+
+    fn ignored_for_path(&self, rel: &str, code: &str) -> bool {
+        let Some(rule) = registry::find(code) else {
+            return false;
+        };
+        self.per_file_ignores
+            .iter()
+            .any(|(set, codes)| set.is_match(rel) && codes.iter().any(|c| registry::selects(c, rule)))
+    }
+}
+
+fn load_schema(root: &Path, rel: &str) -> Result<Schema, String> {
+    let path = root.join(rel);
+    let name = Path::new(rel)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| rel.to_string());
+    let text = if path.is_file() {
+        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?
+    } else if let Some((_, text)) = config::BUILTIN_SCHEMAS.iter().find(|(n, _)| *n == name) {
+        (*text).to_string()
+    } else {
+        return Err(format!("{} does not exist and is not a built-in schema", path.display()));
+    };
+    Schema::compile(&name, &text)
+}
+
+fn check_selectors(selectors: &[String], origin: &str) -> Result<(), SetupError> {
+    for s in selectors {
+        if !registry::is_known_selector(s) {
+            return Err(SetupError::Invalid(format!(
+                "{origin}: `{s}` is not a rule code, name or prefix (see `decksmith rule --all`)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn enabled_rules(
+    config: &config::Config,
+    overrides: &Overrides,
+) -> Result<BTreeMap<&'static str, Severity>, SetupError> {
+    let lint = &config.lint;
+    let select = if overrides.select.is_empty() {
+        &lint.select
+    } else {
+        &overrides.select
+    };
+    check_selectors(select, "select")?;
+    check_selectors(&overrides.extend_select, "extend-select")?;
+    check_selectors(&lint.ignore, "ignore")?;
+    check_selectors(&overrides.ignore, "ignore")?;
+    let mut severities = BTreeMap::new();
+    for (key, level) in &lint.severity {
+        let rule = registry::find(key).ok_or_else(|| {
+            SetupError::Invalid(format!("[lint.severity]: `{key}` is not a rule code or name"))
+        })?;
+        let level = Severity::parse_level(level)
+            .map_err(|e| SetupError::Invalid(format!("[lint.severity] {key}: {e}")))?;
+        severities.insert(rule.code, level);
+    }
+    let mut enabled = BTreeMap::new();
+    for rule in registry::all() {
+        let selectors = select.iter().chain(&overrides.extend_select);
+        let selected = selectors.clone().any(|s| registry::selects(s, rule));
+        let named = selectors.clone().any(|s| registry::names_exactly(s, rule));
+        let ignored = lint
+            .ignore
+            .iter()
+            .chain(&overrides.ignore)
+            .any(|s| registry::selects(s, rule));
+        if !selected || ignored {
+            continue;
+        }
+        let level = match severities.get(rule.code) {
+            Some(level) => *level,
+            None if rule.default_severity.is_none() && named => Some(Severity::Warning),
+            None => rule.default_severity,
+        };
+        if let Some(level) = level {
+            enabled.insert(rule.code, level);
+        }
+    }
+    Ok(enabled)
+}
+
+/// What a rule sees.
+pub struct Ctx<'a> {
+    pub note: &'a Note,
+    pub kind: Option<&'a CompiledKind>,
+    pub settings: &'a Settings,
+    pub index: &'a VaultIndex,
+}
+
+impl Ctx<'_> {
+    pub fn config(&self) -> &config::Config {
+        &self.settings.loaded.config
+    }
+}
+
+/// The outcome of a check.
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every note that was reported on, by path (for snippets and counts).
+    pub notes: Vec<Note>,
+    pub files_checked: usize,
+}
+
+/// Read and summarise one file.
+pub fn load_note(settings: &Settings, entry: &Entry) -> Note {
+    let kind = settings.kind_of(&entry.rel);
+    let limit = settings.loaded.config.vault.max_file_size;
+    match std::fs::metadata(&entry.path) {
+        Ok(meta) if meta.len() > limit => {
+            return Note::unreadable(
+                entry.rel.clone(),
+                Unreadable::TooLarge {
+                    size: meta.len(),
+                    limit,
+                },
+                kind,
+            );
+        }
+        Err(e) => return Note::unreadable(entry.rel.clone(), Unreadable::Io(e.to_string()), kind),
+        Ok(_) => {}
+    }
+    match std::fs::read(&entry.path) {
+        Ok(bytes) => Note::from_bytes(entry.rel.clone(), bytes, kind),
+        Err(e) => Note::unreadable(entry.rel.clone(), Unreadable::Io(e.to_string()), kind),
+    }
+}
+
+/// Which files to report on.
+#[derive(Clone, Debug, Default)]
+pub struct Targets {
+    /// Empty: the whole vault.
+    pub paths: Vec<PathBuf>,
+    /// Apply config excludes to explicitly named files too.
+    pub force_exclude: bool,
+}
+
+/// Check a vault.
+pub fn check(settings: &Settings, targets: &Targets) -> Result<Report, SetupError> {
+    let root = settings.root().to_path_buf();
+    let mut entries = walk::walk(&root, &settings.exclude);
+    // Explicitly named files are reported on even when excluded or outside the walk
+    // (unless --force-exclude): a user who names a file wants to hear about it.
+    let mut wanted: Option<Vec<String>> = None;
+    if !targets.paths.is_empty() {
+        let mut list = Vec::new();
+        for path in &targets.paths {
+            if !path.exists() {
+                return Err(SetupError::MissingPath(path.clone()));
+            }
+            let rel = walk::relative(&root, path).ok_or_else(|| {
+                SetupError::Invalid(format!(
+                    "{} is outside the vault root {}",
+                    path.display(),
+                    root.display()
+                ))
+            })?;
+            if path.is_file() {
+                if targets.force_exclude && settings.is_excluded(&rel) {
+                    continue;
+                }
+                if !entries.iter().any(|e| e.rel == rel) {
+                    entries.push(Entry {
+                        rel: rel.clone(),
+                        path: path.clone(),
+                    });
+                }
+            }
+            list.push(rel);
+        }
+        entries.sort();
+        wanted = Some(list);
+    }
+    let notes: Vec<Note> = entries.par_iter().map(|e| load_note(settings, e)).collect();
+    let index = VaultIndex::build(&notes);
+    let reported: Vec<Note> = match &wanted {
+        None => notes,
+        Some(list) => notes
+            .into_iter()
+            .filter(|n| {
+                list.iter().any(|w| {
+                    w.is_empty() || n.path == *w || n.path.starts_with(&format!("{w}/"))
+                })
+            })
+            .collect(),
+    };
+    let mut diagnostics: Vec<Diagnostic> = reported
+        .par_iter()
+        .flat_map_iter(|note| check_note(settings, &index, note))
+        .collect();
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok(Report {
+        diagnostics,
+        files_checked: reported.len(),
+        notes: reported,
+    })
+}
+
+/// Run every enabled rule on one note.
+pub fn check_note(settings: &Settings, index: &VaultIndex, note: &Note) -> Vec<Diagnostic> {
+    let ctx = Ctx {
+        note,
+        kind: note.kind.map(|k| &settings.kinds[k]),
+        settings,
+        index,
+    };
+    let mut out = Vec::new();
+    for rule in registry::all() {
+        let Some(severity) = settings.severity(rule.code) else {
+            continue;
+        };
+        if settings.ignored_for_path(&note.path, rule.code) {
+            continue;
+        }
+        let mut findings = Vec::new();
+        (rule.check)(&ctx, &mut findings);
+        out.extend(findings.into_iter().map(|f| finish(rule, severity, note, f)));
+    }
+    let fm_codes: Vec<(String, std::ops::Range<usize>)> = note
+        .front_matter()
+        .and_then(|fm| fm.root.as_ref())
+        .and_then(|root| root.get("decksmith-disable"))
+        .map(|node| {
+            node.items()
+                .iter()
+                .filter_map(|i| i.as_str().map(|s| (s.to_string(), i.span.clone())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut directives = suppress::parse(&note.text, &note.lines, &fm_codes);
+    let mut out = suppress::apply(out, &mut directives, &note.lines);
+    if let Some(severity) = settings.severity(rules::sup001_unused_suppression::RULE.code) {
+        if !settings.ignored_for_path(&note.path, "SUP001") {
+            for finding in rules::sup001_unused_suppression::findings(&directives) {
+                out.push(finish(&rules::sup001_unused_suppression::RULE, severity, note, finding));
+            }
+        }
+    }
+    out
+}
+
+fn finish(rule: &Rule, severity: Severity, note: &Note, f: Finding) -> Diagnostic {
+    Diagnostic {
+        code: rule.code,
+        name: rule.name,
+        severity,
+        message: f.message,
+        path: note.path.clone(),
+        range: f.range,
+        labels: f.labels,
+        help: f.help,
+    }
+}

@@ -1,0 +1,121 @@
+//! The rule table: every rule's code, name, default severity and documentation.
+//!
+//! A rule's documentation is the doc comment on its declaration (see [`declare_rule!`]), so
+//! `decksmith rule CODE`, `docs/rules.md` and the source never disagree.
+
+use super::Ctx;
+use super::diagnostic::{Finding, Severity};
+use super::rules;
+
+/// A lint rule.
+pub struct Rule {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// `None`: off unless selected by its exact code or name, or given a severity.
+    pub default_severity: Option<Severity>,
+    /// One line for listings.
+    pub summary: &'static str,
+    /// Markdown documentation (the rule's doc comment).
+    pub doc: &'static str,
+    pub check: fn(&Ctx<'_>, &mut Vec<Finding>),
+}
+
+impl Rule {
+    /// The documentation with the one-space indent of `///` comments removed.
+    pub fn documentation(&self) -> String {
+        let mut out = String::new();
+        for line in self.doc.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Declare a rule's metadata with its doc comment as its user documentation.
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        code = $code:literal,
+        name = $name:literal,
+        severity = $sev:expr,
+        summary = $summary:literal,
+        check = $check:path $(,)?
+    ) => {
+        pub(crate) static RULE: $crate::lint::registry::Rule = $crate::lint::registry::Rule {
+            code: $code,
+            name: $name,
+            default_severity: $sev,
+            summary: $summary,
+            doc: concat!($($doc, "\n"),*),
+            check: $check,
+        };
+    };
+}
+pub(crate) use declare_rule;
+
+/// Every rule, in code order.
+pub fn all() -> &'static [&'static Rule] {
+    rules::ALL
+}
+
+/// Look a rule up by code or name (case-insensitive code).
+pub fn find(key: &str) -> Option<&'static Rule> {
+    all()
+        .iter()
+        .copied()
+        .find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key)
+}
+
+/// Whether `selector` (a code, a name, a code prefix such as `FM`, or `ALL`) covers `rule`.
+pub fn selects(selector: &str, rule: &Rule) -> bool {
+    selector.eq_ignore_ascii_case("ALL")
+        || rule.name == selector
+        || rule
+            .code
+            .to_ascii_uppercase()
+            .starts_with(&selector.to_ascii_uppercase())
+}
+
+/// Whether `selector` names `rule` exactly (needed to turn on a rule that is off by default).
+pub fn names_exactly(selector: &str, rule: &Rule) -> bool {
+    rule.code.eq_ignore_ascii_case(selector) || rule.name == selector
+}
+
+/// Whether `selector` matches any rule at all (to reject typos with exit 2).
+pub fn is_known_selector(selector: &str) -> bool {
+    all().iter().any(|r| selects(selector, r))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique_and_documented() {
+        let mut codes = std::collections::HashSet::new();
+        let mut names = std::collections::HashSet::new();
+        for rule in all() {
+            assert!(codes.insert(rule.code), "duplicate code {}", rule.code);
+            assert!(names.insert(rule.name), "duplicate name {}", rule.name);
+            let doc = rule.documentation();
+            assert!(doc.contains("## What it does"), "{} lacks docs", rule.code);
+            assert!(doc.contains("## Why"), "{} lacks a why section", rule.code);
+        }
+        let sorted: Vec<_> = all().iter().map(|r| r.code).collect();
+        let mut expected = sorted.clone();
+        expected.sort();
+        assert_eq!(sorted, expected, "rules must be listed in code order");
+    }
+
+    #[test]
+    fn selectors() {
+        let fm = find("FM001").expect("FM001");
+        assert!(selects("FM", fm));
+        assert!(selects("ALL", fm));
+        assert!(selects("missing-front-matter", fm));
+        assert!(!selects("SEC", fm));
+        assert!(is_known_selector("sch"));
+        assert!(!is_known_selector("XYZ"));
+    }
+}

@@ -1,0 +1,37 @@
+use crate::lint::Ctx;
+use crate::lint::diagnostic::{Finding, Severity};
+use crate::lint::registry::declare_rule;
+use crate::vault::frontmatter::Defect;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a first line such as `---id: tools-003`: the opening fence and the first key
+    /// were merged when a line break was lost.
+    ///
+    /// ## Why is this bad?
+    /// The file has no front matter at all. Worse, a lenient parser that accepts any line
+    /// starting with `---` reads the following lines as metadata *without* the first key,
+    /// and a writer then saves a key named `'---id'` (see FM005).
+    ///
+    /// ## How to fix
+    /// Split the line: `---` on its own line, then `id: tools-003`.
+    code = "FM004",
+    name = "fence-merged-key",
+    severity = Some(Severity::Error),
+    summary = "opening fence merged with the first key (`---id: …`)",
+    check = check,
+}
+
+fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for defect in &ctx.note.split.defects {
+        if let Defect::MergedFence { line, key } = defect {
+            out.push(
+                Finding::new(
+                    line.clone(),
+                    format!("the opening fence is merged with the key `{key}`; the note has no front matter"),
+                )
+                .help(format!("put `---` on its own line, followed by `{key}: …`")),
+            );
+        }
+    }
+}

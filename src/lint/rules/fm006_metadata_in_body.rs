@@ -1,0 +1,60 @@
+use crate::lint::Ctx;
+use crate::lint::diagnostic::{Finding, Severity};
+use crate::lint::registry::declare_rule;
+use crate::vault::frontmatter::Defect;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports stray fence lines and `key: value` metadata lines right after the front
+    /// matter: a second front-matter block, or a block that was closed early so that the
+    /// rest of the metadata became body text.
+    ///
+    /// ## Why is this bad?
+    /// Only the first block is front matter. Keys after it are invisible to Obsidian, to
+    /// schemas and to sync, and they render as text (YAML comments such as `# Timestamps`
+    /// even render as headings). This is what a writer that *prepends* a new block instead
+    /// of editing the existing one leaves behind.
+    ///
+    /// ## Example
+    /// ```markdown
+    /// ---
+    /// anki_cards: [...]
+    /// ---
+    /// ---
+    /// ---\
+    /// id: kotlin-180
+    /// title: ...
+    /// ---\
+    /// ```
+    ///
+    /// ## How to fix
+    /// Move the keys into the front matter (keeping one value per key) and delete the stray
+    /// fences.
+    code = "FM006",
+    name = "metadata-in-body",
+    severity = Some(Severity::Error),
+    summary = "second block or `key: value` lines right after the front matter",
+    check = check,
+}
+
+fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for defect in &ctx.note.split.defects {
+        if let Defect::MetadataInBody { range, fences, keys } = defect {
+            let opens_with_fence = ctx.note.text[range.clone()].starts_with("---");
+            let message = match (*fences, *keys) {
+                (f, 0) => format!("{f} stray fence line(s) follow the front matter"),
+                (_, k) if opens_with_fence => {
+                    format!("a second front-matter block with {k} keys follows the front matter")
+                }
+                (_, k) => format!(
+                    "the front matter was closed early: {k} more keys continue in the body"
+                ),
+            };
+            out.push(
+                Finding::new(range.clone(), message).help(
+                    "move these keys into the front matter and delete the stray fences",
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,37 @@
+use crate::lint::Ctx;
+use crate::lint::diagnostic::{Finding, Severity};
+use crate::lint::registry::declare_rule;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports front matter that is not valid YAML, at the position the parser stopped.
+    ///
+    /// ## Why is this bad?
+    /// Nothing in the block can be read: not the id, not the cards. Obsidian shows the
+    /// properties as broken and sync skips the note.
+    ///
+    /// ## How to fix
+    /// Fix the syntax at the reported position. Common causes: a `:` followed by a space
+    /// inside an unquoted value (quote the value), tabs used for indentation, an unclosed
+    /// `[` or quote.
+    code = "FM008",
+    name = "yaml-syntax-error",
+    severity = Some(Severity::Error),
+    summary = "front matter is not valid YAML",
+    check = check,
+}
+
+fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    if let Some(Err(e)) = &ctx.note.yaml {
+        let text = &ctx.note.text;
+        let start = e.offset.min(text.len());
+        let end = text[start..]
+            .chars()
+            .next()
+            .map_or(start, |c| start + c.len_utf8());
+        out.push(
+            Finding::new(start..end, format!("YAML syntax error: {}", e.message))
+                .help("quote values that contain `: ` or start with special characters"),
+        );
+    }
+}

@@ -1,0 +1,48 @@
+use crate::lint::Ctx;
+use crate::lint::diagnostic::{Finding, Severity};
+use crate::lint::registry::declare_rule;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports an `id` used by more than one note, naming every other file that uses it.
+    ///
+    /// ## Why is this bad?
+    /// Card slugs are built from the id (`<id>-<index>-<lang>`). Two notes with one id claim
+    /// the same Anki cards: each sync overwrites the other note's cards.
+    ///
+    /// ## How to fix
+    /// Give one of the notes a new id. Before its first sync that is free; after it, sync
+    /// migrates the cards.
+    code = "NAM003",
+    name = "duplicate-id",
+    severity = Some(Severity::Error),
+    summary = "the same `id` in two or more notes",
+    check = check,
+}
+
+fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let Some(parsed) = ctx.note.front_matter() else {
+        return;
+    };
+    let Some(id) = parsed.json.get("id").and_then(|v| v.as_str()) else {
+        return;
+    };
+    let Some(users) = ctx.index.ids.get(id) else {
+        return;
+    };
+    let others: Vec<_> = users.iter().filter(|(p, _)| *p != ctx.note.path).collect();
+    if others.is_empty() {
+        return;
+    }
+    let range = parsed.spans.value("/id").unwrap_or(ctx.note.head_range());
+    let names: Vec<String> = others.iter().map(|(p, _)| format!("`{p}`")).collect();
+    let mut finding = Finding::new(
+        range,
+        format!("id `{id}` is also used by {}", names.join(", ")),
+    )
+    .help("give each note its own id; card slugs are built from it");
+    for (path, span) in others {
+        finding = finding.label_in(path.clone(), span.clone(), "same id here");
+    }
+    out.push(finding);
+}

@@ -1,0 +1,128 @@
+//! Matching headings against a kind's configured sections; shared by the SEC rules.
+//!
+//! A heading is `<name>` or `<name> (<LANG>)`. Per-language sections must carry the suffix
+//! of one of the note's languages; shared sections may carry any suffix or none. Names are
+//! compared case-insensitively (vaults write both `Дополнительные Вопросы` and
+//! `Дополнительные вопросы`).
+
+use crate::config::Section;
+use crate::lint::Ctx;
+use crate::vault::markdown::Heading;
+
+/// A heading recognised as a section.
+pub(crate) struct SectionMatch<'a> {
+    pub heading: &'a Heading,
+    pub section: &'a Section,
+    pub lang: Option<String>,
+    pub transliterated: bool,
+}
+
+/// Split `Name (EN)` into `("Name", Some("en"))`.
+pub(crate) fn split_suffix(text: &str) -> (&str, Option<String>) {
+    if let Some(body) = text.strip_suffix(')')
+        && let Some(open) = body.rfind('(')
+    {
+        let code = &body[open + 1..];
+        if (2..=3).contains(&code.len()) && code.chars().all(|c| c.is_ascii_alphabetic()) {
+            return (body[..open].trim_end(), Some(code.to_ascii_lowercase()));
+        }
+    }
+    (text, None)
+}
+
+fn eq(a: &str, b: &str) -> bool {
+    a.to_lowercase() == b.to_lowercase()
+}
+
+/// Classify one heading against one section.
+pub(crate) fn classify<'a>(heading: &'a Heading, section: &'a Section) -> Option<SectionMatch<'a>> {
+    if section.level.is_some_and(|l| l != heading.level) {
+        return None;
+    }
+    let (name, lang) = split_suffix(&heading.text);
+    let hit = |table: &std::collections::BTreeMap<String, Vec<String>>| -> bool {
+        match &lang {
+            Some(l) => table.get(l).is_some_and(|ns| ns.iter().any(|n| eq(n, name)))
+                || (!section.per_language
+                    && table.values().flatten().any(|n| eq(n, name))),
+            None => !section.per_language && table.values().flatten().any(|n| eq(n, name)),
+        }
+    };
+    // A section name that itself ends in parentheses ("Trap questions (with answers)").
+    let whole = !section.per_language
+        && section.names.values().flatten().any(|n| eq(n, &heading.text));
+    if whole || hit(&section.names) {
+        return Some(SectionMatch {
+            heading,
+            section,
+            lang,
+            transliterated: false,
+        });
+    }
+    if hit(&section.transliterated) {
+        return Some(SectionMatch {
+            heading,
+            section,
+            lang,
+            transliterated: true,
+        });
+    }
+    None
+}
+
+/// Every heading of the note that is one of its kind's sections, in document order.
+pub(crate) fn matches<'a>(ctx: &'a Ctx<'_>) -> Vec<SectionMatch<'a>> {
+    let Some(kind) = ctx.kind else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for heading in &ctx.note.headings {
+        if let Some(m) = kind.kind.sections.iter().find_map(|s| classify(heading, s)) {
+            out.push(m);
+        }
+    }
+    out
+}
+
+/// The note's languages: its languages field, else the kind's defaults.
+pub(crate) fn languages(ctx: &Ctx<'_>) -> Vec<String> {
+    let Some(kind) = ctx.kind else {
+        return Vec::new();
+    };
+    let from_field = kind.kind.languages_field.as_ref().and_then(|f| {
+        ctx.note.json().get(f).and_then(|v| v.as_array()).map(|a| {
+            a.iter()
+                .filter_map(|l| l.as_str().map(str::to_lowercase))
+                .collect::<Vec<_>>()
+        })
+    });
+    from_field.unwrap_or_else(|| kind.kind.default_languages.clone())
+}
+
+/// How a section's heading should be written, e.g. `# Вопрос (RU)`.
+pub(crate) fn canonical(section: &Section, lang: Option<&str>) -> String {
+    let hashes = "#".repeat(usize::from(section.level.unwrap_or(2)));
+    match lang {
+        Some(l) if section.per_language || section.names.contains_key(l) => {
+            let name = section
+                .names
+                .get(l)
+                .and_then(|n| n.first())
+                .map_or("?", String::as_str);
+            if section.per_language {
+                format!("{hashes} {name} ({})", l.to_uppercase())
+            } else {
+                format!("{hashes} {name}")
+            }
+        }
+        _ => {
+            let name = section
+                .names
+                .get("en")
+                .or_else(|| section.names.values().next())
+                .and_then(|n| n.first())
+                .map_or("?", String::as_str);
+            format!("{hashes} {name}")
+        }
+    }
+}

@@ -1,0 +1,410 @@
+/*!
+The front-matter splitter: the one place that decides where a note's YAML block is.
+
+Every consumer (the linter, card extraction, the write-back path) calls [`split`], so a
+note is never read one way and written another. The rule is deliberately strict, because
+real vaults were damaged by tools that guessed: front matter exists only when the file
+starts (after an optional UTF-8 BOM) with a line that is exactly `---`, and it ends at the
+next line that is exactly `---` or `...`. Bodies are full of `---` thematic breaks; only
+the block at byte 0 counts.
+
+Anything that looks *almost* like front matter is not guessed at but classified into a
+[`Defect`], each of which becomes its own lint rule: a `---\` fence written by a bulk
+reformat, a fence merged into the first key (`---id: x`), an unterminated block, stray
+fences and `key: value` lines leaking into the body after a writer prepended a second block.
+
+The splitter is pure and total: it never fails and never panics, and
+`prefix + yaml + suffix` always re-joins to the input (a property test holds it to that).
+*/
+
+use std::ops::Range;
+
+/// The line ending a file uses, taken from its first line break.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Eol {
+    Lf,
+    Crlf,
+}
+
+/// A well-formed front-matter block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Block {
+    /// The opening `---` line, without its line break.
+    pub open: Range<usize>,
+    /// The YAML text between the fences, including the line break of its last line.
+    pub yaml: Range<usize>,
+    /// The closing `---` or `...` line, without its line break.
+    pub close: Range<usize>,
+    /// Whether the block was closed by `...` rather than `---`.
+    pub closed_by_dots: bool,
+}
+
+/// Something that looks like front matter but is not well formed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Defect {
+    /// The file does not start with a `---` line at all.
+    Missing,
+    /// An opening `---` with no closing fence.
+    Unterminated { open: Range<usize> },
+    /// A fence line written as `---\` (or with other trailing junk), so that no parser sees
+    /// properties. `lines` holds the offending fence lines (opening and, if found, closing).
+    BrokenFence { lines: Vec<Range<usize>> },
+    /// The first line is `---key: value`: the line break after the fence was lost.
+    MergedFence { line: Range<usize>, key: String },
+    /// Stray fences and/or `key: value` lines right after the closing fence: a second
+    /// block, or metadata that leaked into the body.
+    MetadataInBody {
+        range: Range<usize>,
+        fences: usize,
+        keys: usize,
+    },
+}
+
+/// The result of splitting one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Split {
+    pub bom: bool,
+    pub eol: Eol,
+    pub trailing_newline: bool,
+    pub block: Option<Block>,
+    /// Where the body starts (after the closing fence's line break, or after the BOM).
+    pub body_start: usize,
+    pub defects: Vec<Defect>,
+}
+
+impl Split {
+    /// Bytes before the YAML text (BOM and opening fence line).
+    pub fn prefix<'a>(&self, text: &'a str) -> &'a str {
+        match &self.block {
+            Some(b) => &text[..b.yaml.start],
+            None => &text[..self.body_start],
+        }
+    }
+
+    /// The YAML text, empty when there is no block.
+    pub fn yaml<'a>(&self, text: &'a str) -> &'a str {
+        match &self.block {
+            Some(b) => &text[b.yaml.clone()],
+            None => "",
+        }
+    }
+
+    /// Bytes after the YAML text (closing fence and body).
+    pub fn suffix<'a>(&self, text: &'a str) -> &'a str {
+        match &self.block {
+            Some(b) => &text[b.yaml.end..],
+            None => &text[self.body_start..],
+        }
+    }
+}
+
+const BOM: &str = "\u{feff}";
+
+/// One line of the input: its content range (no line break) and the offset after its break.
+#[derive(Clone, Debug)]
+struct Line {
+    content: Range<usize>,
+    next: usize,
+}
+
+fn lines_from(text: &str, start: usize) -> impl Iterator<Item = Line> + '_ {
+    let mut pos = start;
+    std::iter::from_fn(move || {
+        if pos >= text.len() {
+            return None;
+        }
+        let rest = &text[pos..];
+        let (len, brk) = match rest.find('\n') {
+            Some(i) => (i, 1),
+            None => (rest.len(), 0),
+        };
+        let mut end = pos + len;
+        if brk == 1 && end > pos && text.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
+        let line = Line {
+            content: pos..end,
+            next: pos + len + brk,
+        };
+        pos = line.next;
+        Some(line)
+    })
+}
+
+/// A fence line that is not exactly `---`: `---\`, `--- \`, `---   `.
+fn is_broken_fence(line: &str) -> bool {
+    line != "---"
+        && line.starts_with("---")
+        && !line.starts_with("----")
+        && line[3..].trim_end().chars().all(|c| c == '\\')
+}
+
+/// `key:` or `key: value` at column 0, as a YAML mapping line would look.
+fn key_line(line: &str) -> bool {
+    let Some(colon) = line.find(':') else {
+        return false;
+    };
+    let key = &line[..colon];
+    let after = &line[colon + 1..];
+    !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && key
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && (after.is_empty() || after.starts_with(' '))
+}
+
+/// Split a file into BOM, front matter and body, and classify near-misses.
+pub fn split(text: &str) -> Split {
+    let bom = text.starts_with(BOM);
+    let start = if bom { BOM.len() } else { 0 };
+    let eol = match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => Eol::Crlf,
+        _ => Eol::Lf,
+    };
+    let trailing_newline = text.ends_with('\n');
+    let mut split = Split {
+        bom,
+        eol,
+        trailing_newline,
+        block: None,
+        body_start: start,
+        defects: Vec::new(),
+    };
+    let mut lines = lines_from(text, start);
+    let Some(first) = lines.next() else {
+        split.defects.push(Defect::Missing);
+        return split;
+    };
+    let first_text = &text[first.content.clone()];
+    if first_text != "---" {
+        if is_broken_fence(first_text) {
+            let mut fences = vec![first.content.clone()];
+            // The closing fence of a `---\` block is usually `---\` too; report it with the
+            // opener so the user fixes both at once.
+            if let Some(close) = lines
+                .take(200)
+                .find(|l| text[l.content.clone()] == *"---" || is_broken_fence(&text[l.content.clone()]))
+            {
+                if is_broken_fence(&text[close.content.clone()]) {
+                    fences.push(close.content);
+                }
+            }
+            split.defects.push(Defect::BrokenFence { lines: fences });
+        } else if let Some(rest) = first_text.strip_prefix("---") {
+            if key_line(rest) {
+                let key = rest[..rest.find(':').unwrap_or(rest.len())].to_string();
+                split.defects.push(Defect::MergedFence {
+                    line: first.content,
+                    key,
+                });
+            } else {
+                split.defects.push(Defect::Missing);
+            }
+        } else {
+            split.defects.push(Defect::Missing);
+        }
+        return split;
+    }
+    let yaml_start = first.next;
+    let close = lines.find(|l| {
+        let t = &text[l.content.clone()];
+        t == "---" || t == "..."
+    });
+    let Some(close) = close else {
+        split.defects.push(Defect::Unterminated {
+            open: first.content,
+        });
+        return split;
+    };
+    split.block = Some(Block {
+        open: first.content.clone(),
+        yaml: yaml_start..close.content.start,
+        close: close.content.clone(),
+        closed_by_dots: &text[close.content.clone()] == "...",
+    });
+    split.body_start = close.next;
+    if let Some(defect) = leaked_metadata(text, close.next) {
+        split.defects.push(defect);
+    }
+    split
+}
+
+/// Look right after the closing fence for a second block or metadata lines.
+///
+/// Two shapes occur in damaged vaults: stray fence lines (`---`, `---\`) followed by an old
+/// block, and a block that was closed early at a `# comment` line so that the remaining
+/// `key: value` lines render as body text. Blank lines and `#` lines between metadata lines
+/// are absorbed. A single `key: value` line is not enough (a body may open with
+/// "Note: …"), so at least two key lines or one stray fence are required.
+fn leaked_metadata(text: &str, from: usize) -> Option<Defect> {
+    let (mut fences, mut keys) = (0, 0);
+    let mut start: Option<usize> = None;
+    let mut end = from;
+    let mut in_keys = false;
+    let mut comment_start: Option<usize> = None;
+    for line in lines_from(text, from) {
+        let t = &text[line.content.clone()];
+        if t.trim().is_empty() {
+            continue;
+        }
+        if t == "---" || is_broken_fence(t) {
+            // A fence after metadata closes the leaked block; one before it opens it.
+            fences += 1;
+            start.get_or_insert(line.content.start);
+            end = line.content.end;
+            if in_keys {
+                break;
+            }
+            continue;
+        }
+        if key_line(t) {
+            keys += 1;
+            in_keys = true;
+            start.get_or_insert(comment_start.unwrap_or(line.content.start));
+            comment_start = None;
+            end = line.content.end;
+            continue;
+        }
+        if in_keys && comment_start.is_none() && (t.starts_with([' ', '\t']) || t.starts_with("- "))
+        {
+            end = line.content.end;
+            continue;
+        }
+        // A YAML comment that now renders as a heading belongs to the leak only when a key
+        // line follows it; the next key line decides.
+        if t.starts_with("# ") {
+            comment_start.get_or_insert(line.content.start);
+            continue;
+        }
+        break;
+    }
+    if keys >= 2 || fences > 0 {
+        return Some(Defect::MetadataInBody {
+            range: start?..end,
+            fences,
+            keys,
+        });
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(text: &str) -> (String, String, String) {
+        let s = split(text);
+        (
+            s.prefix(text).to_string(),
+            s.yaml(text).to_string(),
+            s.suffix(text).to_string(),
+        )
+    }
+
+    #[test]
+    fn plain_block() {
+        let t = "---\nid: a\n---\n# Body\n";
+        let s = split(t);
+        assert_eq!(s.yaml(t), "id: a\n");
+        assert_eq!(&t[s.body_start..], "# Body\n");
+        assert!(s.defects.is_empty());
+    }
+
+    #[test]
+    fn bom_crlf_and_dots() {
+        let t = "\u{feff}---\r\nid: a\r\n...\r\nbody";
+        let s = split(t);
+        assert!(s.bom);
+        assert_eq!(s.eol, Eol::Crlf);
+        assert!(!s.trailing_newline);
+        let b = s.block.clone().expect("block");
+        assert!(b.closed_by_dots);
+        assert_eq!(s.yaml(t), "id: a\r\n");
+        assert_eq!(parts(t).0, "\u{feff}---\r\n");
+    }
+
+    #[test]
+    fn empty_block() {
+        let t = "---\n---\nbody\n";
+        let s = split(t);
+        assert_eq!(s.yaml(t), "");
+        assert!(s.block.is_some());
+    }
+
+    #[test]
+    fn broken_fence_reports_both_lines() {
+        let t = "---\\\nid: a\n---\\\nbody\n";
+        let s = split(t);
+        assert!(s.block.is_none());
+        assert_eq!(
+            s.defects,
+            vec![Defect::BrokenFence {
+                lines: vec![0..4, 11..15]
+            }]
+        );
+    }
+
+    #[test]
+    fn merged_fence() {
+        let t = "---id: tools-003\ntitle: x\n---\n";
+        let s = split(t);
+        assert!(matches!(&s.defects[0], Defect::MergedFence { key, .. } if key == "id"));
+    }
+
+    #[test]
+    fn unterminated() {
+        let s = split("---\nid: a\nbody\n");
+        assert!(matches!(s.defects[0], Defect::Unterminated { .. }));
+    }
+
+    #[test]
+    fn thematic_break_in_body_is_not_a_second_block() {
+        let t = "---\nid: a\n---\n# Q\n> q\n\n---\n\n## A\n";
+        assert!(split(t).defects.is_empty());
+    }
+
+    #[test]
+    fn stray_fences_and_old_block() {
+        let t = "---\nanki_cards: []\n---\n---\n---\n---\\\nid: k\ntitle: t\n---\\\n# Body\n";
+        let s = split(t);
+        match &s.defects[..] {
+            [Defect::MetadataInBody { range, fences, keys }] => {
+                assert_eq!(*fences, 4);
+                assert_eq!(*keys, 2);
+                assert_eq!(&t[range.clone()], "---\n---\n---\\\nid: k\ntitle: t\n---\\");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn block_closed_at_comment() {
+        let t = "---\nid: a\n---\n# Classification\ntopic: kotlin\nsubtopics: [a]\n---\n# Real\n";
+        let s = split(t);
+        match &s.defects[..] {
+            [Defect::MetadataInBody { range, keys, .. }] => {
+                assert_eq!(*keys, 2);
+                assert!(t[range.clone()].starts_with("# Classification"));
+                assert!(t[range.clone()].ends_with("---"));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn one_prose_line_is_not_metadata() {
+        let t = "---\nid: a\n---\nNote: read this first.\n\nMore text.\n";
+        assert!(split(t).defects.is_empty());
+    }
+
+    #[test]
+    fn missing() {
+        assert_eq!(split("# Title\n").defects, vec![Defect::Missing]);
+        assert_eq!(split("").defects, vec![Defect::Missing]);
+    }
+}

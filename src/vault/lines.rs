@@ -1,0 +1,74 @@
+//! Byte offset → line and column, computed once per file.
+//!
+//! Columns are counted in characters for people (what an editor's status bar shows) and in
+//! UTF-16 code units where a format asks for them (SARIF's default `columnKind`).
+
+/// Line starts of one file.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+/// A 1-based line and column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Position {
+    pub line: usize,
+    /// 1-based, in Unicode scalar values.
+    pub column: usize,
+    /// 1-based, in UTF-16 code units.
+    pub column_utf16: usize,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// 0-based line of a byte offset.
+    pub fn line_of(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+
+    pub fn line_start(&self, line: usize) -> usize {
+        self.starts.get(line).copied().unwrap_or(usize::MAX)
+    }
+
+    pub fn position(&self, text: &str, offset: usize) -> Position {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let line = self.line_of(offset);
+        let prefix = &text[self.starts[line]..offset];
+        Position {
+            line: line + 1,
+            column: prefix.chars().count() + 1,
+            column_utf16: prefix.encode_utf16().count() + 1,
+        }
+    }
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters() {
+        let text = "ab\nВопрос x\n";
+        let idx = LineIndex::new(text);
+        let x = text.find('x').expect("x");
+        let p = idx.position(text, x);
+        assert_eq!((p.line, p.column, p.column_utf16), (2, 8, 8));
+        assert_eq!(idx.position(text, 0).line, 1);
+        assert_eq!(idx.position(text, text.len()).line, 3);
+    }
+}

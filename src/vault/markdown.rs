@@ -1,0 +1,108 @@
+//! What the linter needs from a note body, extracted in one pulldown-cmark pass.
+//!
+//! Only summaries are kept (headings with their byte ranges and what follows them), never
+//! the event stream: a vault of ten thousand notes must fit in memory as metadata.
+
+use std::ops::Range;
+
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+/// An ATX or setext heading.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Heading {
+    pub level: u8,
+    /// The heading's plain text (inline markup dropped, whitespace trimmed).
+    pub text: String,
+    pub range: Range<usize>,
+    /// Whether the first block after the heading is a blockquote.
+    pub followed_by_quote: bool,
+}
+
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_MATH
+        | Options::ENABLE_WIKILINKS
+}
+
+/// Extract headings from `text[from..]`; ranges are offsets into `text`.
+pub fn headings(text: &str, from: usize) -> Vec<Heading> {
+    let body = &text[from..];
+    let mut out: Vec<Heading> = Vec::new();
+    let mut current: Option<(u8, usize, String)> = None;
+    // After a heading ends, the next block start decides `followed_by_quote`.
+    let mut awaiting_block = false;
+    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                awaiting_block = false;
+                current = Some((level_number(level), range.start, String::new()));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, start, text)) = current.take() {
+                    out.push(Heading {
+                        level,
+                        text: text.trim().to_string(),
+                        range: from + start..from + trim_end(body, range.end),
+                        followed_by_quote: false,
+                    });
+                    awaiting_block = true;
+                }
+            }
+            Event::Text(t) | Event::Code(t) | Event::InlineMath(t) => {
+                if let Some((_, _, text)) = current.as_mut() {
+                    text.push_str(&t);
+                }
+            }
+            Event::Start(tag) if awaiting_block => {
+                awaiting_block = false;
+                if matches!(tag, Tag::BlockQuote(_))
+                    && let Some(last) = out.last_mut()
+                {
+                    last.followed_by_quote = true;
+                }
+            }
+            Event::Rule if awaiting_block => awaiting_block = false,
+            _ => {}
+        }
+    }
+    out
+}
+
+fn trim_end(body: &str, end: usize) -> usize {
+    let mut end = end.min(body.len());
+    while end > 0 && matches!(body.as_bytes()[end - 1], b'\n' | b'\r') {
+        end -= 1;
+    }
+    end
+}
+
+fn level_number(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headings_with_offsets_and_quotes() {
+        let text = "---\nid: a\n---\n# Вопрос (RU)\n> вопрос\n\n## Ответ (`RU`)\ntext\n```\n# not\n```\n";
+        let hs = headings(text, 14);
+        assert_eq!(hs.len(), 2);
+        assert_eq!(hs[0].text, "Вопрос (RU)");
+        assert_eq!(&text[hs[0].range.clone()], "# Вопрос (RU)");
+        assert!(hs[0].followed_by_quote);
+        assert_eq!(hs[1].text, "Ответ (RU)");
+        assert!(!hs[1].followed_by_quote);
+    }
+}

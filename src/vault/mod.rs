@@ -1,0 +1,11 @@
+//! The vault: finding notes, splitting and parsing them, and indexing them.
+//!
+//! Everything here except [`walk`] is pure: bytes in, values out.
+
+pub mod frontmatter;
+pub mod index;
+pub mod lines;
+pub mod markdown;
+pub mod note;
+pub mod walk;
+pub mod yaml;

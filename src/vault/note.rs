@@ -1,0 +1,124 @@
+//! A note as the linter sees it: its text, the split, the parsed front matter, its kind
+//! and a summary of its body. Built by a pure function of the file's bytes and the config,
+//! so files can be read and summarised in parallel with no shared state.
+
+use std::ops::Range;
+
+use serde_json::Value;
+
+use super::frontmatter::{self, Split};
+use super::lines::LineIndex;
+use super::markdown::{self, Heading};
+use super::yaml::{self, Parsed, SyntaxError};
+
+/// Why a file could not be read as a note.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unreadable {
+    TooLarge { size: u64, limit: u64 },
+    Binary,
+    NotUtf8 { offset: usize },
+    Io(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Note {
+    /// Vault-relative, `/`-separated.
+    pub path: String,
+    pub text: String,
+    pub lines: LineIndex,
+    pub split: Split,
+    /// `None` when there is no well-formed block; `Some(Err)` on a YAML error.
+    pub yaml: Option<Result<Parsed, SyntaxError>>,
+    /// Index into the config's kinds.
+    pub kind: Option<usize>,
+    pub headings: Vec<Heading>,
+    pub unreadable: Option<Unreadable>,
+}
+
+impl Note {
+    /// Build a note from raw bytes.
+    pub fn from_bytes(path: String, bytes: Vec<u8>, kind: Option<usize>) -> Note {
+        if bytes.iter().take(8000).any(|&b| b == 0) {
+            return Note::unreadable(path, Unreadable::Binary, kind);
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => Note::from_text(path, text, kind),
+            Err(e) => {
+                let offset = e.utf8_error().valid_up_to();
+                Note::unreadable(path, Unreadable::NotUtf8 { offset }, kind)
+            }
+        }
+    }
+
+    pub fn unreadable(path: String, why: Unreadable, kind: Option<usize>) -> Note {
+        Note {
+            path,
+            text: String::new(),
+            lines: LineIndex::new(""),
+            split: frontmatter::split(""),
+            yaml: None,
+            kind,
+            headings: Vec::new(),
+            unreadable: Some(why),
+        }
+    }
+
+    pub fn from_text(path: String, text: String, kind: Option<usize>) -> Note {
+        let split = frontmatter::split(&text);
+        let yaml = split
+            .block
+            .as_ref()
+            .map(|b| yaml::parse(&text[b.yaml.clone()], b.yaml.start));
+        let headings = markdown::headings(&text, split.body_start);
+        Note {
+            path,
+            lines: LineIndex::new(&text),
+            text,
+            split,
+            yaml,
+            kind,
+            headings,
+            unreadable: None,
+        }
+    }
+
+    /// The parsed front matter, when it parsed.
+    pub fn front_matter(&self) -> Option<&Parsed> {
+        self.yaml.as_ref().and_then(|r| r.as_ref().ok())
+    }
+
+    /// The front matter as JSON (`Null` when absent or broken).
+    pub fn json(&self) -> &Value {
+        static NULL: Value = Value::Null;
+        self.front_matter().map_or(&NULL, |p| &p.json)
+    }
+
+    /// A string field of the front matter.
+    pub fn field_str(&self, key: &str) -> Option<&str> {
+        self.json().get(key).and_then(Value::as_str)
+    }
+
+    /// The opening fence (or the first line), where file-level findings point.
+    pub fn head_range(&self) -> Range<usize> {
+        match &self.split.block {
+            Some(b) => b.open.clone(),
+            None => {
+                let start = if self.split.bom { 3 } else { 0 };
+                let end = self.text[start..]
+                    .find(['\n', '\r'])
+                    .map_or(self.text.len(), |i| start + i);
+                start..end
+            }
+        }
+    }
+
+    /// The file stem (name without `.md`).
+    pub fn stem(&self) -> &str {
+        let name = self.file_name();
+        name.strip_suffix(".md").unwrap_or(name)
+    }
+
+    pub fn file_name(&self) -> &str {
+        self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+}
