@@ -221,6 +221,15 @@ pub fn split(text: &str) -> Split {
         });
         return split;
     };
+    // A block that runs into Markdown was never closed: the `---` found is the body's
+    // thematic break. A heading followed by prose (not by more YAML) gives it away; YAML
+    // comments such as `# Timestamps` are followed by keys.
+    if runs_into_body(text, yaml_start, close.content.start) {
+        split.defects.push(Defect::Unterminated {
+            open: first.content,
+        });
+        return split;
+    }
     split.block = Some(Block {
         open: first.content.clone(),
         yaml: yaml_start..close.content.start,
@@ -232,6 +241,31 @@ pub fn split(text: &str) -> Split {
         split.defects.push(defect);
     }
     split
+}
+
+fn yamlish(line: &str) -> bool {
+    key_line(line)
+        || line.starts_with([' ', '\t', '#'])
+        || line.starts_with("- ")
+        || line == "-"
+        || line.trim().is_empty()
+}
+
+fn runs_into_body(text: &str, from: usize, to: usize) -> bool {
+    let region: Vec<Line> = lines_from(&text[..to], from).collect();
+    region.iter().enumerate().any(|(i, line)| {
+        let t = &text[line.content.clone()];
+        let heading = t.starts_with('#') && {
+            let rest = t.trim_start_matches('#');
+            rest.starts_with(' ') && t.len() - rest.len() <= 6
+        };
+        heading
+            && region[i + 1..]
+                .iter()
+                .map(|l| &text[l.content.clone()])
+                .find(|l| !l.trim().is_empty())
+                .is_some_and(|next| !yamlish(next))
+    })
 }
 
 /// Look right after the closing fence for a second block or metadata lines.
@@ -399,6 +433,17 @@ mod tests {
     #[test]
     fn one_prose_line_is_not_metadata() {
         let t = "---\nid: a\n---\nNote: read this first.\n\nMore text.\n";
+        assert!(split(t).defects.is_empty());
+    }
+
+    #[test]
+    fn block_running_into_the_body_is_unterminated() {
+        let t = "---\nid: a\n# Question (EN)\n> q?\n\n---\n\n## Answer\n";
+        let s = split(t);
+        assert!(s.block.is_none());
+        assert!(matches!(s.defects[..], [Defect::Unterminated { .. }]));
+        // YAML comments followed by keys are fine.
+        let t = "---\nid: a\n# Timestamps\ncreated: x\n---\nbody\n";
         assert!(split(t).defects.is_empty());
     }
 

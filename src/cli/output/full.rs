@@ -90,12 +90,17 @@ pub fn render(r: &Rendered<'_>, color: bool, root_prefix: &str) -> String {
             .labels
             .iter()
             .filter(|l| !l.same_file)
-            .map(|l| format!("{}{}:{}:{}: {}", root_prefix, l.path, l.start.line, l.start.column, l.message))
+            .map(|l| {
+                format!(
+                    "also {}{}:{}:{}: {}",
+                    root_prefix, l.path, l.start.line, l.start.column, l.message
+                )
+            })
             .collect();
         if !elsewhere.is_empty() {
-            let extra = elsewhere.join("\n      ");
+            let extra = elsewhere.join("\n");
             help = Some(match help {
-                Some(h) => format!("{h}\n      {extra}"),
+                Some(h) => format!("{h}\n{extra}"),
                 None => extra,
             });
         }

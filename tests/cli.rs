@@ -1,0 +1,306 @@
+//! The command line as a user runs it: exit codes, formats, selection, configuration errors.
+
+mod common;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn decksmith() -> Command {
+    let mut cmd = Command::cargo_bin("decksmith").expect("binary builds");
+    cmd.env_remove("NO_COLOR").env_remove("FORCE_COLOR");
+    cmd
+}
+
+fn vault(rel: &str) -> String {
+    common::fixture(rel).to_string_lossy().into_owned()
+}
+
+#[test]
+fn clean_vault_exits_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = common::fixture("vault");
+    copy_dir(&good, dir.path());
+    std::fs::remove_dir_all(dir.path().join("broken")).expect("remove broken notes");
+    decksmith()
+        .args(["check", "--format", "concise"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("All checks passed (10 files checked)."));
+}
+
+#[test]
+fn findings_exit_one_and_exit_zero_overrides() {
+    decksmith()
+        .args(["check", "--format", "concise", &vault("vault")])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("broken/c-broken-fence.md:1:1: FM003 [error]"));
+    decksmith()
+        .args(["check", "--exit-zero", "--format", "concise", &vault("vault")])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    let v = vault("rules/sec002");
+    decksmith().args(["check", "--format", "concise", &v]).assert().code(0);
+    decksmith()
+        .args(["check", "--deny-warnings", "--format", "concise", &v])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn select_and_ignore_by_code_name_and_prefix() {
+    let v = vault("vault");
+    let out = decksmith()
+        .args(["check", "--format", "concise", "--select", "FM003", &v])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("FM003") && !text.contains("FM009"), "{text}");
+    let out = decksmith()
+        .args(["check", "--format", "concise", "--ignore", "FM,schema-violation", &v])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains(": FM0") && !text.contains("SCH001"), "{text}");
+    assert_eq!(out.status.code(), Some(0), "{text}");
+}
+
+#[test]
+fn unknown_rule_is_a_usage_error() {
+    decksmith()
+        .args(["check", "--select", "XYZ123", &vault("vault")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("`XYZ123` is not a rule code"));
+}
+
+#[test]
+fn bad_config_is_exit_two_with_the_file_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("decksmith.toml"), "[lint]\nselect = 5\n").expect("write");
+    decksmith()
+        .args(["check"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("decksmith.toml"));
+}
+
+#[test]
+fn broken_schema_is_exit_two() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("schemas")).expect("mkdir");
+    std::fs::write(dir.path().join("decksmith.toml"), "").expect("write");
+    std::fs::write(dir.path().join("schemas/qa-note.schema.json"), r#"{"type": 12}"#).expect("write");
+    decksmith()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid schema"));
+}
+
+#[test]
+fn missing_path_is_exit_two() {
+    decksmith()
+        .args(["check", "no/such/vault"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does not exist"));
+}
+
+#[test]
+fn json_output_has_the_documented_shape() {
+    let out = decksmith()
+        .args(["check", "--format", "json", &vault("rules/nam003")])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let json: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["summary"]["errors"], 2);
+    let d = &json["diagnostics"][0];
+    for key in ["code", "name", "severity", "path", "message", "start", "end", "help", "labels"] {
+        assert!(d.get(key).is_some(), "missing {key} in {d}");
+    }
+    assert_eq!(d["code"], "NAM003");
+    assert_eq!(d["start"]["line"], 2);
+    assert_eq!(d["start"]["column"], 5);
+    assert_eq!(d["labels"][0]["path"], "q-other-note--system-design--medium.md");
+}
+
+#[test]
+fn github_annotations() {
+    decksmith()
+        .args(["check", "--format", "github", &vault("rules/dat001")])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with(
+            "::warning file=",
+        ))
+        .stdout(predicate::str::contains(",line=22,endLine=22,col=10,endColumn=20,title=DAT001 updated-before-created::"));
+}
+
+#[test]
+fn sarif_validates_against_the_2_1_0_schema() {
+    let out = decksmith()
+        .args(["check", "--format", "sarif", &vault("vault")])
+        .output()
+        .expect("runs");
+    let log: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let schema_path = common::repo().join("tests/data/sarif-schema-2.1.0.json");
+    let mut schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).expect("schema file")).expect("schema JSON");
+    // The official file has an invalid regex (a stray `]`) in two `language` patterns.
+    for p in [
+        "/definitions/run/properties/language/pattern",
+        "/definitions/toolComponent/properties/language/pattern",
+    ] {
+        if let Some(v) = schema.pointer_mut(p) {
+            *v = Value::from("^[a-zA-Z]{2}(-[a-zA-Z]{2})?$");
+        }
+    }
+    let validator = jsonschema::draft7::new(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator.iter_errors(&log).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert!(results.len() >= 9);
+    // The validator must be able to fail.
+    let mut bad = log.clone();
+    bad["version"] = Value::from("2.0.0");
+    assert!(!validator.is_valid(&bad));
+}
+
+#[test]
+fn full_format_shows_snippets_and_honours_no_color() {
+    let out = decksmith()
+        .args(["check", "--format", "full", "--color", "auto", &vault("rules/fm007")])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("first defined here"), "{text}");
+    assert!(!text.contains('\u{1b}'), "no escape codes with NO_COLOR");
+    let out = decksmith()
+        .args(["check", "--format", "full", "--color", "always", &vault("rules/fm007")])
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
+}
+
+#[test]
+fn explicit_files_report_only_on_themselves() {
+    let file = common::fixture("vault/broken/c-broken-fence.md");
+    decksmith()
+        .args(["check", "--format", "concise"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("FM003"))
+        .stdout(predicate::str::contains("(1 file checked)"));
+}
+
+#[test]
+fn force_exclude_applies_config_excludes_to_named_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("decksmith.toml"), "[vault]\nexclude = [\"_templates/**\"]\n").expect("write");
+    std::fs::create_dir(dir.path().join("_templates")).expect("mkdir");
+    let tpl = dir.path().join("_templates/q-template--kotlin--easy.md");
+    std::fs::write(&tpl, "# no front matter\n").expect("write");
+    decksmith().args(["check", "--format", "concise"]).arg(&tpl).assert().code(1);
+    decksmith()
+        .args(["check", "--format", "concise", "--force-exclude"])
+        .arg(&tpl)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("(0 files checked)"));
+}
+
+#[test]
+fn hidden_and_gitignored_folders_are_skipped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join(".obsidian")).expect("mkdir");
+    std::fs::create_dir_all(dir.path().join(".trash")).expect("mkdir");
+    std::fs::create_dir_all(dir.path().join("drafts")).expect("mkdir");
+    std::fs::write(dir.path().join(".gitignore"), "drafts/\n").expect("write");
+    for p in [".trash/q-a--kotlin--easy.md", "drafts/q-b--kotlin--easy.md", "q-c--kotlin--easy.md"] {
+        std::fs::write(dir.path().join(p), "no front matter\n").expect("write");
+    }
+    decksmith()
+        .args(["check", "--format", "concise", "--select", "FM001"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("q-c--kotlin--easy.md"))
+        .stdout(predicate::str::contains("(1 file checked)"));
+}
+
+#[test]
+fn rule_command_prints_documentation() {
+    decksmith()
+        .args(["rule", "broken-fence"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("# broken-fence (FM003)"))
+        .stdout(predicate::str::contains("## What it does"));
+    decksmith()
+        .args(["rule", "--all"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("SEC003  language-order"));
+    decksmith().args(["rule", "NOPE"]).assert().code(2);
+}
+
+#[test]
+fn init_writes_config_and_schemas_and_never_overwrites() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("decksmith.toml"), "# mine\n").expect("write");
+    decksmith()
+        .arg("init")
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("kept"))
+        .stdout(predicate::str::contains("qa-note.schema.json"));
+    assert_eq!(std::fs::read_to_string(dir.path().join("decksmith.toml")).expect("read"), "# mine\n");
+    assert!(dir.path().join("schemas/kb-concept.schema.json").is_file());
+    // The written defaults load.
+    let other = tempfile::tempdir().expect("tempdir");
+    decksmith().arg("init").arg(other.path()).assert().code(0);
+    decksmith()
+        .args(["check", "--format", "concise"])
+        .arg(other.path())
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn statistics_and_quiet() {
+    decksmith()
+        .args(["check", "--format", "concise", "--statistics", &vault("vault")])
+        .assert()
+        .stdout(predicate::str::contains("FM003   broken-fence"));
+    decksmith()
+        .args(["check", "--format", "concise", "--quiet", &vault("vault")])
+        .assert()
+        .stdout(predicate::str::contains("Found").not());
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::{Path, PathBuf};
+
+use decksmith::cli::output::{self, Rendered};
+use decksmith::config;
+use decksmith::lint::{self, Overrides, Settings, Targets};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    repo().join("fixtures").join(rel)
+}
+
+/// Settings for a vault folder holding a decksmith.toml (or none).
+pub fn settings(root: &Path, select: &[&str]) -> Settings {
+    let file = root.join(config::FILE_NAME);
+    let file = file.is_file().then_some(file);
+    let loaded = config::load(root.to_path_buf(), file).expect("config loads");
+    let overrides = Overrides {
+        select: select.iter().map(|s| s.to_string()).collect(),
+        ..Overrides::default()
+    };
+    Settings::new(loaded, &overrides).expect("settings compile")
+}
+
+/// Check a vault and render it in the `full` format without colour.
+pub fn render_full(root: &Path, select: &[&str]) -> (String, lint::Report) {
+    let settings = settings(root, select);
+    let report = lint::check(&settings, &Targets::default()).expect("check runs");
+    let text = {
+        let rendered = Rendered::new(&report, &[]);
+        output::full::render(&rendered, false, "")
+    };
+    (text, report)
+}
