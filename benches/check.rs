@@ -1,1 +1,83 @@
-fn main(){}
+//! `cargo bench --bench check`: wall time and notes per second of `decksmith check` on
+//! synthetic vaults of 1,000 and 10,000 notes, in-process and as the real binary.
+//!
+//! Each vault is generated once and read once before timing (the machine evicts files left
+//! unread for about 30 s; timing a cold read measures the disk, not decksmith). Reported
+//! figures are medians of several runs. Results go to stdout; `docs/benchmarks.md` records
+//! them with the machine and command.
+
+#[path = "vaultgen.rs"]
+mod vaultgen;
+
+use std::time::{Duration, Instant};
+
+use decksmith::config;
+use decksmith::lint::{self, Overrides, Settings, Targets};
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn warm(dir: &std::path::Path) -> usize {
+    let mut bytes = 0;
+    for e in ignore::WalkBuilder::new(dir).hidden(false).build().flatten() {
+        if e.file_type().is_some_and(|t| t.is_file()) {
+            bytes += std::fs::read(e.path()).map(|b| b.len()).unwrap_or(0);
+        }
+    }
+    bytes
+}
+
+fn main() {
+    // `cargo test --benches` runs this with `--bench` absent; keep that cheap.
+    if !std::env::args().any(|a| a == "--bench") {
+        eprintln!("benchmark skipped (run with `cargo bench --bench check`)");
+        return;
+    }
+    let sizes: Vec<usize> = std::env::var("DECKSMITH_BENCH_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1_000, 10_000]);
+    let exe = env!("CARGO_BIN_EXE_decksmith");
+    println!("| notes | files | MB | in-process median | notes/s | binary median | notes/s |");
+    println!("|---|---|---|---|---|---|---|");
+    for n in sizes {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        vaultgen::generate(tmp.path(), n).expect("generate vault");
+        let bytes = warm(tmp.path());
+        let loaded = config::load(tmp.path().to_path_buf(), None).expect("defaults");
+        let settings = Settings::new(loaded, &Overrides::default()).expect("settings");
+        let runs = if n >= 10_000 { 5 } else { 9 };
+        let mut inproc = Vec::new();
+        let mut files = 0;
+        for _ in 0..runs {
+            let t = Instant::now();
+            let report = lint::check(&settings, &Targets::default()).expect("check");
+            files = report.files_checked;
+            std::hint::black_box(report.diagnostics.len());
+            inproc.push(t.elapsed());
+        }
+        let mut binary = Vec::new();
+        for _ in 0..runs {
+            warm(tmp.path());
+            let t = Instant::now();
+            let out = std::process::Command::new(exe)
+                .args(["check", "--format", "concise", "--quiet"])
+                .arg(tmp.path())
+                .output()
+                .expect("run binary");
+            binary.push(t.elapsed());
+            assert_eq!(out.status.code(), Some(1), "the synthetic vault has findings");
+        }
+        let (a, b) = (median(inproc), median(binary));
+        println!(
+            "| {n} | {files} | {:.1} | {:.3} s | {:.0} | {:.3} s | {:.0} |",
+            bytes as f64 / 1e6,
+            a.as_secs_f64(),
+            files as f64 / a.as_secs_f64(),
+            b.as_secs_f64(),
+            files as f64 / b.as_secs_f64()
+        );
+    }
+}

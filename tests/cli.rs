@@ -27,7 +27,9 @@ fn clean_vault_exits_zero() {
         .arg(dir.path())
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("All checks passed (10 files checked)."));
+        .stdout(predicate::str::contains(
+            "All checks passed (10 files checked).",
+        ));
 }
 
 #[test]
@@ -36,9 +38,17 @@ fn findings_exit_one_and_exit_zero_overrides() {
         .args(["check", "--format", "concise", &vault("vault")])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("broken/c-broken-fence.md:1:1: FM003 [error]"));
+        .stdout(predicate::str::contains(
+            "broken/c-broken-fence.md:1:1: FM003 [error]",
+        ));
     decksmith()
-        .args(["check", "--exit-zero", "--format", "concise", &vault("vault")])
+        .args([
+            "check",
+            "--exit-zero",
+            "--format",
+            "concise",
+            &vault("vault"),
+        ])
         .assert()
         .code(0);
 }
@@ -46,7 +56,10 @@ fn findings_exit_one_and_exit_zero_overrides() {
 #[test]
 fn warnings_pass_unless_denied() {
     let v = vault("rules/sec002");
-    decksmith().args(["check", "--format", "concise", &v]).assert().code(0);
+    decksmith()
+        .args(["check", "--format", "concise", &v])
+        .assert()
+        .code(0);
     decksmith()
         .args(["check", "--deny-warnings", "--format", "concise", &v])
         .assert()
@@ -63,11 +76,21 @@ fn select_and_ignore_by_code_name_and_prefix() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("FM003") && !text.contains("FM009"), "{text}");
     let out = decksmith()
-        .args(["check", "--format", "concise", "--ignore", "FM,schema-violation", &v])
+        .args([
+            "check",
+            "--format",
+            "concise",
+            "--ignore",
+            "FM,schema-violation",
+            &v,
+        ])
         .output()
         .expect("runs");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(!text.contains(": FM0") && !text.contains("SCH001"), "{text}");
+    assert!(
+        !text.contains(": FM0") && !text.contains("SCH001"),
+        "{text}"
+    );
     assert_eq!(out.status.code(), Some(0), "{text}");
 }
 
@@ -97,7 +120,11 @@ fn broken_schema_is_exit_two() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir(dir.path().join("schemas")).expect("mkdir");
     std::fs::write(dir.path().join("decksmith.toml"), "").expect("write");
-    std::fs::write(dir.path().join("schemas/qa-note.schema.json"), r#"{"type": 12}"#).expect("write");
+    std::fs::write(
+        dir.path().join("schemas/qa-note.schema.json"),
+        r#"{"type": 12}"#,
+    )
+    .expect("write");
     decksmith()
         .arg("check")
         .arg(dir.path())
@@ -126,13 +153,18 @@ fn json_output_has_the_documented_shape() {
     assert_eq!(json["version"], 1);
     assert_eq!(json["summary"]["errors"], 2);
     let d = &json["diagnostics"][0];
-    for key in ["code", "name", "severity", "path", "message", "start", "end", "help", "labels"] {
+    for key in [
+        "code", "name", "severity", "path", "message", "start", "end", "help", "labels",
+    ] {
         assert!(d.get(key).is_some(), "missing {key} in {d}");
     }
     assert_eq!(d["code"], "NAM003");
     assert_eq!(d["start"]["line"], 2);
     assert_eq!(d["start"]["column"], 5);
-    assert_eq!(d["labels"][0]["path"], "q-other-note--system-design--medium.md");
+    assert_eq!(
+        d["labels"][0]["path"],
+        "q-other-note--system-design--medium.md"
+    );
 }
 
 #[test]
@@ -141,10 +173,10 @@ fn github_annotations() {
         .args(["check", "--format", "github", &vault("rules/dat001")])
         .assert()
         .code(0)
-        .stdout(predicate::str::starts_with(
-            "::warning file=",
-        ))
-        .stdout(predicate::str::contains(",line=22,endLine=22,col=10,endColumn=20,title=DAT001 updated-before-created::"));
+        .stdout(predicate::str::starts_with("::warning file="))
+        .stdout(predicate::str::contains(
+            ",line=22,endLine=22,col=10,endColumn=20,title=DAT001 updated-before-created::",
+        ));
 }
 
 #[test]
@@ -156,7 +188,8 @@ fn sarif_validates_against_the_2_1_0_schema() {
     let log: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
     let schema_path = common::repo().join("tests/data/sarif-schema-2.1.0.json");
     let mut schema: Value =
-        serde_json::from_str(&std::fs::read_to_string(schema_path).expect("schema file")).expect("schema JSON");
+        serde_json::from_str(&std::fs::read_to_string(schema_path).expect("schema file"))
+            .expect("schema JSON");
     // The official file has an invalid regex (a stray `]`) in two `language` patterns.
     for p in [
         "/definitions/run/properties/language/pattern",
@@ -167,7 +200,10 @@ fn sarif_validates_against_the_2_1_0_schema() {
         }
     }
     let validator = jsonschema::draft7::new(&schema).expect("schema compiles");
-    let errors: Vec<String> = validator.iter_errors(&log).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     let results = log["runs"][0]["results"].as_array().expect("results");
     assert!(results.len() >= 9);
@@ -180,7 +216,14 @@ fn sarif_validates_against_the_2_1_0_schema() {
 #[test]
 fn full_format_shows_snippets_and_honours_no_color() {
     let out = decksmith()
-        .args(["check", "--format", "full", "--color", "auto", &vault("rules/fm007")])
+        .args([
+            "check",
+            "--format",
+            "full",
+            "--color",
+            "auto",
+            &vault("rules/fm007"),
+        ])
         .env("NO_COLOR", "1")
         .output()
         .expect("runs");
@@ -188,7 +231,14 @@ fn full_format_shows_snippets_and_honours_no_color() {
     assert!(text.contains("first defined here"), "{text}");
     assert!(!text.contains('\u{1b}'), "no escape codes with NO_COLOR");
     let out = decksmith()
-        .args(["check", "--format", "full", "--color", "always", &vault("rules/fm007")])
+        .args([
+            "check",
+            "--format",
+            "full",
+            "--color",
+            "always",
+            &vault("rules/fm007"),
+        ])
         .output()
         .expect("runs");
     assert!(String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
@@ -209,11 +259,19 @@ fn explicit_files_report_only_on_themselves() {
 #[test]
 fn force_exclude_applies_config_excludes_to_named_files() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("decksmith.toml"), "[vault]\nexclude = [\"_templates/**\"]\n").expect("write");
+    std::fs::write(
+        dir.path().join("decksmith.toml"),
+        "[vault]\nexclude = [\"_templates/**\"]\n",
+    )
+    .expect("write");
     std::fs::create_dir(dir.path().join("_templates")).expect("mkdir");
     let tpl = dir.path().join("_templates/q-template--kotlin--easy.md");
     std::fs::write(&tpl, "# no front matter\n").expect("write");
-    decksmith().args(["check", "--format", "concise"]).arg(&tpl).assert().code(1);
+    decksmith()
+        .args(["check", "--format", "concise"])
+        .arg(&tpl)
+        .assert()
+        .code(1);
     decksmith()
         .args(["check", "--format", "concise", "--force-exclude"])
         .arg(&tpl)
@@ -229,7 +287,11 @@ fn hidden_and_gitignored_folders_are_skipped() {
     std::fs::create_dir_all(dir.path().join(".trash")).expect("mkdir");
     std::fs::create_dir_all(dir.path().join("drafts")).expect("mkdir");
     std::fs::write(dir.path().join(".gitignore"), "drafts/\n").expect("write");
-    for p in [".trash/q-a--kotlin--easy.md", "drafts/q-b--kotlin--easy.md", "q-c--kotlin--easy.md"] {
+    for p in [
+        ".trash/q-a--kotlin--easy.md",
+        "drafts/q-b--kotlin--easy.md",
+        "q-c--kotlin--easy.md",
+    ] {
         std::fs::write(dir.path().join(p), "no front matter\n").expect("write");
     }
     decksmith()
@@ -268,7 +330,10 @@ fn init_writes_config_and_schemas_and_never_overwrites() {
         .code(0)
         .stdout(predicate::str::contains("kept"))
         .stdout(predicate::str::contains("qa-note.schema.json"));
-    assert_eq!(std::fs::read_to_string(dir.path().join("decksmith.toml")).expect("read"), "# mine\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("decksmith.toml")).expect("read"),
+        "# mine\n"
+    );
     assert!(dir.path().join("schemas/kb-concept.schema.json").is_file());
     // The written defaults load.
     let other = tempfile::tempdir().expect("tempdir");
@@ -283,7 +348,13 @@ fn init_writes_config_and_schemas_and_never_overwrites() {
 #[test]
 fn statistics_and_quiet() {
     decksmith()
-        .args(["check", "--format", "concise", "--statistics", &vault("vault")])
+        .args([
+            "check",
+            "--format",
+            "concise",
+            "--statistics",
+            &vault("vault"),
+        ])
         .assert()
         .stdout(predicate::str::contains("FM003   broken-fence"));
     decksmith()

@@ -11,7 +11,10 @@ fn sample() -> Option<std::path::PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("skipped: {} is absent (reference material, not shipped)", dir.display());
+        eprintln!(
+            "skipped: {} is absent (reference material, not shipped)",
+            dir.display()
+        );
         None
     }
 }
@@ -23,7 +26,10 @@ fn run(dir: &std::path::Path) -> (Option<i32>, String) {
         .args(["check", "--format", "concise", "--isolated"])
         .output()
         .expect("runs");
-    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 #[test]
@@ -45,32 +51,83 @@ fn manifest_front_matter_defects_are_reported() {
         ("90-MOCs/moc-algorithms.md:1:1: FM003", true),
         ("90-MOCs/moc-architecture-patterns.md:1:1: FM003", true),
         // FM-MERGED-FENCE.
-        ("80-Tools/q-git-merge-vs-rebase--tools--medium.md:1:1: FM004", true),
+        (
+            "80-Tools/q-git-merge-vs-rebase--tools--medium.md:1:1: FM004",
+            true,
+        ),
         // FM-BOGUS-KEY on line 2.
-        ("70-Kotlin/q-list-vs-sequence--kotlin--medium.md:2:1: FM005", true),
-        ("70-Kotlin/q-kotlin-partition-function--kotlin--easy.md:2:1: FM005", true),
-        ("70-Kotlin/q-coroutine-memory-leak-detection--kotlin--hard.md:2:1: FM005", true),
+        (
+            "70-Kotlin/q-list-vs-sequence--kotlin--medium.md:2:1: FM005",
+            true,
+        ),
+        (
+            "70-Kotlin/q-kotlin-partition-function--kotlin--easy.md:2:1: FM005",
+            true,
+        ),
+        (
+            "70-Kotlin/q-coroutine-memory-leak-detection--kotlin--hard.md:2:1: FM005",
+            true,
+        ),
         // FM-DUPLICATE-KEY: `id` on line 3 repeats line 2.
-        ("40-Android/q-stable-annotation-compose--android--hard.md:3:1: FM007", true),
+        (
+            "40-Android/q-stable-annotation-compose--android--hard.md:3:1: FM007",
+            true,
+        ),
         // FM-ONLY-ANKI.
-        ("70-Kotlin/q-singleton-object-keyword--kotlin--easy.md:2:1: FM009", true),
-        ("70-Kotlin/q-stateflow-purpose--kotlin--medium.md:2:1: FM009", true),
-        ("70-Kotlin/q-kotlin-val-vs-var--kotlin--easy.md:2:1: FM009", true),
-        ("70-Kotlin/q-why-data-sealed-classes-needed--kotlin--medium.md:2:1: FM009", true),
+        (
+            "70-Kotlin/q-singleton-object-keyword--kotlin--easy.md:2:1: FM009",
+            true,
+        ),
+        (
+            "70-Kotlin/q-stateflow-purpose--kotlin--medium.md:2:1: FM009",
+            true,
+        ),
+        (
+            "70-Kotlin/q-kotlin-val-vs-var--kotlin--easy.md:2:1: FM009",
+            true,
+        ),
+        (
+            "70-Kotlin/q-why-data-sealed-classes-needed--kotlin--medium.md:2:1: FM009",
+            true,
+        ),
         // FM-METADATA-IN-BODY from line 12; FM-SPLIT from line 17.
-        ("70-Kotlin/q-singleton-object-keyword--kotlin--easy.md:12:1: FM006", true),
-        ("70-Kotlin/q-stateflow-purpose--kotlin--medium.md:12:1: FM006", true),
-        ("70-Kotlin/q-actor-pattern--kotlin--hard.md:17:1: FM006", true),
+        (
+            "70-Kotlin/q-singleton-object-keyword--kotlin--easy.md:12:1: FM006",
+            true,
+        ),
+        (
+            "70-Kotlin/q-stateflow-purpose--kotlin--medium.md:12:1: FM006",
+            true,
+        ),
+        (
+            "70-Kotlin/q-actor-pattern--kotlin--hard.md:17:1: FM006",
+            true,
+        ),
         // Cross-file duplicate ids, at the id value.
-        ("30-System-Design/q-design-tinder--system-design--medium.md:2:5: NAM003", true),
-        ("30-System-Design/q-design-yelp--system-design--medium.md:2:5: NAM003", true),
+        (
+            "30-System-Design/q-design-tinder--system-design--medium.md:2:5: NAM003",
+            true,
+        ),
+        (
+            "30-System-Design/q-design-yelp--system-design--medium.md:2:5: NAM003",
+            true,
+        ),
         ("10-Concepts/c-git.md:2:5: NAM003", true),
         ("10-Concepts/c-version-control.md:2:5: NAM003", true),
         // DATES-ORDER.
-        ("20-Algorithms/q-data-structures-overview--algorithms--easy.md:24:10: DAT001", true),
+        (
+            "20-Algorithms/q-data-structures-overview--algorithms--easy.md:24:10: DAT001",
+            true,
+        ),
         // HEADING-TRANSLIT.
-        ("30-System-Design/q-sync-async-communication--system-design--medium.md:43:1: SEC002", true),
-        ("30-System-Design/q-sync-async-communication--system-design--medium.md:115:1: SEC002", true),
+        (
+            "30-System-Design/q-sync-async-communication--system-design--medium.md:43:1: SEC002",
+            true,
+        ),
+        (
+            "30-System-Design/q-sync-async-communication--system-design--medium.md:115:1: SEC002",
+            true,
+        ),
     ];
     for (needle, _) in expected {
         assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
@@ -84,7 +141,10 @@ fn manifest_front_matter_defects_are_reported() {
         assert!(!text.contains(clean), "false positive in {clean}:\n{text}");
     }
     // A merged fence is not read as front matter (no schema noise for lines 2–15).
-    assert!(!text.contains("q-git-merge-vs-rebase--tools--medium.md:2:"), "{text}");
+    assert!(
+        !text.contains("q-git-merge-vs-rebase--tools--medium.md:2:"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -8,7 +8,11 @@ use decksmith::lint::registry;
 
 fn check_rule(code: &str) {
     let dir = common::fixture(&format!("rules/{}", code.to_lowercase()));
-    assert!(dir.is_dir(), "every rule needs a fixture: {} is missing", dir.display());
+    assert!(
+        dir.is_dir(),
+        "every rule needs a fixture: {} is missing",
+        dir.display()
+    );
     let (text, report) = common::render_full(&dir, &[code]);
     assert!(
         report.diagnostics.iter().any(|d| d.code == code),
@@ -46,11 +50,19 @@ fn demo_vault_good_notes_are_clean() {
         .iter()
         .filter(|d| !d.path.starts_with("broken/"))
         .collect();
-    assert!(outside_broken.is_empty(), "good notes must be clean:\n{text}");
+    assert!(
+        outside_broken.is_empty(),
+        "good notes must be clean:\n{text}"
+    );
     // Every front-matter defect has its broken note.
-    for code in ["FM001", "FM002", "FM003", "FM004", "FM005", "FM006", "FM007", "FM008", "FM009"] {
+    for code in [
+        "FM001", "FM002", "FM003", "FM004", "FM005", "FM006", "FM007", "FM008", "FM009",
+    ] {
         assert!(
-            report.diagnostics.iter().any(|d| d.code == code && d.path.starts_with("broken/")),
+            report
+                .diagnostics
+                .iter()
+                .any(|d| d.code == code && d.path.starts_with("broken/")),
             "no broken demo note for {code}"
         );
     }
@@ -77,11 +89,17 @@ fn suppressions_silence_findings() {
         .iter()
         .map(|n| {
             let index = decksmith::vault::index::VaultIndex::default();
-            decksmith::lint::check_note(&settings, &index, &decksmith::vault::note::Note::from_text(
-                n.path.clone(),
-                n.text.replace("decksmith-disable", "x").replace("x: [SEC002]", "x-other: []"),
-                n.kind,
-            ))
+            decksmith::lint::check_note(
+                &settings,
+                &index,
+                &decksmith::vault::note::Note::from_text(
+                    n.path.clone(),
+                    n.text
+                        .replace("decksmith-disable", "x")
+                        .replace("x: [SEC002]", "x-other: []"),
+                    n.kind,
+                ),
+            )
             .iter()
             .filter(|d| d.code == "SEC002")
             .count()
@@ -98,17 +116,32 @@ fn rule_docs_are_up_to_date() {
     );
     for r in registry::all() {
         let sev = r.default_severity.map_or("off", |s| s.as_str());
-        doc.push_str(&format!("| [{}](#{}) | `{}` | {sev} | {} |\n", r.code, r.code.to_lowercase(), r.name, r.summary.replace('|', "\\|")));
+        doc.push_str(&format!(
+            "| [{}](#{}) | `{}` | {sev} | {} |\n",
+            r.code,
+            r.code.to_lowercase(),
+            r.name,
+            r.summary.replace('|', "\\|")
+        ));
     }
     for r in registry::all() {
         let sev = r.default_severity.map_or("off", |s| s.as_str());
         let body = r.documentation().replace("\n## ", "\n### ");
-        doc.push_str(&format!("\n## {}\n\n`{}` · default severity: {sev}\n\n{}", r.code, r.name, body.trim_start_matches("## ").replacen("What it does", "### What it does", 1)));
+        doc.push_str(&format!(
+            "\n## {}\n\n`{}` · default severity: {sev}\n\n{}",
+            r.code,
+            r.name,
+            body.trim_start_matches("## ")
+                .replacen("What it does", "### What it does", 1)
+        ));
     }
     let path = common::repo().join("docs/rules.md");
     if std::env::var_os("UPDATE_DOCS").is_some() {
         std::fs::write(&path, &doc).expect("write docs/rules.md");
     }
     let current = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(current == doc, "docs/rules.md is stale: run UPDATE_DOCS=1 cargo test --test rules");
+    assert!(
+        current == doc,
+        "docs/rules.md is stale: run UPDATE_DOCS=1 cargo test --test rules"
+    );
 }

@@ -98,10 +98,15 @@ proptest! {
 
 #[test]
 fn the_defects_of_real_vaults_are_classified() {
-    let cases: &[(&str, fn(&Defect) -> bool)] = &[
+    type Case = (&'static str, fn(&Defect) -> bool);
+    let cases: &[Case] = &[
         ("# Title\n", |d| matches!(d, Defect::Missing)),
-        ("---\\\nid: a\n---\\\n", |d| matches!(d, Defect::BrokenFence { .. })),
-        ("---id: a\n---\n", |d| matches!(d, Defect::MergedFence { .. })),
+        ("---\\\nid: a\n---\\\n", |d| {
+            matches!(d, Defect::BrokenFence { .. })
+        }),
+        ("---id: a\n---\n", |d| {
+            matches!(d, Defect::MergedFence { .. })
+        }),
         ("---\nid: a\n", |d| matches!(d, Defect::Unterminated { .. })),
         ("---\nx: 1\n---\n---\n---\\\nid: a\nt: b\n---\\\n", |d| {
             matches!(d, Defect::MetadataInBody { .. })
@@ -109,6 +114,10 @@ fn the_defects_of_real_vaults_are_classified() {
     ];
     for (text, expected) in cases {
         let s = split(text);
-        assert!(s.defects.iter().any(expected), "{text:?} gave {:?}", s.defects);
+        assert!(
+            s.defects.iter().any(expected),
+            "{text:?} gave {:?}",
+            s.defects
+        );
     }
 }

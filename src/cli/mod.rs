@@ -12,8 +12,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config;
-use crate::lint::{self, Overrides, Settings, Targets, registry};
 use crate::lint::diagnostic::Severity;
+use crate::lint::{self, Overrides, Settings, Targets, registry};
 
 /// The process exit status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,7 +37,11 @@ impl From<ExitStatus> for ExitCode {
 }
 
 #[derive(Parser, Debug)]
-#[command(name = "decksmith", version, about = "Lint Markdown study notes and turn them into Anki cards")]
+#[command(
+    name = "decksmith",
+    version,
+    about = "Lint Markdown study notes and turn them into Anki cards"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -168,7 +172,9 @@ fn use_color(choice: Color) -> bool {
 
 /// How to print vault-relative paths so they are clickable from the current folder.
 fn root_prefix(root: &Path) -> String {
-    let cwd = std::env::current_dir().ok().and_then(|c| std::path::absolute(c).ok());
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|c| std::path::absolute(c).ok());
     match cwd.as_deref().and_then(|c| root.strip_prefix(c).ok()) {
         Some(rel) if rel.as_os_str().is_empty() => String::new(),
         Some(rel) => format!("{}/", rel.to_string_lossy().replace('\\', "/")),
@@ -187,7 +193,11 @@ fn write_stdout(text: &str) -> Result<(), String> {
 }
 
 fn load_settings(args: &CheckArgs) -> Result<Settings, String> {
-    let start = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let start = args
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
     if !start.exists() {
         return Err(format!("path `{}` does not exist", start.display()));
     }
@@ -197,7 +207,10 @@ fn load_settings(args: &CheckArgs) -> Result<Settings, String> {
             if !file.is_file() {
                 return Err(format!("config file `{}` does not exist", file.display()));
             }
-            (file.parent().unwrap_or(Path::new("/")).to_path_buf(), Some(file))
+            (
+                file.parent().unwrap_or(Path::new("/")).to_path_buf(),
+                Some(file),
+            )
         }
         None => {
             let (mut root, file) = config::discover_root(&start);
@@ -309,15 +322,17 @@ fn rule(args: &RuleArgs) -> Result<ExitStatus, String> {
         let mut text = String::new();
         for r in registry::all() {
             let sev = r.default_severity.map_or("off", Severity::as_str);
-            text.push_str(&format!("{:<7} {:<30} {:<8} {}\n", r.code, r.name, sev, r.summary));
+            text.push_str(&format!(
+                "{:<7} {:<30} {:<8} {}\n",
+                r.code, r.name, sev, r.summary
+            ));
         }
         write_stdout(&text)?;
         return Ok(ExitStatus::Success);
     }
     let key = args.rule.as_deref().unwrap_or_default();
-    let r = registry::find(key).ok_or_else(|| {
-        format!("no rule `{key}` (see `decksmith rule --all`)")
-    })?;
+    let r = registry::find(key)
+        .ok_or_else(|| format!("no rule `{key}` (see `decksmith rule --all`)"))?;
     let sev = r.default_severity.map_or("off", Severity::as_str);
     let text = format!(
         "# {} ({})\n\nDefault severity: {sev}\n\n{}",

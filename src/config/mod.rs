@@ -18,10 +18,22 @@ pub const FILE_NAME: &str = "decksmith.toml";
 
 /// Built-in schemas, used when the vault has no file at a kind's schema path.
 pub const BUILTIN_SCHEMAS: &[(&str, &str)] = &[
-    ("qa-note.schema.json", include_str!("../../schemas/qa-note.schema.json")),
-    ("concept-note.schema.json", include_str!("../../schemas/concept-note.schema.json")),
-    ("moc.schema.json", include_str!("../../schemas/moc.schema.json")),
-    ("kb-concept.schema.json", include_str!("../../schemas/kb-concept.schema.json")),
+    (
+        "qa-note.schema.json",
+        include_str!("../../schemas/qa-note.schema.json"),
+    ),
+    (
+        "concept-note.schema.json",
+        include_str!("../../schemas/concept-note.schema.json"),
+    ),
+    (
+        "moc.schema.json",
+        include_str!("../../schemas/moc.schema.json"),
+    ),
+    (
+        "kb-concept.schema.json",
+        include_str!("../../schemas/kb-concept.schema.json"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -163,11 +175,10 @@ pub fn discover_root(start: &Path) -> (PathBuf, Option<PathBuf>) {
 
 /// Load settings: defaults, overlaid with `file` when given.
 pub fn load(root: PathBuf, file: Option<PathBuf>) -> Result<Loaded, ConfigError> {
-    let mut merged: toml::Table =
-        toml::from_str(DEFAULT_TOML).map_err(|e| ConfigError::Parse {
-            path: PathBuf::from("<built-in defaults>"),
-            message: e.to_string(),
-        })?;
+    let mut merged: toml::Table = toml::from_str(DEFAULT_TOML).map_err(|e| ConfigError::Parse {
+        path: PathBuf::from("<built-in defaults>"),
+        message: e.to_string(),
+    })?;
     let mut text = DEFAULT_TOML.to_string();
     if let Some(path) = &file {
         let user_text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -181,7 +192,9 @@ pub fn load(root: PathBuf, file: Option<PathBuf>) -> Result<Loaded, ConfigError>
         merge(&mut merged, user);
         text.push_str(&user_text);
     }
-    let path = file.clone().unwrap_or_else(|| PathBuf::from("<built-in defaults>"));
+    let path = file
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("<built-in defaults>"));
     let config: Config = toml::Value::Table(merged)
         .try_into()
         .map_err(|e: toml::de::Error| ConfigError::Parse {
@@ -227,7 +240,12 @@ fn validate(config: &Config) -> Result<(), String> {
                 .map_err(|e| format!("kind `{}`: invalid glob `{glob}`: {e}", kind.name))?;
         }
     }
-    for glob in config.vault.exclude.iter().chain(config.lint.per_file_ignores.keys()) {
+    for glob in config
+        .vault
+        .exclude
+        .iter()
+        .chain(config.lint.per_file_ignores.keys())
+    {
         globset::Glob::new(glob).map_err(|e| format!("invalid glob `{glob}`: {e}"))?;
     }
     Ok(())
@@ -249,8 +267,11 @@ mod tests {
     fn user_file_overrides_tables_and_replaces_arrays() {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join(FILE_NAME);
-        std::fs::write(&file, "[vocabularies]\ntopics = [\"go\"]\n[lint]\nignore = [\"SEC\"]\n")
-            .expect("write");
+        std::fs::write(
+            &file,
+            "[vocabularies]\ntopics = [\"go\"]\n[lint]\nignore = [\"SEC\"]\n",
+        )
+        .expect("write");
         let loaded = load(dir.path().to_path_buf(), Some(file)).expect("loads");
         assert_eq!(loaded.config.vocabularies["topics"], vec!["go".to_string()]);
         assert_eq!(loaded.config.vocabularies["difficulties"].len(), 3);

@@ -89,15 +89,16 @@ impl Settings {
                     .transpose()
                     .map_err(|e| SetupError::Invalid(e.to_string()))
             };
-            let schema = match &kind.schema {
-                None => None,
-                Some(rel) => Some(load_schema(&loaded.root, rel).map_err(|message| {
-                    SetupError::Schema {
-                        kind: kind.name.clone(),
-                        message,
-                    }
-                })?),
-            };
+            let schema =
+                match &kind.schema {
+                    None => None,
+                    Some(rel) => Some(load_schema(&loaded.root, rel).map_err(|message| {
+                        SetupError::Schema {
+                            kind: kind.name.clone(),
+                            message,
+                        }
+                    })?),
+                };
             kinds.push(CompiledKind {
                 paths,
                 filename: regex(&kind.filename)?,
@@ -154,9 +155,9 @@ impl Settings {
         let Some(rule) = registry::find(code) else {
             return false;
         };
-        self.per_file_ignores
-            .iter()
-            .any(|(set, codes)| set.is_match(rel) && codes.iter().any(|c| registry::selects(c, rule)))
+        self.per_file_ignores.iter().any(|(set, codes)| {
+            set.is_match(rel) && codes.iter().any(|c| registry::selects(c, rule))
+        })
     }
 }
 
@@ -167,11 +168,15 @@ fn load_schema(root: &Path, rel: &str) -> Result<Schema, String> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| rel.to_string());
     let text = if path.is_file() {
-        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?
+        std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?
     } else if let Some((_, text)) = config::BUILTIN_SCHEMAS.iter().find(|(n, _)| *n == name) {
         (*text).to_string()
     } else {
-        return Err(format!("{} does not exist and is not a built-in schema", path.display()));
+        return Err(format!(
+            "{} does not exist and is not a built-in schema",
+            path.display()
+        ));
     };
     Schema::compile(&name, &text)
 }
@@ -204,7 +209,9 @@ fn enabled_rules(
     let mut severities = BTreeMap::new();
     for (key, level) in &lint.severity {
         let rule = registry::find(key).ok_or_else(|| {
-            SetupError::Invalid(format!("[lint.severity]: `{key}` is not a rule code or name"))
+            SetupError::Invalid(format!(
+                "[lint.severity]: `{key}` is not a rule code or name"
+            ))
         })?;
         let level = Severity::parse_level(level)
             .map_err(|e| SetupError::Invalid(format!("[lint.severity] {key}: {e}")))?;
@@ -333,9 +340,8 @@ pub fn check(settings: &Settings, targets: &Targets) -> Result<Report, SetupErro
         Some(list) => notes
             .into_iter()
             .filter(|n| {
-                list.iter().any(|w| {
-                    w.is_empty() || n.path == *w || n.path.starts_with(&format!("{w}/"))
-                })
+                list.iter()
+                    .any(|w| w.is_empty() || n.path == *w || n.path.starts_with(&format!("{w}/")))
             })
             .collect(),
     };
@@ -369,7 +375,11 @@ pub fn check_note(settings: &Settings, index: &VaultIndex, note: &Note) -> Vec<D
         }
         let mut findings = Vec::new();
         (rule.check)(&ctx, &mut findings);
-        out.extend(findings.into_iter().map(|f| finish(rule, severity, note, f)));
+        out.extend(
+            findings
+                .into_iter()
+                .map(|f| finish(rule, severity, note, f)),
+        );
     }
     let fm_codes: Vec<(String, std::ops::Range<usize>)> = note
         .front_matter()
@@ -387,7 +397,12 @@ pub fn check_note(settings: &Settings, index: &VaultIndex, note: &Note) -> Vec<D
     if let Some(severity) = settings.severity(rules::sup001_unused_suppression::RULE.code) {
         if !settings.ignored_for_path(&note.path, "SUP001") {
             for finding in rules::sup001_unused_suppression::findings(&directives) {
-                out.push(finish(&rules::sup001_unused_suppression::RULE, severity, note, finding));
+                out.push(finish(
+                    &rules::sup001_unused_suppression::RULE,
+                    severity,
+                    note,
+                    finding,
+                ));
             }
         }
     }

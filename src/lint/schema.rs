@@ -26,7 +26,8 @@ pub struct Schema {
 impl Schema {
     /// Compile a schema; an invalid schema is a configuration error.
     pub fn compile(name: &str, text: &str) -> Result<Schema, String> {
-        let json: Value = serde_json::from_str(text).map_err(|e| format!("{name}: not JSON: {e}"))?;
+        let json: Value =
+            serde_json::from_str(text).map_err(|e| format!("{name}: not JSON: {e}"))?;
         let draft = match json.get("$schema").and_then(Value::as_str) {
             Some(s) if s.contains("draft-07") => Draft::Draft7,
             Some(s) if s.contains("draft-04") => Draft::Draft4,
@@ -47,7 +48,12 @@ impl Schema {
     }
 
     /// Validate `instance`; every error points at the exact key or value.
-    pub fn validate(&self, instance: &Value, spans: &SpanTable, head: Range<usize>) -> Vec<Finding> {
+    pub fn validate(
+        &self,
+        instance: &Value,
+        spans: &SpanTable,
+        head: Range<usize>,
+    ) -> Vec<Finding> {
         let mut out = Vec::new();
         for error in self.validator.iter_errors(instance) {
             let pointer = error.instance_path().as_str().to_string();
@@ -67,29 +73,38 @@ impl Schema {
                     } else {
                         format!("`{}`", display_pointer(&pointer))
                     };
-                    (range, format!("missing required key `{name}` in the {whose}"))
+                    (
+                        range,
+                        format!("missing required key `{name}` in the {whose}"),
+                    )
                 }
                 ValidationErrorKind::AdditionalProperties { unexpected }
                 | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
                     // Keys such as `'---id'` are FM005's to report.
                     for key in unexpected.iter().filter(|k| !k.starts_with("---")) {
-                        let child = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+                        let child =
+                            format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
                         let range = spans.key(&child).unwrap_or(head.clone());
                         let message = if pointer.is_empty() {
                             format!("unknown key `{key}` (not in the `{}` schema)", self.name)
                         } else {
                             format!("unknown key `{key}` in `{}`", display_pointer(&pointer))
                         };
-                        out.push(Finding::new(range, message).help(
-                            "remove or rename the key, or allow it in the kind's schema",
-                        ));
+                        out.push(
+                            Finding::new(range, message)
+                                .help("remove or rename the key, or allow it in the kind's schema"),
+                        );
                     }
                     continue;
                 }
                 _ => {
                     let range = spans.value(&pointer).unwrap_or(head.clone());
                     let message = custom.clone().unwrap_or_else(|| {
-                        format!("`{}`: {}", display_pointer(&pointer), describe(error.kind(), value))
+                        format!(
+                            "`{}`: {}",
+                            display_pointer(&pointer),
+                            describe(error.kind(), value)
+                        )
                     });
                     (range, message)
                 }
@@ -98,10 +113,10 @@ impl Schema {
                 (Some(c), ValidationErrorKind::Required { .. }) => format!("{message} ({c})"),
                 _ => message,
             };
-            out.push(Finding::new(range, message).help(format!(
-                "schema `{}` at `{}`",
-                self.name, schema_path
-            )));
+            out.push(
+                Finding::new(range, message)
+                    .help(format!("schema `{}` at `{}`", self.name, schema_path)),
+            );
         }
         group_required(out)
     }
@@ -137,7 +152,9 @@ fn group_required(findings: Vec<Finding>) -> Vec<Finding> {
             .and_then(|rest| rest.split_once('`'));
         if let Some((name, tail)) = key
             && let Some(prev) = out.iter_mut().find(|p| {
-                p.range == f.range && p.message.starts_with("missing required key") && p.message.ends_with(tail)
+                p.range == f.range
+                    && p.message.starts_with("missing required key")
+                    && p.message.ends_with(tail)
             })
         {
             let (head, rest) = prev.message.split_at(prev.message.len() - tail.len());
@@ -193,13 +210,21 @@ fn describe(kind: &ValidationErrorKind, value: &Value) -> String {
                 .trim_start_matches("multiple(")
                 .trim_end_matches(')')
                 .to_string();
-            format!("expected {expected}, found {} {}", type_name(value), short(value))
+            format!(
+                "expected {expected}, found {} {}",
+                type_name(value),
+                short(value)
+            )
         }
-        ValidationErrorKind::Format { format } => format!("{} is not a valid {format}", short(value)),
+        ValidationErrorKind::Format { format } => {
+            format!("{} is not a valid {format}", short(value))
+        }
         ValidationErrorKind::Pattern { pattern } => {
             format!("{} does not match the pattern `{pattern}`", short(value))
         }
-        ValidationErrorKind::Enum { options } => format!("{} is not one of {options}", short(value)),
+        ValidationErrorKind::Enum { options } => {
+            format!("{} is not one of {options}", short(value))
+        }
         ValidationErrorKind::Constant { expected_value } => {
             format!("{} must be `{expected_value}`", short(value))
         }
@@ -211,9 +236,15 @@ fn describe(kind: &ValidationErrorKind, value: &Value) -> String {
             "has {} entries, at most {limit} expected",
             value.as_array().map_or(0, Vec::len)
         ),
-        ValidationErrorKind::Minimum { limit } => format!("{} is below the minimum {limit}", short(value)),
-        ValidationErrorKind::Maximum { limit } => format!("{} is above the maximum {limit}", short(value)),
-        ValidationErrorKind::MinLength { limit } => format!("{} is shorter than {limit} characters", short(value)),
+        ValidationErrorKind::Minimum { limit } => {
+            format!("{} is below the minimum {limit}", short(value))
+        }
+        ValidationErrorKind::Maximum { limit } => {
+            format!("{} is above the maximum {limit}", short(value))
+        }
+        ValidationErrorKind::MinLength { limit } => {
+            format!("{} is shorter than {limit} characters", short(value))
+        }
         ValidationErrorKind::UniqueItems => "holds the same entry twice".to_string(),
         _ => format!("{} fails `{}`", short(value), kind.keyword()),
     }
@@ -250,7 +281,11 @@ mod tests {
         let texts: Vec<_> = got.iter().map(|(t, _)| t.as_str()).collect();
         assert!(texts.contains(&"5"), "{got:?}");
         assert!(texts.contains(&"extra"), "{got:?}");
-        assert!(got.iter().any(|(_, m)| m.contains("missing required key `id`")), "{got:?}");
+        assert!(
+            got.iter()
+                .any(|(_, m)| m.contains("missing required key `id`")),
+            "{got:?}"
+        );
     }
 
     #[test]

@@ -186,10 +186,9 @@ pub fn split(text: &str) -> Split {
             let mut fences = vec![first.content.clone()];
             // The closing fence of a `---\` block is usually `---\` too; report it with the
             // opener so the user fixes both at once.
-            if let Some(close) = lines
-                .take(200)
-                .find(|l| text[l.content.clone()] == *"---" || is_broken_fence(&text[l.content.clone()]))
-            {
+            if let Some(close) = lines.take(200).find(|l| {
+                text[l.content.clone()] == *"---" || is_broken_fence(&text[l.content.clone()])
+            }) {
                 if is_broken_fence(&text[close.content.clone()]) {
                     fences.push(close.content);
                 }
@@ -407,7 +406,13 @@ mod tests {
         let t = "---\nanki_cards: []\n---\n---\n---\n---\\\nid: k\ntitle: t\n---\\\n# Body\n";
         let s = split(t);
         match &s.defects[..] {
-            [Defect::MetadataInBody { range, fences, keys }] => {
+            [
+                Defect::MetadataInBody {
+                    range,
+                    fences,
+                    keys,
+                },
+            ] => {
                 assert_eq!(*fences, 4);
                 assert_eq!(*keys, 2);
                 assert_eq!(&t[range.clone()], "---\n---\n---\\\nid: k\ntitle: t\n---\\");

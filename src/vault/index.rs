@@ -21,7 +21,12 @@ impl VaultIndex {
             let Some(fm) = note.front_matter() else {
                 continue;
             };
-            if let Some(id) = fm.json.get("id").and_then(|v| v.as_str()).filter(|s| !s.is_empty()) {
+            if let Some(id) = fm
+                .json
+                .get("id")
+                .and_then(|v| v.as_str())
+                .filter(|s| !s.is_empty())
+            {
                 let span = fm.spans.value("/id").unwrap_or(0..0);
                 index
                     .ids

@@ -96,7 +96,8 @@ mod tests {
 
     #[test]
     fn headings_with_offsets_and_quotes() {
-        let text = "---\nid: a\n---\n# Вопрос (RU)\n> вопрос\n\n## Ответ (`RU`)\ntext\n```\n# not\n```\n";
+        let text =
+            "---\nid: a\n---\n# Вопрос (RU)\n> вопрос\n\n## Ответ (`RU`)\ntext\n```\n# not\n```\n";
         let hs = headings(text, 14);
         assert_eq!(hs.len(), 2);
         assert_eq!(hs[0].text, "Вопрос (RU)");

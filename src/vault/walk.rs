@@ -62,7 +62,9 @@ pub fn walk(root: &Path, exclude: &GlobSet) -> Vec<Entry> {
         .build();
     for entry in walker.flatten() {
         let path = entry.path();
-        let is_file = entry.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
+        let is_file = entry
+            .file_type()
+            .is_some_and(|t| t.is_file() || t.is_symlink());
         if !is_file || path.extension().is_none_or(|e| e != "md") {
             continue;
         }

@@ -34,7 +34,10 @@ pub struct Node {
 
 #[derive(Clone, Debug)]
 pub enum NodeKind {
-    Scalar { value: Value, quoted: bool },
+    Scalar {
+        value: Value,
+        quoted: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
     /// An alias (`*name`); its target is not expanded.
@@ -234,7 +237,10 @@ pub fn parse(yaml: &str, base: usize) -> Result<Parsed, SyntaxError> {
             }
             Event::SequenceEnd => match stack.pop() {
                 Some(Frame::Seq { start, items }) => {
-                    let end = pos.span(&span).end.max(items.last().map_or(start, |n| n.span.end));
+                    let end = pos
+                        .span(&span)
+                        .end
+                        .max(items.last().map_or(start, |n| n.span.end));
                     Node {
                         span: start..end,
                         kind: NodeKind::Seq(items),
@@ -296,7 +302,13 @@ pub fn parse(yaml: &str, base: usize) -> Result<Parsed, SyntaxError> {
         root: None,
     };
     if let Some(root) = &root {
-        parsed.json = to_json(root, String::new(), None, &mut parsed.spans, &mut parsed.duplicates);
+        parsed.json = to_json(
+            root,
+            String::new(),
+            None,
+            &mut parsed.spans,
+            &mut parsed.duplicates,
+        );
     }
     parsed.root = root;
     Ok(parsed)

@@ -45,7 +45,9 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -64,7 +66,10 @@ impl miette::Diagnostic for Report<'_> {
         for (label, located) in d.labels.iter().zip(&self.item.labels) {
             if located.same_file {
                 let (s, l) = clamp(&label.range);
-                spans.push(LabeledSpan::new_with_span(Some(label.message.clone()), (s, l)));
+                spans.push(LabeledSpan::new_with_span(
+                    Some(label.message.clone()),
+                    (s, l),
+                ));
             }
         }
         Some(Box::new(spans.into_iter()))
@@ -83,7 +88,11 @@ pub fn render(r: &Rendered<'_>, color: bool, root_prefix: &str) -> String {
     let mut out = String::new();
     for item in &r.items {
         let d = item.diagnostic;
-        let text = r.notes.get(d.path.as_str()).map(|n| n.text.clone()).unwrap_or_default();
+        let text = r
+            .notes
+            .get(d.path.as_str())
+            .map(|n| n.text.clone())
+            .unwrap_or_default();
         let mut help = d.help.clone();
         // Labels in other files cannot share this snippet: name them in the help.
         let elsewhere: Vec<String> = item

@@ -10,7 +10,9 @@ use super::Rendered;
 use crate::lint::diagnostic::Severity;
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
@@ -36,7 +38,11 @@ pub fn render(r: &Rendered<'_>, root_prefix: &str) -> String {
             let end_col = item.end.column.max(item.start.column);
             let _ = write!(props, ",col={},endColumn={}", item.start.column, end_col);
         }
-        let _ = write!(props, ",title={}", escape_property(&format!("{} {}", d.code, d.name)));
+        let _ = write!(
+            props,
+            ",title={}",
+            escape_property(&format!("{} {}", d.code, d.name))
+        );
         let mut message = d.message.clone();
         if let Some(help) = &d.help {
             message.push_str("\nhelp: ");

@@ -9,8 +9,8 @@ pub mod sarif;
 
 use std::collections::HashMap;
 
-use crate::lint::diagnostic::{Diagnostic, Severity};
 use crate::lint::Report;
+use crate::lint::diagnostic::{Diagnostic, Severity};
 use crate::vault::lines::Position;
 use crate::vault::note::Note;
 
@@ -103,7 +103,11 @@ impl<'a> Rendered<'a> {
         if e + w + i == 0 {
             return format!("All checks passed ({checked} checked).");
         }
-        let mut files: Vec<&str> = self.items.iter().map(|i| i.diagnostic.path.as_str()).collect();
+        let mut files: Vec<&str> = self
+            .items
+            .iter()
+            .map(|i| i.diagnostic.path.as_str())
+            .collect();
         files.dedup();
         let mut parts = Vec::new();
         for (n, word) in [(e, "error"), (w, "warning"), (i, "info")] {
@@ -121,7 +125,10 @@ impl<'a> Rendered<'a> {
 
 pub fn plural(n: usize, word: &str) -> String {
     if n == 1 || word == "info" {
-        format!("{n} {word}{}", if word == "info" && n != 1 { "s" } else { "" })
+        format!(
+            "{n} {word}{}",
+            if word == "info" && n != 1 { "s" } else { "" }
+        )
     } else {
         format!("{n} {word}s")
     }

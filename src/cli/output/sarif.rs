@@ -95,7 +95,11 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-fn location(path: &str, start: crate::vault::lines::Position, end: crate::vault::lines::Position) -> Value {
+fn location(
+    path: &str,
+    start: crate::vault::lines::Position,
+    end: crate::vault::lines::Position,
+) -> Value {
     let uri: String = path
         .split('/')
         .map(percent_encode)

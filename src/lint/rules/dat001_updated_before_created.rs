@@ -25,7 +25,9 @@ fn is_date(s: &str) -> bool {
     b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
@@ -40,9 +42,15 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         if is_date(c) && is_date(u) && u < c {
-            let range = parsed.spans.value(&format!("/{updated}")).unwrap_or(ctx.note.head_range());
-            let mut f = Finding::new(range, format!("`{updated}` {u} is earlier than `{created}` {c}"))
-                .help("correct whichever date is wrong");
+            let range = parsed
+                .spans
+                .value(&format!("/{updated}"))
+                .unwrap_or(ctx.note.head_range());
+            let mut f = Finding::new(
+                range,
+                format!("`{updated}` {u} is earlier than `{created}` {c}"),
+            )
+            .help("correct whichever date is wrong");
             if let Some(cr) = parsed.spans.value(&format!("/{created}")) {
                 f = f.label(cr, "created here");
             }

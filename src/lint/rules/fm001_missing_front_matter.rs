@@ -34,8 +34,11 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     };
     if ctx.note.unreadable.is_none() && ctx.note.split.defects.contains(&Defect::Missing) {
         out.push(
-            Finding::new(ctx.note.head_range(), format!("`{}` note has no front matter", kind.kind.name))
-                .help("start the file with a `---` line, the metadata, and a closing `---` line"),
+            Finding::new(
+                ctx.note.head_range(),
+                format!("`{}` note has no front matter", kind.kind.name),
+            )
+            .help("start the file with a `---` line, the metadata, and a closing `---` line"),
         );
     }
 }

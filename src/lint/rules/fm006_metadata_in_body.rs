@@ -39,21 +39,25 @@ declare_rule! {
 
 fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     for defect in &ctx.note.split.defects {
-        if let Defect::MetadataInBody { range, fences, keys } = defect {
+        if let Defect::MetadataInBody {
+            range,
+            fences,
+            keys,
+        } = defect
+        {
             let opens_with_fence = ctx.note.text[range.clone()].starts_with("---");
             let message = match (*fences, *keys) {
                 (f, 0) => format!("{f} stray fence line(s) follow the front matter"),
                 (_, k) if opens_with_fence => {
                     format!("a second front-matter block with {k} keys follows the front matter")
                 }
-                (_, k) => format!(
-                    "the front matter was closed early: {k} more keys continue in the body"
-                ),
+                (_, k) => {
+                    format!("the front matter was closed early: {k} more keys continue in the body")
+                }
             };
             out.push(
-                Finding::new(range.clone(), message).help(
-                    "move these keys into the front matter and delete the stray fences",
-                ),
+                Finding::new(range.clone(), message)
+                    .help("move these keys into the front matter and delete the stray fences"),
             );
         }
     }

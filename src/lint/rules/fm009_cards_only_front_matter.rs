@@ -33,7 +33,9 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 entries[0].0.span.clone(),
                 "front matter holds only `anki_cards`: the note's metadata was lost",
             )
-            .help("restore the metadata from version control, or from a block leaked into the body"),
+            .help(
+                "restore the metadata from version control, or from a block leaked into the body",
+            ),
         );
     }
 }

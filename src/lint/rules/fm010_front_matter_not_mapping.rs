@@ -32,7 +32,10 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         NodeKind::Alias => "an alias",
     };
     out.push(
-        Finding::new(root.span.clone(), format!("front matter is {what}, not `key: value` pairs"))
-            .help("write the metadata as `key: value` lines"),
+        Finding::new(
+            root.span.clone(),
+            format!("front matter is {what}, not `key: value` pairs"),
+        )
+        .help("write the metadata as `key: value` lines"),
     );
 }

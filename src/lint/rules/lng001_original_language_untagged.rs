@@ -37,10 +37,16 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         return;
     };
     if !list.iter().any(|l| l.as_str() == Some(orig)) {
-        let range = parsed.spans.value(&format!("/{orig_key}")).unwrap_or(ctx.note.head_range());
+        let range = parsed
+            .spans
+            .value(&format!("/{orig_key}"))
+            .unwrap_or(ctx.note.head_range());
         out.push(
-            Finding::new(range, format!("`{orig_key}` is `{orig}`, which is not in `{list_key}`"))
-                .help(format!("add `{orig}` to `{list_key}`")),
+            Finding::new(
+                range,
+                format!("`{orig_key}` is `{orig}`, which is not in `{list_key}`"),
+            )
+            .help(format!("add `{orig}` to `{list_key}`")),
         );
     }
 }

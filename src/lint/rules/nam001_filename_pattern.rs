@@ -33,7 +33,10 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         out.push(
             Finding::new(
                 0..0,
-                format!("file name `{name}` does not match the `{}` naming pattern", kind.kind.name),
+                format!(
+                    "file name `{name}` does not match the `{}` naming pattern",
+                    kind.kind.name
+                ),
             )
             .help(format!("expected a name matching `{}`", pattern.as_str())),
         );

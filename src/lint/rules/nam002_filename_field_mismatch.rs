@@ -56,7 +56,10 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                         segment.as_str()
                     ),
                 )
-                .help(format!("rename the file or set `{group}: {}`", segment.as_str())),
+                .help(format!(
+                    "rename the file or set `{group}: {}`",
+                    segment.as_str()
+                )),
             );
         }
     }

@@ -54,10 +54,16 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             if words.iter().any(|w| w == value) {
                 continue;
             }
-            let range = parsed.spans.value(&pointer).unwrap_or(ctx.note.head_range());
+            let range = parsed
+                .spans
+                .value(&pointer)
+                .unwrap_or(ctx.note.head_range());
             let mut finding = Finding::new(
                 range,
-                format!("`{value}` is not in the `{}` vocabulary (key `{}`)", check.vocabulary, check.key),
+                format!(
+                    "`{value}` is not in the `{}` vocabulary (key `{}`)",
+                    check.vocabulary, check.key
+                ),
             );
             finding = match closest(value, words) {
                 Some(best) => finding.help(format!("did you mean `{best}`?")),
@@ -104,7 +110,10 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        let words: Vec<String> = ["system-design", "android", "kotlin"].iter().map(|s| s.to_string()).collect();
+        let words: Vec<String> = ["system-design", "android", "kotlin"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert_eq!(closest("system-desing", &words), Some("system-design"));
         assert_eq!(closest("patterns", &words), None);
     }

@@ -49,7 +49,11 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                     out.push(
                         Finding::new(
                             ctx.note.head_range(),
-                            format!("missing `{want}` ({} {})", lang.to_uppercase(), section.role),
+                            format!(
+                                "missing `{want}` ({} {})",
+                                lang.to_uppercase(),
+                                section.role
+                            ),
                         )
                         .help(format!("add a `{want}` heading")),
                     );

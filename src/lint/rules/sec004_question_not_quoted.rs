@@ -27,7 +27,10 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             out.push(
                 Finding::new(
                     m.heading.range.clone(),
-                    format!("the question under `{}` is not a `>` blockquote", m.heading.text),
+                    format!(
+                        "the question under `{}` is not a `>` blockquote",
+                        m.heading.text
+                    ),
                 )
                 .help("prefix the question's lines with `> `"),
             );

@@ -42,15 +42,22 @@ pub(crate) fn classify<'a>(heading: &'a Heading, section: &'a Section) -> Option
     let (name, lang) = split_suffix(&heading.text);
     let hit = |table: &std::collections::BTreeMap<String, Vec<String>>| -> bool {
         match &lang {
-            Some(l) => table.get(l).is_some_and(|ns| ns.iter().any(|n| eq(n, name)))
-                || (!section.per_language
-                    && table.values().flatten().any(|n| eq(n, name))),
+            Some(l) => {
+                table
+                    .get(l)
+                    .is_some_and(|ns| ns.iter().any(|n| eq(n, name)))
+                    || (!section.per_language && table.values().flatten().any(|n| eq(n, name)))
+            }
             None => !section.per_language && table.values().flatten().any(|n| eq(n, name)),
         }
     };
     // A section name that itself ends in parentheses ("Trap questions (with answers)").
     let whole = !section.per_language
-        && section.names.values().flatten().any(|n| eq(n, &heading.text));
+        && section
+            .names
+            .values()
+            .flatten()
+            .any(|n| eq(n, &heading.text));
     if whole || hit(&section.names) {
         return Some(SectionMatch {
             heading,
