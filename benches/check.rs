@@ -21,7 +21,11 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 fn warm(dir: &std::path::Path) -> usize {
     let mut bytes = 0;
-    for e in ignore::WalkBuilder::new(dir).hidden(false).build().flatten() {
+    for e in ignore::WalkBuilder::new(dir)
+        .hidden(false)
+        .build()
+        .flatten()
+    {
         if e.file_type().is_some_and(|t| t.is_file()) {
             bytes += std::fs::read(e.path()).map(|b| b.len()).unwrap_or(0);
         }
@@ -68,7 +72,11 @@ fn main() {
                 .output()
                 .expect("run binary");
             binary.push(t.elapsed());
-            assert_eq!(out.status.code(), Some(1), "the synthetic vault has findings");
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "the synthetic vault has findings"
+            );
         }
         let (a, b) = (median(inproc), median(binary));
         println!(

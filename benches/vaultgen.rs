@@ -6,12 +6,32 @@ use std::fmt::Write;
 use std::path::Path;
 
 const EN: &[&str] = &[
-    "the cache", "a request", "every service", "the queue", "latency", "the client",
-    "consistency", "a replica", "the scheduler", "backpressure", "the coroutine", "throughput",
+    "the cache",
+    "a request",
+    "every service",
+    "the queue",
+    "latency",
+    "the client",
+    "consistency",
+    "a replica",
+    "the scheduler",
+    "backpressure",
+    "the coroutine",
+    "throughput",
 ];
 const RU: &[&str] = &[
-    "кэш", "запрос", "каждый сервис", "очередь", "задержка", "клиент", "согласованность",
-    "реплика", "планировщик", "обратное давление", "корутина", "пропускная способность",
+    "кэш",
+    "запрос",
+    "каждый сервис",
+    "очередь",
+    "задержка",
+    "клиент",
+    "согласованность",
+    "реплика",
+    "планировщик",
+    "обратное давление",
+    "корутина",
+    "пропускная способность",
 ];
 const TOPICS: &[(&str, &str)] = &[
     ("system-design", "30-System-Design"),
@@ -24,7 +44,10 @@ struct Rng(u64);
 
 impl Rng {
     fn next(&mut self) -> usize {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) as usize
     }
     fn pick<'a>(&mut self, items: &'a [&'a str]) -> &'a str {
@@ -49,20 +72,22 @@ fn sentence(rng: &mut Rng, words: &[&str], links: &[String], link_every: usize) 
     s
 }
 
-pub fn q_stem(i: usize) -> String {
+pub(crate) fn q_stem(i: usize) -> String {
     let (topic, _) = TOPICS[i % TOPICS.len()];
     format!("q-synthetic-question-{i}--{topic}--medium")
 }
 
 /// Write `n` notes (and n/4 concept notes) under `dir`.
-pub fn generate(dir: &Path, n: usize) -> std::io::Result<()> {
+pub(crate) fn generate(dir: &Path, n: usize) -> std::io::Result<()> {
     let mut rng = Rng(n as u64);
     std::fs::create_dir_all(dir.join(".obsidian"))?;
     std::fs::create_dir_all(dir.join("10-Concepts"))?;
     for (_, folder) in TOPICS {
         std::fs::create_dir_all(dir.join(folder))?;
     }
-    let concepts: Vec<String> = (0..(n / 4).max(1)).map(|i| format!("c-concept-{i}")).collect();
+    let concepts: Vec<String> = (0..(n / 4).max(1))
+        .map(|i| format!("c-concept-{i}"))
+        .collect();
     let mut targets: Vec<String> = concepts.clone();
     targets.extend((0..n).map(q_stem));
     for (i, c) in concepts.iter().enumerate() {
@@ -84,14 +109,23 @@ pub fn generate(dir: &Path, n: usize) -> std::io::Result<()> {
             t,
             "---\nid: {}-{i}\ntitle: Synthetic question {i} / Синтетический вопрос {i}\naliases:\n- Question {i}\n- Вопрос {i}\ntopic: {topic}\nsubtopics:\n- {}\nquestion_kind: theory\ndifficulty: medium\noriginal_language: en\nlanguage_tags:\n- en\n- ru\nstatus: draft\nmoc: moc-{topic}\nrelated:\n- {}\n- {}\ncreated: 2025-10-01\nupdated: 2025-11-01\ntags:\n- {topic}\n- difficulty/medium\nanki_cards:\n- slug: x{i}-0-en\n  language: en\n  anki_id: {}\n  synced_at: '2026-01-23T13:49:17.865498'\n- slug: x{i}-0-ru\n  language: ru\n  anki_id: {}\n  synced_at: '2026-01-23T13:49:17.866548'\n{}---\n",
             topic.split('-').next().unwrap_or("q"),
-            if topic == "android" { "lifecycle" } else { "coroutines" },
+            if topic == "android" {
+                "lifecycle"
+            } else {
+                "coroutines"
+            },
             concepts[i % concepts.len()],
             targets[rng.next() % targets.len()],
             1_700_000_000_000u64 + 2 * i as u64,
             1_700_000_000_001u64 + 2 * i as u64,
             if damaged { "id: duplicate\n" } else { "" },
         );
-        let _ = write!(t, "# Question (EN)\n> {}\n\n# Вопрос (RU)\n> {}\n\n---\n\n## Answer (EN)\n\n", sentence(&mut rng, EN, &[], 0), sentence(&mut rng, RU, &[], 0));
+        let _ = write!(
+            t,
+            "# Question (EN)\n> {}\n\n# Вопрос (RU)\n> {}\n\n---\n\n## Answer (EN)\n\n",
+            sentence(&mut rng, EN, &[], 0),
+            sentence(&mut rng, RU, &[], 0)
+        );
         while t.len() < 7_500 {
             let _ = writeln!(t, "{}\n", sentence(&mut rng, EN, &targets, 9));
             if rng.next() % 6 == 0 {

@@ -375,3 +375,127 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn config_severity_per_file_ignores_and_off_by_default_rules() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let note = std::fs::read_to_string(common::fixture(
+        "rules/sec002/q-load-balancing-basics--system-design--medium.md",
+    ))
+    .expect("fixture");
+    std::fs::create_dir(dir.path().join("drafts")).expect("mkdir");
+    std::fs::write(
+        dir.path()
+            .join("q-load-balancing-basics--system-design--medium.md"),
+        &note,
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path()
+            .join("drafts/q-other-balancing--system-design--medium.md"),
+        note.replace("sysdes-500", "sysdes-501"),
+    )
+    .expect("write");
+    let config = dir.path().join("decksmith.toml");
+    // Default: SEC002 is a warning, so the run passes.
+    std::fs::write(&config, "").expect("write");
+    decksmith()
+        .args(["check", "--format", "concise"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    // Raised to error: it fails, in both files.
+    std::fs::write(&config, "[lint.severity]\nSEC002 = \"error\"\n").expect("write");
+    decksmith()
+        .args(["check", "--format", "concise"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "drafts/q-other-balancing--system-design--medium.md:30:1: SEC002 [error]",
+        ));
+    // Ignored under drafts/: only the top-level note remains.
+    std::fs::write(
+        &config,
+        "[lint.severity]\nSEC002 = \"error\"\n[lint.per-file-ignores]\n\"drafts/**\" = [\"transliterated-heading\"]\n",
+    )
+    .expect("write");
+    let out = decksmith()
+        .args(["check", "--format", "concise"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("drafts/"), "{text}");
+    assert!(text.contains("SEC002 [error]"), "{text}");
+    // SEC003 is off unless named; EN-first notes then break the RU-first default order.
+    std::fs::write(&config, "").expect("write");
+    let off = decksmith()
+        .args(["check", "--format", "concise"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert!(!String::from_utf8_lossy(&off.stdout).contains("SEC003"));
+    decksmith()
+        .args(["check", "--format", "concise", "--extend-select", "SEC003"])
+        .arg(dir.path())
+        .assert()
+        .stdout(predicate::str::contains(
+            "SEC003 [warning] RU block comes after the EN block",
+        ));
+    // An unknown severity is a configuration error.
+    std::fs::write(&config, "[lint.severity]\nSEC002 = \"loud\"\n").expect("write");
+    decksmith()
+        .args(["check"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown severity `loud`"));
+}
+
+#[test]
+fn unreadable_files_are_findings_not_aborts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("decksmith.toml"),
+        "[vault]\nmax-file-size = 100\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("big.md"), "x".repeat(500)).expect("write");
+    std::fs::write(dir.path().join("latin1.md"), b"caf\xe9\n").expect("write");
+    std::fs::write(dir.path().join("ok.md"), "# fine\n").expect("write");
+    decksmith()
+        .args(["check", "--format", "concise"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "big.md:1:1: FS001 [error] file is 500 bytes, larger than the 100-byte limit",
+        ))
+        .stdout(predicate::str::contains(
+            "latin1.md:1:1: FS001 [error] file is not valid UTF-8",
+        ))
+        .stdout(predicate::str::contains("(3 files checked)"));
+}
+
+#[test]
+fn crlf_and_bom_notes_are_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let note = std::fs::read_to_string(common::fixture(
+        "rules/dat001/q-load-balancing-basics--system-design--medium.md",
+    ))
+    .expect("fixture");
+    let crlf = format!("\u{feff}{}", note.replace('\n', "\r\n"));
+    std::fs::write(
+        dir.path()
+            .join("q-load-balancing-basics--system-design--medium.md"),
+        crlf,
+    )
+    .expect("write");
+    decksmith()
+        .args(["check", "--format", "concise"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(":22:10: DAT001"));
+}
