@@ -6,7 +6,7 @@
 //! figures are medians of several runs. Results go to stdout; `docs/benchmarks.md` records
 //! them with the machine and command.
 
-#[path = "vaultgen.rs"]
+#[path = "support/vaultgen.rs"]
 mod vaultgen;
 
 use std::time::{Duration, Instant};
