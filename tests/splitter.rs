@@ -19,7 +19,7 @@ fn line() -> impl Strategy<Value = String> {
         Just("> quoted".to_string()),
         Just("- item".to_string()),
         Just("".to_string()),
-        "[a-zа-я :#>\\-\\[\\]{}'\"|]{0,20}",
+        "[a-zа-я :#>%|!()\\-\\[\\]{}'\"|]{0,20}",
     ]
 }
 
@@ -78,6 +78,9 @@ proptest! {
         }
         if let Some(Err(e)) = &note.yaml {
             prop_assert!(e.offset <= text.len());
+        }
+        for link in decksmith::vault::links::extract(&text, note.split.body_start) {
+            prop_assert!(link.range.end <= text.len() && text.is_char_boundary(link.range.start));
         }
         for h in &note.headings {
             prop_assert!(h.range.end <= text.len() && text.is_char_boundary(h.range.start));

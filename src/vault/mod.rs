@@ -5,6 +5,7 @@
 pub mod frontmatter;
 pub mod index;
 pub mod lines;
+pub mod links;
 pub mod markdown;
 pub mod note;
 pub mod walk;

@@ -1,0 +1,230 @@
+//! Links in a note body, with byte spans.
+//!
+//! pulldown-cmark finds wikilinks (`[[target|label]]`, `[[target#Heading]]`, embeds
+//! `![[file.png]]`) and Markdown links with offsets, and already ignores code spans and
+//! fenced code. Obsidian's `%% comment %%` blocks are not Markdown, so links inside them are
+//! dropped here. External URLs are recorded as such and never resolved (no network).
+
+use std::ops::Range;
+
+use pulldown_cmark::{Event, LinkType, Parser, Tag};
+
+use super::markdown;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkKind {
+    /// `[[target]]` or `[[target|label]]`.
+    Wiki,
+    /// `![[target]]`.
+    Embed,
+    /// `[text](path.md)` or `![alt](image.png)`.
+    Markdown,
+    /// A URL with a scheme (`https:`, `mailto:`, `obsidian:`): never resolved.
+    External,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    pub kind: LinkKind,
+    /// The target without `#anchor` (percent-decoded for Markdown links).
+    pub target: String,
+    /// `Heading` or `^block`, without the `#`.
+    pub anchor: Option<String>,
+    /// The whole link's byte range in the file.
+    pub range: Range<usize>,
+}
+
+/// Byte ranges of `%% … %%` comments in `text[from..]`, as file offsets.
+fn comment_ranges(text: &str, from: usize) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut pos = from;
+    while let Some(open) = text[pos..].find("%%") {
+        let start = pos + open;
+        match text[start + 2..].find("%%") {
+            Some(close) => {
+                let end = start + 2 + close + 2;
+                out.push(start..end);
+                pos = end;
+            }
+            None => {
+                // An unclosed comment hides the rest of the note in Obsidian.
+                out.push(start..text.len());
+                break;
+            }
+        }
+    }
+    out
+}
+
+fn has_scheme(url: &str) -> bool {
+    match url.find(':') {
+        Some(i) if i > 0 => url[..i]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')),
+        _ => false,
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        // Both digits are checked as ASCII first, so the slice is on char boundaries.
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && bytes[i + 1].is_ascii_hexdigit()
+            && bytes[i + 2].is_ascii_hexdigit()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+}
+
+fn split_anchor(dest: &str) -> (String, Option<String>) {
+    match dest.split_once('#') {
+        Some((t, a)) => (t.to_string(), Some(a.to_string()).filter(|a| !a.is_empty())),
+        None => (dest.to_string(), None),
+    }
+}
+
+/// Every link in `text[from..]`, in document order.
+pub fn extract(text: &str, from: usize) -> Vec<Link> {
+    let body = &text[from..];
+    let comments = comment_ranges(text, from);
+    let mut out = Vec::new();
+    for (event, range) in Parser::new_ext(body, markdown::options()).into_offset_iter() {
+        let Event::Start(tag) = event else {
+            continue;
+        };
+        let (link_type, dest, image) = match tag {
+            Tag::Link {
+                link_type,
+                dest_url,
+                ..
+            } => (link_type, dest_url, false),
+            Tag::Image {
+                link_type,
+                dest_url,
+                ..
+            } => (link_type, dest_url, true),
+            _ => continue,
+        };
+        let range = from + range.start..from + range.end;
+        if comments
+            .iter()
+            .any(|c| c.start <= range.start && range.end <= c.end)
+        {
+            continue;
+        }
+        let dest = dest.to_string();
+        let link = match link_type {
+            LinkType::WikiLink { .. } => {
+                let (target, anchor) = split_anchor(&dest);
+                Link {
+                    kind: if image {
+                        LinkKind::Embed
+                    } else {
+                        LinkKind::Wiki
+                    },
+                    target,
+                    anchor,
+                    range,
+                }
+            }
+            _ if has_scheme(&dest) => Link {
+                kind: LinkKind::External,
+                target: dest,
+                anchor: None,
+                range,
+            },
+            LinkType::Inline
+            | LinkType::Reference
+            | LinkType::Collapsed
+            | LinkType::Shortcut
+            | LinkType::Autolink => {
+                let (target, anchor) = split_anchor(&dest);
+                Link {
+                    kind: LinkKind::Markdown,
+                    target: percent_decode(&target),
+                    anchor,
+                    range,
+                }
+            }
+            _ => continue,
+        };
+        out.push(link);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn targets(text: &str) -> Vec<(LinkKind, String, Option<String>)> {
+        extract(text, 0)
+            .into_iter()
+            .map(|l| (l.kind, l.target, l.anchor))
+            .collect()
+    }
+
+    #[test]
+    fn wikilinks_labels_anchors_and_embeds() {
+        let text =
+            "See [[c-hilt|Entry `Points`]], [[note#Heading]], [[note#^block]] and ![[img.png]].\n";
+        assert_eq!(
+            targets(text),
+            vec![
+                (LinkKind::Wiki, "c-hilt".into(), None),
+                (LinkKind::Wiki, "note".into(), Some("Heading".into())),
+                (LinkKind::Wiki, "note".into(), Some("^block".into())),
+                (LinkKind::Embed, "img.png".into(), None),
+            ]
+        );
+        let first = &extract(text, 0)[0];
+        assert_eq!(&text[first.range.clone()], "[[c-hilt|Entry `Points`]]");
+    }
+
+    #[test]
+    fn markdown_links_are_decoded_and_urls_are_external() {
+        let text = "[A](../arch/event%20driven.md#why) [B](https://example.org) ![i](pic.png)\n";
+        assert_eq!(
+            targets(text),
+            vec![
+                (
+                    LinkKind::Markdown,
+                    "../arch/event driven.md".into(),
+                    Some("why".into())
+                ),
+                (LinkKind::External, "https://example.org".into(), None),
+                (LinkKind::Markdown, "pic.png".into(), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn code_and_obsidian_comments_hold_no_links() {
+        let text = "`[[in-code]]`\n\n```\n[[in-fence]]\n```\n\n%% [[in-comment]] %%\n\n%%\n[[block-comment]]\n%%\n\n[[real]]\n";
+        assert_eq!(targets(text), vec![(LinkKind::Wiki, "real".into(), None)]);
+    }
+
+    #[test]
+    fn percent_decoding_never_splits_characters() {
+        assert_eq!(percent_decode("a%йb%2"), "a%йb%2");
+        assert_eq!(percent_decode("%D0%B9"), "й");
+    }
+
+    #[test]
+    fn offsets_are_file_offsets() {
+        let text = "---\nid: a\n---\n[[x]]\n";
+        let links = extract(text, 14);
+        assert_eq!(&text[links[0].range.clone()], "[[x]]");
+    }
+}
