@@ -55,6 +55,7 @@ impl Schema {
         head: Range<usize>,
     ) -> Vec<Finding> {
         let mut out = Vec::new();
+        let mut missing: Vec<(String, Vec<String>)> = Vec::new();
         for error in self.validator.iter_errors(instance) {
             let pointer = error.instance_path().as_str().to_string();
             let schema_path = error.schema_path().as_str().to_string();
@@ -62,21 +63,14 @@ impl Schema {
             let custom = self.custom_message(&schema_path, value);
             let (range, message) = match error.kind() {
                 ValidationErrorKind::Required { property } => {
-                    let name = property.as_str().unwrap_or_default();
-                    let range = if pointer.is_empty() {
-                        head.clone()
-                    } else {
-                        spans.key(&pointer).unwrap_or(head.clone())
-                    };
-                    let whose = if pointer.is_empty() {
-                        "front matter".to_string()
-                    } else {
-                        format!("`{}`", display_pointer(&pointer))
-                    };
-                    (
-                        range,
-                        format!("missing required key `{name}` in the {whose}"),
-                    )
+                    // Gathered per object and reported once below: a note that lost its
+                    // metadata should get one finding, not fifteen.
+                    let name = property.as_str().unwrap_or_default().to_string();
+                    match missing.iter_mut().find(|(p, _)| *p == pointer) {
+                        Some((_, names)) => names.push(name),
+                        None => missing.push((pointer, vec![name])),
+                    }
+                    continue;
                 }
                 ValidationErrorKind::AdditionalProperties { unexpected }
                 | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
@@ -109,16 +103,36 @@ impl Schema {
                     (range, message)
                 }
             };
-            let message = match (&custom, error.kind()) {
-                (Some(c), ValidationErrorKind::Required { .. }) => format!("{message} ({c})"),
-                _ => message,
-            };
             out.push(
                 Finding::new(range, message)
                     .help(format!("schema `{}` at `{}`", self.name, schema_path)),
             );
         }
-        group_required(out)
+        for (pointer, names) in missing {
+            // A missing key has no position: the root's point at the opening fence, a
+            // nested object's at its key.
+            let (range, whose) = if pointer.is_empty() {
+                (head.clone(), "front matter".to_string())
+            } else {
+                (
+                    spans.key(&pointer).unwrap_or(head.clone()),
+                    format!("`{}`", display_pointer(&pointer)),
+                )
+            };
+            let list: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+            let noun = if names.len() == 1 { "key" } else { "keys" };
+            out.push(
+                Finding::new(
+                    range,
+                    format!("missing required {noun} {} in the {whose}", list.join(", ")),
+                )
+                .help(format!(
+                    "add the missing key(s); required by schema `{}`",
+                    self.name
+                )),
+            );
+        }
+        out
     }
 
     fn custom_message(&self, schema_path: &str, value: &Value) -> Option<String> {
@@ -140,32 +154,6 @@ impl Schema {
                 .replace("{type}", type_name(value)),
         )
     }
-}
-
-/// Merge "missing required key" findings at one position into one finding.
-fn group_required(findings: Vec<Finding>) -> Vec<Finding> {
-    let mut out: Vec<Finding> = Vec::new();
-    for f in findings {
-        let key = f
-            .message
-            .strip_prefix("missing required key `")
-            .and_then(|rest| rest.split_once('`'));
-        if let Some((name, tail)) = key
-            && let Some(prev) = out.iter_mut().find(|p| {
-                p.range == f.range
-                    && p.message.starts_with("missing required key")
-                    && p.message.ends_with(tail)
-            })
-        {
-            let (head, rest) = prev.message.split_at(prev.message.len() - tail.len());
-            prev.message = format!("{head}, `{name}`{rest}")
-                .replacen("missing required key ", "missing required keys ", 1)
-                .replacen("keys keys", "keys", 1);
-            continue;
-        }
-        out.push(f);
-    }
-    out
 }
 
 fn display_pointer(pointer: &str) -> String {
