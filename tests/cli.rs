@@ -12,6 +12,16 @@ fn decksmith() -> Command {
     cmd
 }
 
+/// `check` on `dir` must stop with exit 2 and a message containing `needle`.
+fn expect_setup_error(dir: &std::path::Path, needle: &str) {
+    decksmith()
+        .arg("check")
+        .arg(dir)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(needle));
+}
+
 fn vault(rel: &str) -> String {
     common::fixture(rel).to_string_lossy().into_owned()
 }
@@ -107,12 +117,7 @@ fn unknown_rule_is_a_usage_error() {
 fn bad_config_is_exit_two_with_the_file_named() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("decksmith.toml"), "[lint]\nselect = 5\n").expect("write");
-    decksmith()
-        .args(["check"])
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("decksmith.toml"));
+    expect_setup_error(dir.path(), "decksmith.toml");
 }
 
 #[test]
@@ -125,12 +130,7 @@ fn broken_schema_is_exit_two() {
         r#"{"type": 12}"#,
     )
     .expect("write");
-    decksmith()
-        .arg("check")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("invalid schema"));
+    expect_setup_error(dir.path(), "invalid schema");
 }
 
 #[test]
@@ -445,12 +445,7 @@ fn config_severity_per_file_ignores_and_off_by_default_rules() {
         ));
     // An unknown severity is a configuration error.
     std::fs::write(&config, "[lint.severity]\nSEC002 = \"loud\"\n").expect("write");
-    decksmith()
-        .args(["check"])
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("unknown severity `loud`"));
+    expect_setup_error(dir.path(), "unknown severity `loud`");
 }
 
 #[test]
