@@ -248,11 +248,19 @@ pub struct Ctx<'a> {
     pub kind: Option<&'a CompiledKind>,
     pub settings: &'a Settings,
     pub index: &'a VaultIndex,
+    /// The note's headings classified as sections, computed once for all SEC rules.
+    sections: std::cell::OnceCell<Vec<rules::sections::SectionMatch<'a>>>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     pub fn config(&self) -> &config::Config {
         &self.settings.loaded.config
+    }
+
+    /// Every heading of the note that is one of its kind's sections, in document order.
+    pub(crate) fn sections(&self) -> &[rules::sections::SectionMatch<'a>] {
+        self.sections
+            .get_or_init(|| rules::sections::classify_all(self.note, self.kind))
     }
 }
 
@@ -364,6 +372,7 @@ pub fn check_note(settings: &Settings, index: &VaultIndex, note: &Note) -> Vec<D
         kind: note.kind.map(|k| &settings.kinds[k]),
         settings,
         index,
+        sections: std::cell::OnceCell::new(),
     };
     let mut out = Vec::new();
     for rule in registry::all() {

@@ -33,7 +33,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     if ctx.note.unreadable.is_some() {
         return;
     }
-    let found = sections::matches(ctx);
+    let found = ctx.sections();
     let langs = sections::languages(ctx);
     for section in kind.kind.sections.iter().filter(|s| s.required) {
         if section.per_language {

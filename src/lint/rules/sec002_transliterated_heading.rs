@@ -24,10 +24,7 @@ declare_rule! {
 }
 
 fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    for m in sections::matches(ctx)
-        .into_iter()
-        .filter(|m| m.transliterated)
-    {
+    for m in ctx.sections().iter().filter(|m| m.transliterated) {
         let want = sections::canonical(m.section, m.lang.as_deref());
         let have = &ctx.note.text[m.heading.range.clone()];
         out.push(

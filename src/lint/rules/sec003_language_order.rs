@@ -1,4 +1,3 @@
-use super::sections;
 use crate::lint::Ctx;
 use crate::lint::diagnostic::Finding;
 use crate::lint::registry::declare_rule;
@@ -37,11 +36,11 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         return;
     };
     let mut seen: Vec<(String, std::ops::Range<usize>)> = Vec::new();
-    for m in sections::matches(ctx) {
+    for m in ctx.sections() {
         if !std::ptr::eq(m.section, first_section) {
             continue;
         }
-        if let Some(lang) = m.lang
+        if let Some(lang) = m.lang.clone()
             && !seen.iter().any(|(l, _)| *l == lang)
         {
             seen.push((lang, m.heading.range.clone()));

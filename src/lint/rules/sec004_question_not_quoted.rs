@@ -1,4 +1,3 @@
-use super::sections;
 use crate::lint::Ctx;
 use crate::lint::diagnostic::{Finding, Severity};
 use crate::lint::registry::declare_rule;
@@ -22,7 +21,7 @@ declare_rule! {
 }
 
 fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    for m in sections::matches(ctx) {
+    for m in ctx.sections() {
         if m.section.role == "question" && !m.heading.followed_by_quote {
             out.push(
                 Finding::new(

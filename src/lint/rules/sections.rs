@@ -6,8 +6,9 @@
 //! `Дополнительные вопросы`).
 
 use crate::config::Section;
-use crate::lint::Ctx;
+use crate::lint::{CompiledKind, Ctx};
 use crate::vault::markdown::Heading;
+use crate::vault::note::Note;
 
 /// A heading recognised as a section.
 pub(crate) struct SectionMatch<'a> {
@@ -77,13 +78,17 @@ pub(crate) fn classify<'a>(heading: &'a Heading, section: &'a Section) -> Option
     None
 }
 
-/// Every heading of the note that is one of its kind's sections, in document order.
-pub(crate) fn matches<'a>(ctx: &'a Ctx<'_>) -> Vec<SectionMatch<'a>> {
-    let Some(kind) = ctx.kind else {
+/// Every heading of `note` that is one of its kind's sections, in document order
+/// (use [`Ctx::sections`], which computes this once per note).
+pub(crate) fn classify_all<'a>(
+    note: &'a Note,
+    kind: Option<&'a CompiledKind>,
+) -> Vec<SectionMatch<'a>> {
+    let Some(kind) = kind else {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for heading in &ctx.note.headings {
+    for heading in &note.headings {
         if let Some(m) = kind.kind.sections.iter().find_map(|s| classify(heading, s)) {
             out.push(m);
         }
