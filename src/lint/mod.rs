@@ -151,13 +151,13 @@ impl Settings {
         self.enabled.get(code).copied()
     }
 
-    fn ignored_for_path(&self, rel: &str, code: &str) -> bool {
-        let Some(rule) = registry::find(code) else {
-            return false;
-        };
-        self.per_file_ignores.iter().any(|(set, codes)| {
-            set.is_match(rel) && codes.iter().any(|c| registry::selects(c, rule))
-        })
+    /// The rule selectors of every per-file-ignores entry matching `rel`.
+    fn path_ignores(&self, rel: &str) -> Vec<&str> {
+        self.per_file_ignores
+            .iter()
+            .filter(|(set, _)| set.is_match(rel))
+            .flat_map(|(_, codes)| codes.iter().map(String::as_str))
+            .collect()
     }
 }
 
@@ -374,14 +374,17 @@ pub fn check_note(settings: &Settings, index: &VaultIndex, note: &Note) -> Vec<D
         index,
         sections: std::cell::OnceCell::new(),
     };
+    // Globs are matched once per note, not once per rule.
+    let path_ignores = settings.path_ignores(&note.path);
+    let enabled = |rule: &Rule| -> Option<Severity> {
+        let ignored = path_ignores.iter().any(|c| registry::selects(c, rule));
+        settings.severity(rule.code).filter(|_| !ignored)
+    };
     let mut out = Vec::new();
     for rule in registry::all() {
-        let Some(severity) = settings.severity(rule.code) else {
+        let Some(severity) = enabled(rule) else {
             continue;
         };
-        if settings.ignored_for_path(&note.path, rule.code) {
-            continue;
-        }
         let mut findings = Vec::new();
         (rule.check)(&ctx, &mut findings);
         out.extend(
@@ -403,16 +406,10 @@ pub fn check_note(settings: &Settings, index: &VaultIndex, note: &Note) -> Vec<D
         .unwrap_or_default();
     let mut directives = suppress::parse(&note.text, &note.lines, &fm_codes);
     let mut out = suppress::apply(out, &mut directives, &note.lines);
-    if let Some(severity) = settings.severity(rules::sup001_unused_suppression::RULE.code) {
-        if !settings.ignored_for_path(&note.path, "SUP001") {
-            for finding in rules::sup001_unused_suppression::findings(&directives) {
-                out.push(finish(
-                    &rules::sup001_unused_suppression::RULE,
-                    severity,
-                    note,
-                    finding,
-                ));
-            }
+    let sup001 = &rules::sup001_unused_suppression::RULE;
+    if let Some(severity) = enabled(sup001) {
+        for finding in rules::sup001_unused_suppression::findings(&directives) {
+            out.push(finish(sup001, severity, note, finding));
         }
     }
     out
