@@ -379,21 +379,17 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 #[test]
 fn config_severity_per_file_ignores_and_off_by_default_rules() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let note = std::fs::read_to_string(common::fixture(
-        "rules/sec002/q-load-balancing-basics--system-design--medium.md",
-    ))
+    copy_dir(&common::fixture("rules/sec002"), dir.path());
+    let note = std::fs::read_to_string(
+        dir.path()
+            .join("q-load-balancing-basics--system-design--medium.md"),
+    )
     .expect("fixture");
     std::fs::create_dir(dir.path().join("drafts")).expect("mkdir");
     std::fs::write(
         dir.path()
-            .join("q-load-balancing-basics--system-design--medium.md"),
-        &note,
-    )
-    .expect("write");
-    std::fs::write(
-        dir.path()
             .join("drafts/q-other-balancing--system-design--medium.md"),
-        note.replace("sysdes-500", "sysdes-501"),
+        note.replace("sysdes-500", "sysdes-509"),
     )
     .expect("write");
     let config = dir.path().join("decksmith.toml");
@@ -476,9 +472,11 @@ fn unreadable_files_are_findings_not_aborts() {
 #[test]
 fn crlf_and_bom_notes_are_read() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let note = std::fs::read_to_string(common::fixture(
-        "rules/dat001/q-load-balancing-basics--system-design--medium.md",
-    ))
+    copy_dir(&common::fixture("rules/dat001"), dir.path());
+    let note = std::fs::read_to_string(
+        dir.path()
+            .join("q-load-balancing-basics--system-design--medium.md"),
+    )
     .expect("fixture");
     let crlf = format!("\u{feff}{}", note.replace('\n', "\r\n"));
     std::fs::write(

@@ -83,7 +83,7 @@ fn suppressions_silence_findings() {
     // Without the suppressions, the same vault has three transliterated headings.
     let settings = common::settings(&dir, &["SEC002"]);
     let note_count = report.notes.len();
-    assert_eq!(note_count, 2);
+    assert_eq!(note_count, 5);
     let bare: usize = report
         .notes
         .iter()

@@ -300,7 +300,7 @@ fn label_notes(settings: &Settings, report: &lint::Report) -> Vec<crate::vault::
                 rel: rel.to_string(),
                 path: settings.root().join(rel),
             };
-            lint::load_note(settings, &entry)
+            lint::load_note(settings, &entry, false)
         })
         .collect()
 }

@@ -54,6 +54,7 @@ pub enum ConfigError {
 pub struct Config {
     pub vault: VaultConfig,
     pub lint: LintConfig,
+    pub links: LinksConfig,
     #[serde(default)]
     pub vocabularies: BTreeMap<String, Vec<String>>,
     #[serde(default)]
@@ -81,6 +82,20 @@ pub struct LintConfig {
     pub severity: BTreeMap<String, String>,
     #[serde(default)]
     pub per_file_ignores: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct LinksConfig {
+    pub resolve_by_id: bool,
+    #[serde(default)]
+    pub reference_keys: Vec<String>,
+    #[serde(default)]
+    pub link_sections: Vec<String>,
+    pub related_key: String,
+    pub related_min: usize,
+    pub related_max: usize,
+    pub concept_pattern: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]

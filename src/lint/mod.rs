@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use regex::Regex;
 
 use crate::config::{self, Kind, Loaded};
-use crate::vault::index::VaultIndex;
+use crate::vault::index::{Target, VaultIndex};
 use crate::vault::note::{Note, Unreadable};
 use crate::vault::walk::{self, Entry};
 use diagnostic::{Diagnostic, Finding, Severity};
@@ -250,6 +250,8 @@ pub struct Ctx<'a> {
     pub index: &'a VaultIndex,
     /// The note's headings classified as sections, computed once for all SEC rules.
     sections: std::cell::OnceCell<Vec<rules::sections::SectionMatch<'a>>>,
+    /// The note's body links with their targets resolved, once for all LNK rules.
+    links: std::cell::OnceCell<Vec<rules::resolved::ResolvedLink<'a>>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -262,6 +264,12 @@ impl<'a> Ctx<'a> {
         self.sections
             .get_or_init(|| rules::sections::classify_all(self.note, self.kind))
     }
+
+    /// The note's body links, resolved against the vault index.
+    pub(crate) fn links(&self) -> &[rules::resolved::ResolvedLink<'a>] {
+        self.links
+            .get_or_init(|| rules::resolved::resolve_all(self.note, self.index))
+    }
 }
 
 /// The outcome of a check.
@@ -273,7 +281,10 @@ pub struct Report {
 }
 
 /// Read and summarise one file.
-pub fn load_note(settings: &Settings, entry: &Entry) -> Note {
+///
+/// `full` also summarises the body (headings, links); notes that are only indexed in a
+/// subset run need their front matter alone.
+pub fn load_note(settings: &Settings, entry: &Entry, full: bool) -> Note {
     let kind = settings.kind_of(&entry.rel);
     let limit = settings.loaded.config.vault.max_file_size;
     match std::fs::metadata(&entry.path) {
@@ -291,7 +302,7 @@ pub fn load_note(settings: &Settings, entry: &Entry) -> Note {
         Ok(_) => {}
     }
     match std::fs::read(&entry.path) {
-        Ok(bytes) => Note::from_bytes(entry.rel.clone(), bytes, kind),
+        Ok(bytes) => Note::from_bytes(entry.rel.clone(), bytes, kind, full),
         Err(e) => Note::unreadable(entry.rel.clone(), Unreadable::Io(e.to_string()), kind),
     }
 }
@@ -308,7 +319,8 @@ pub struct Targets {
 /// Check a vault.
 pub fn check(settings: &Settings, targets: &Targets) -> Result<Report, SetupError> {
     let root = settings.root().to_path_buf();
-    let mut entries = walk::walk(&root, &settings.exclude);
+    let listing = walk::walk(&root, &settings.exclude);
+    let mut entries = listing.notes;
     // Explicitly named files are reported on even when excluded or outside the walk
     // (unless --force-exclude): a user who names a file wants to hear about it.
     let mut wanted: Option<Vec<String>> = None;
@@ -341,17 +353,51 @@ pub fn check(settings: &Settings, targets: &Targets) -> Result<Report, SetupErro
         entries.sort();
         wanted = Some(list);
     }
-    let notes: Vec<Note> = entries.par_iter().map(|e| load_note(settings, e)).collect();
-    let index = VaultIndex::build(&notes);
+    let is_wanted = |rel: &str| match &wanted {
+        None => true,
+        Some(list) => list
+            .iter()
+            .any(|w| w.is_empty() || rel == w || rel.starts_with(&format!("{w}/"))),
+    };
+    // Counting inbound links needs every body; otherwise only reported notes are
+    // summarised and the rest of the vault is read for its front matter.
+    let count_inbound = settings
+        .severity(rules::lnk007_orphan_note::RULE.code)
+        .is_some();
+    let mut notes: Vec<Note> = entries
+        .par_iter()
+        .map(|e| load_note(settings, e, count_inbound || is_wanted(&e.rel)))
+        .collect();
+    let links = &settings.loaded.config.links;
+    let mut index = VaultIndex::build(&notes, &listing.attachments, links.resolve_by_id);
+    // Anchored links into notes that were not summarised: summarise just those targets.
+    let anchored: std::collections::HashSet<String> = notes
+        .iter()
+        .filter(|n| n.full && is_wanted(&n.path))
+        .flat_map(|n| {
+            n.links
+                .iter()
+                .filter(|l| l.anchor.is_some())
+                .filter_map(|l| match index.resolve_link(&n.path, l.kind, &l.target) {
+                    Target::Note(p) => Some(p.to_string()),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for note in notes
+        .iter_mut()
+        .filter(|n| !n.full && anchored.contains(&n.path))
+    {
+        note.summarise_body();
+        index.add_anchors(note);
+    }
+    if count_inbound {
+        index.count_inbound(&notes, &links.reference_keys);
+    }
     let reported: Vec<Note> = match &wanted {
         None => notes,
-        Some(list) => notes
-            .into_iter()
-            .filter(|n| {
-                list.iter()
-                    .any(|w| w.is_empty() || n.path == *w || n.path.starts_with(&format!("{w}/")))
-            })
-            .collect(),
+        Some(_) => notes.into_iter().filter(|n| is_wanted(&n.path)).collect(),
     };
     let mut diagnostics: Vec<Diagnostic> = reported
         .par_iter()
@@ -373,6 +419,7 @@ pub fn check_note(settings: &Settings, index: &VaultIndex, note: &Note) -> Vec<D
         settings,
         index,
         sections: std::cell::OnceCell::new(),
+        links: std::cell::OnceCell::new(),
     };
     // Globs are matched once per note, not once per rule.
     let path_ignores = settings.path_ignores(&note.path);

@@ -1,23 +1,127 @@
-//! The vault index: facts about every note that rules about *other* notes need.
+//! The vault index and link resolution.
 //!
-//! It always covers the whole vault, even when only a few files are reported on (a
-//! pre-commit run passes only the staged files, yet an id may clash with any note).
+//! The index always covers the whole vault, even when only a few files are reported on: a
+//! pre-commit run passes only the staged files, yet their links may point at any note and
+//! their ids may clash with any note.
+//!
+//! Resolution follows Obsidian: `[[name]]` is looked up by file name stem across the whole
+//! vault, case-insensitively and after Unicode NFC normalisation (macOS writes decomposed
+//! file names, editors type composed ones), with `.md` optional; a path form
+//! (`folder/note`) matches a vault-relative path or its tail; a name with another extension
+//! (`diagram.png`) is looked up among attachments. Obsidian does *not* resolve by
+//! front-matter `id`; `[links] resolve-by-id` adds that as a fallback for vaults whose tools
+//! do. Markdown links (`[text](../dir/note.md)`) are resolved against the linking file's
+//! folder and must stay inside the vault.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
+use unicode_normalization::UnicodeNormalization;
+
+use super::links::LinkKind;
+use super::markdown::anchor_key;
 use super::note::Note;
+
+/// What a link target names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// A note, by vault-relative path.
+    Note(&'a str),
+    /// A non-Markdown file, by vault-relative path.
+    Attachment(&'a str),
+    Missing,
+    /// A relative link that climbs above the vault root.
+    OutsideVault,
+}
+
+/// The anchors a note offers: its headings and block ids.
+#[derive(Clone, Debug, Default)]
+pub struct Anchors {
+    headings: HashSet<String>,
+    blocks: HashSet<String>,
+}
+
+impl Anchors {
+    pub fn of(note: &Note) -> Anchors {
+        Anchors {
+            headings: note.headings.iter().map(|h| anchor_key(&h.text)).collect(),
+            blocks: note.block_ids.iter().cloned().collect(),
+        }
+    }
+
+    /// Whether `anchor` (`Heading`, `Parent#Child` or `^block`) exists.
+    pub fn has(&self, anchor: &str) -> bool {
+        match anchor.strip_prefix('^') {
+            Some(block) => self.blocks.contains(block),
+            // `[[note#Parent#Child]]` names a subheading; the last part is the heading.
+            None => {
+                let last = anchor.rsplit('#').next().unwrap_or(anchor);
+                self.headings.contains(&anchor_key(last))
+            }
+        }
+    }
+}
+
+/// The lookup key of a name or path: NFC, lower case, `\` as `/`.
+pub fn key(s: &str) -> String {
+    s.nfc()
+        .collect::<String>()
+        .to_lowercase()
+        .replace('\\', "/")
+}
+
+fn strip_md(s: &str) -> &str {
+    s.strip_suffix(".md")
+        .or_else(|| s.strip_suffix(".MD"))
+        .unwrap_or(s)
+}
 
 #[derive(Debug, Default)]
 pub struct VaultIndex {
     /// Front-matter `id` → (note path, span of the id value), in path order.
     pub ids: HashMap<String, Vec<(String, Range<usize>)>>,
+    /// Stem key → note paths, in path order.
+    stems: HashMap<String, Vec<String>>,
+    /// Path key without `.md` → note path.
+    note_paths: HashMap<String, String>,
+    /// File-name key → attachment paths.
+    attachment_names: HashMap<String, Vec<String>>,
+    /// Path key → attachment path.
+    attachment_paths: HashMap<String, String>,
+    /// (stem, `-`-separated words) of every note, for suggestions.
+    words: Vec<(String, Vec<String>)>,
+    anchors: HashMap<String, Anchors>,
+    /// Inbound links per note path, when every note's body was summarised.
+    inbound: Option<HashMap<String, usize>>,
+    resolve_by_id: bool,
 }
 
 impl VaultIndex {
-    pub fn build(notes: &[Note]) -> VaultIndex {
-        let mut index = VaultIndex::default();
+    /// Index `notes` (all of the vault's Markdown files) and `attachments`.
+    pub fn build(notes: &[Note], attachments: &[String], resolve_by_id: bool) -> VaultIndex {
+        let mut index = VaultIndex {
+            resolve_by_id,
+            ..VaultIndex::default()
+        };
         for note in notes {
+            let stem = note.stem().to_string();
+            index
+                .stems
+                .entry(key(&stem))
+                .or_default()
+                .push(note.path.clone());
+            index
+                .note_paths
+                .insert(key(strip_md(&note.path)), note.path.clone());
+            let words = stem
+                .split('-')
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .collect();
+            index.words.push((stem, words));
+            if note.full {
+                index.anchors.insert(note.path.clone(), Anchors::of(note));
+            }
             let Some(fm) = note.front_matter() else {
                 continue;
             };
@@ -35,6 +139,308 @@ impl VaultIndex {
                     .push((note.path.clone(), span));
             }
         }
+        for path in attachments {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            index
+                .attachment_names
+                .entry(key(name))
+                .or_default()
+                .push(path.clone());
+            index.attachment_paths.insert(key(path), path.clone());
+        }
         index
+    }
+
+    /// Record the anchors of a note summarised after the build.
+    pub fn add_anchors(&mut self, note: &Note) {
+        self.anchors.insert(note.path.clone(), Anchors::of(note));
+    }
+
+    /// The anchors of a note, when its body was summarised.
+    pub fn anchors(&self, path: &str) -> Option<&Anchors> {
+        self.anchors.get(path)
+    }
+
+    /// Resolve a wikilink or front-matter reference target (no `#anchor`, no `|label`).
+    pub fn resolve_name(&self, target: &str) -> Target<'_> {
+        let target = target.trim().trim_start_matches('/');
+        if target.is_empty() {
+            return Target::Missing;
+        }
+        let k = key(strip_md(target));
+        if k.contains('/') {
+            if let Some(path) = self.note_paths.get(&k) {
+                return Target::Note(path);
+            }
+            let tail = format!("/{k}");
+            if let Some(path) = self
+                .note_paths
+                .iter()
+                .filter(|(p, _)| p.ends_with(&tail))
+                .map(|(_, path)| path)
+                .min()
+            {
+                return Target::Note(path);
+            }
+            if let Some(path) = self.attachment_paths.get(&key(target)) {
+                return Target::Attachment(path);
+            }
+            let name = key(target.rsplit('/').next().unwrap_or(target));
+            let tail = format!("/{}", key(target));
+            if let Some(paths) = self.attachment_names.get(&name)
+                && let Some(path) = paths.iter().find(|p| key(p).ends_with(&tail))
+            {
+                return Target::Attachment(path);
+            }
+            return Target::Missing;
+        }
+        if let Some(paths) = self.stems.get(&k) {
+            return Target::Note(&paths[0]);
+        }
+        if let Some(paths) = self.attachment_names.get(&key(target)) {
+            return Target::Attachment(&paths[0]);
+        }
+        if self.resolve_by_id
+            && let Some(users) = self.ids.get(target)
+            && users.len() == 1
+        {
+            return Target::Note(&users[0].0);
+        }
+        Target::Missing
+    }
+
+    /// Resolve a Markdown link target (percent-decoded, no `#anchor`) written in `from`.
+    pub fn resolve_relative(&self, from: &str, target: &str) -> Target<'_> {
+        let mut parts: Vec<&str> = from.split('/').collect();
+        parts.pop();
+        let target = target.replace('\\', "/");
+        let rooted = target.starts_with('/');
+        if rooted {
+            parts.clear();
+        }
+        for part in target.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    if parts.pop().is_none() {
+                        return Target::OutsideVault;
+                    }
+                }
+                p => parts.push(p),
+            }
+        }
+        let joined = parts.join("/");
+        let k = key(&joined);
+        if let Some(path) = self.note_paths.get(&key(strip_md(&joined))) {
+            if joined.ends_with(".md") || !self.attachment_paths.contains_key(&k) {
+                return Target::Note(path);
+            }
+        }
+        if let Some(path) = self.attachment_paths.get(&k) {
+            return Target::Attachment(path);
+        }
+        Target::Missing
+    }
+
+    /// Resolve any body link.
+    pub fn resolve_link(&self, from: &str, kind: LinkKind, target: &str) -> Target<'_> {
+        match kind {
+            LinkKind::Wiki => self.resolve_name(target),
+            LinkKind::Markdown if target.is_empty() => Target::Missing,
+            LinkKind::Markdown => {
+                // Markdown links may be written like wikilinks (`[x](note)`); try the file
+                // system meaning first, then the vault-wide name.
+                match self.resolve_relative(from, target) {
+                    Target::Missing if !target.contains('/') => self.resolve_name(target),
+                    other => other,
+                }
+            }
+            LinkKind::External => Target::Missing,
+        }
+    }
+
+    /// A close existing note name for an unresolved `target`, if there is a plausible one.
+    pub fn suggest(&self, target: &str) -> Option<&str> {
+        let target = strip_md(target.rsplit('/').next().unwrap_or(target)).to_lowercase();
+        let words: Vec<&str> = target.split('-').filter(|w| !w.is_empty()).collect();
+        // Shared words first: `q-message-queues--system-design--medium` is most likely
+        // `q-message-queues-event-driven--system-design--medium`, far in edit distance.
+        let mut best: Option<(f64, &str)> = None;
+        for (stem, stem_words) in &self.words {
+            let common = words
+                .iter()
+                .filter(|w| stem_words.iter().any(|s| s == *w))
+                .count();
+            let union = words.len() + stem_words.len() - common;
+            if union == 0 {
+                continue;
+            }
+            let score = common as f64 / union as f64;
+            if best.is_none_or(|(b, s)| score > b || (score == b && stem.as_str() < s)) {
+                best = Some((score, stem));
+            }
+        }
+        if let Some((score, stem)) = best
+            && score >= 0.6
+        {
+            return Some(stem);
+        }
+        // Then typos: a small edit distance among names of about the same length.
+        let len = target.chars().count();
+        self.words
+            .iter()
+            .filter(|(stem, _)| stem.chars().count().abs_diff(len) <= 2)
+            .map(|(stem, _)| (edit_distance(&target, &stem.to_lowercase()), stem))
+            .filter(|(d, _)| *d > 0 && *d <= if len >= 5 { 2 } else { 1 })
+            .min()
+            .map(|(_, stem)| stem.as_str())
+    }
+
+    /// Count inbound links for every note (needs every note summarised).
+    pub fn count_inbound(&mut self, notes: &[Note], reference_keys: &[String]) {
+        let mut inbound: HashMap<String, usize> = HashMap::new();
+        for note in notes {
+            let mut targets: Vec<String> = Vec::new();
+            for link in &note.links {
+                if let Target::Note(p) = self.resolve_link(&note.path, link.kind, &link.target) {
+                    targets.push(p.to_string());
+                }
+            }
+            for r in super::links::references(note, reference_keys) {
+                if let Target::Note(p) = self.resolve_name(&r.target) {
+                    targets.push(p.to_string());
+                }
+            }
+            targets.sort();
+            targets.dedup();
+            for t in targets.into_iter().filter(|t| *t != note.path) {
+                *inbound.entry(t).or_default() += 1;
+            }
+        }
+        self.inbound = Some(inbound);
+    }
+
+    /// Inbound link count of a note, when counted.
+    pub fn inbound(&self, path: &str) -> Option<usize> {
+        self.inbound
+            .as_ref()
+            .map(|m| m.get(path).copied().unwrap_or(0))
+    }
+}
+
+/// Levenshtein distance over characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vault() -> VaultIndex {
+        let notes: Vec<Note> = [
+            (
+                "10-Concepts/c-hilt.md",
+                "---\nid: \"1\"\n---\n# Summary (EN)\nText ^blk\n",
+            ),
+            (
+                "30-SD/q-message-queues-event-driven--system-design--medium.md",
+                "---\nid: sysdes-1\n---\n",
+            ),
+            ("Café.md", "x\n"),
+            ("a/dup.md", ""),
+            ("b/dup.md", ""),
+        ]
+        .iter()
+        .map(|(p, t)| Note::from_text(p.to_string(), t.to_string(), None))
+        .collect();
+        VaultIndex::build(&notes, &["img/pic.png".to_string()], false)
+    }
+
+    #[test]
+    fn names_paths_case_and_nfc() {
+        let v = vault();
+        assert_eq!(
+            v.resolve_name("c-hilt"),
+            Target::Note("10-Concepts/c-hilt.md")
+        );
+        assert_eq!(
+            v.resolve_name("C-Hilt.md"),
+            Target::Note("10-Concepts/c-hilt.md")
+        );
+        assert_eq!(
+            v.resolve_name("10-Concepts/c-hilt"),
+            Target::Note("10-Concepts/c-hilt.md")
+        );
+        // Decomposed é (e + combining acute) finds the composed file name.
+        assert_eq!(v.resolve_name("Cafe\u{301}"), Target::Note("Café.md"));
+        assert_eq!(v.resolve_name("b/dup"), Target::Note("b/dup.md"));
+        assert_eq!(v.resolve_name("dup"), Target::Note("a/dup.md"));
+        assert_eq!(v.resolve_name("pic.png"), Target::Attachment("img/pic.png"));
+        assert_eq!(v.resolve_name("c-hilt-missing"), Target::Missing);
+        assert_eq!(v.resolve_name("sysdes-1"), Target::Missing);
+    }
+
+    #[test]
+    fn ids_resolve_only_when_asked() {
+        let notes = vec![Note::from_text(
+            "n.md".into(),
+            "---\nid: sysdes-1\n---\n".into(),
+            None,
+        )];
+        let v = VaultIndex::build(&notes, &[], true);
+        assert_eq!(v.resolve_name("sysdes-1"), Target::Note("n.md"));
+    }
+
+    #[test]
+    fn relative_links() {
+        let v = vault();
+        assert_eq!(
+            v.resolve_relative("30-SD/x.md", "../10-Concepts/c-hilt.md"),
+            Target::Note("10-Concepts/c-hilt.md")
+        );
+        assert_eq!(
+            v.resolve_relative("30-SD/x.md", "../img/pic.png"),
+            Target::Attachment("img/pic.png")
+        );
+        assert_eq!(
+            v.resolve_relative("30-SD/x.md", "../../outside.md"),
+            Target::OutsideVault
+        );
+        assert_eq!(
+            v.resolve_relative("30-SD/x.md", "nothing.md"),
+            Target::Missing
+        );
+    }
+
+    #[test]
+    fn anchors() {
+        let v = vault();
+        let a = v.anchors("10-Concepts/c-hilt.md").expect("summarised");
+        assert!(a.has("Summary (EN)"));
+        assert!(a.has("summary-en"));
+        assert!(a.has("^blk"));
+        assert!(!a.has("Missing"));
+    }
+
+    #[test]
+    fn suggestions() {
+        let v = vault();
+        assert_eq!(
+            v.suggest("q-message-queues--system-design--medium"),
+            Some("q-message-queues-event-driven--system-design--medium")
+        );
+        assert_eq!(v.suggest("c-hlit"), Some("c-hilt"));
+        assert_eq!(v.suggest("completely-unrelated-name"), None);
     }
 }

@@ -13,10 +13,8 @@ use super::markdown;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LinkKind {
-    /// `[[target]]` or `[[target|label]]`.
+    /// `[[target]]`, `[[target|label]]`, or the embed `![[target]]`.
     Wiki,
-    /// `![[target]]`.
-    Embed,
     /// `[text](path.md)` or `![alt](image.png)`.
     Markdown,
     /// A URL with a scheme (`https:`, `mailto:`, `obsidian:`): never resolved.
@@ -30,6 +28,8 @@ pub struct Link {
     pub target: String,
     /// `Heading` or `^block`, without the `#`.
     pub anchor: Option<String>,
+    /// `![[…]]` or `![…](…)`: the target is shown inline, not linked.
+    pub embed: bool,
     /// The whole link's byte range in the file.
     pub range: Range<usize>,
 }
@@ -128,13 +128,10 @@ pub fn extract(text: &str, from: usize) -> Vec<Link> {
             LinkType::WikiLink { .. } => {
                 let (target, anchor) = split_anchor(&dest);
                 Link {
-                    kind: if image {
-                        LinkKind::Embed
-                    } else {
-                        LinkKind::Wiki
-                    },
+                    kind: LinkKind::Wiki,
                     target,
                     anchor,
+                    embed: image,
                     range,
                 }
             }
@@ -142,6 +139,7 @@ pub fn extract(text: &str, from: usize) -> Vec<Link> {
                 kind: LinkKind::External,
                 target: dest,
                 anchor: None,
+                embed: image,
                 range,
             },
             LinkType::Inline
@@ -154,12 +152,67 @@ pub fn extract(text: &str, from: usize) -> Vec<Link> {
                     kind: LinkKind::Markdown,
                     target: percent_decode(&target),
                     anchor,
+                    embed: image,
                     range,
                 }
             }
             _ => continue,
         };
         out.push(link);
+    }
+    out
+}
+
+/// A front-matter reference to another note (`related: [c-hilt]`, `moc: moc-android`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reference {
+    /// The front-matter key it sits under.
+    pub key: String,
+    pub target: String,
+    pub anchor: Option<String>,
+    /// The value's byte range in the file.
+    pub range: Range<usize>,
+}
+
+/// Parse one reference value: a bare name, or Obsidian's property form `"[[name|Label]]"`.
+pub fn parse_reference(value: &str) -> Option<(String, Option<String>)> {
+    let v = value.trim();
+    let v = v
+        .strip_prefix("[[")
+        .and_then(|r| r.strip_suffix("]]"))
+        .unwrap_or(v);
+    let v = v.split('|').next().unwrap_or(v).trim();
+    if v.is_empty() {
+        return None;
+    }
+    let (target, anchor) = split_anchor(v);
+    Some((target, anchor))
+}
+
+/// The references under `keys` in a note's front matter, in key then list order.
+pub fn references(note: &super::note::Note, keys: &[String]) -> Vec<Reference> {
+    let mut out = Vec::new();
+    let Some(root) = note.front_matter().and_then(|p| p.root.as_ref()) else {
+        return out;
+    };
+    for key in keys {
+        let Some(node) = root.get(key) else { continue };
+        let values: Vec<&super::yaml::Node> = match node.as_str() {
+            Some(_) => vec![node],
+            None => node.items().iter().collect(),
+        };
+        for v in values {
+            if let Some(text) = v.as_str()
+                && let Some((target, anchor)) = parse_reference(text)
+            {
+                out.push(Reference {
+                    key: key.clone(),
+                    target,
+                    anchor,
+                    range: v.span.clone(),
+                });
+            }
+        }
     }
     out
 }
@@ -176,6 +229,15 @@ mod tests {
     }
 
     #[test]
+    fn embeds_are_marked() {
+        let embeds: Vec<bool> = extract("![[a.png]] [[b]] ![i](c.png) [d](e.md)\n", 0)
+            .iter()
+            .map(|l| l.embed)
+            .collect();
+        assert_eq!(embeds, vec![true, false, true, false]);
+    }
+
+    #[test]
     fn wikilinks_labels_anchors_and_embeds() {
         let text =
             "See [[c-hilt|Entry `Points`]], [[note#Heading]], [[note#^block]] and ![[img.png]].\n";
@@ -185,7 +247,7 @@ mod tests {
                 (LinkKind::Wiki, "c-hilt".into(), None),
                 (LinkKind::Wiki, "note".into(), Some("Heading".into())),
                 (LinkKind::Wiki, "note".into(), Some("^block".into())),
-                (LinkKind::Embed, "img.png".into(), None),
+                (LinkKind::Wiki, "img.png".into(), None),
             ]
         );
         let first = &extract(text, 0)[0];
@@ -219,6 +281,35 @@ mod tests {
     fn percent_decoding_never_splits_characters() {
         assert_eq!(percent_decode("a%йb%2"), "a%йb%2");
         assert_eq!(percent_decode("%D0%B9"), "й");
+    }
+
+    #[test]
+    fn reference_forms() {
+        assert_eq!(parse_reference("c-hilt"), Some(("c-hilt".into(), None)));
+        assert_eq!(
+            parse_reference("[[c-hilt|Hilt]]"),
+            Some(("c-hilt".into(), None))
+        );
+        assert_eq!(
+            parse_reference(" [[note#Part]] "),
+            Some(("note".into(), Some("Part".into())))
+        );
+        assert_eq!(parse_reference("[[]]"), None);
+        let note = crate::vault::note::Note::from_text(
+            "n.md".into(),
+            "---\nrelated:\n- c-a\n- \"[[c-b]]\"\nmoc: moc-x\n---\n".into(),
+            None,
+        );
+        let refs = references(&note, &["related".into(), "moc".into()]);
+        let got: Vec<_> = refs
+            .iter()
+            .map(|r| (r.key.as_str(), r.target.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("related", "c-a"), ("related", "c-b"), ("moc", "moc-x")]
+        );
+        assert_eq!(&note.text[refs[1].range.clone()], "\"[[c-b]]\"");
     }
 
     #[test]

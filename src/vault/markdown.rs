@@ -71,6 +71,47 @@ pub fn headings(text: &str, from: usize) -> Vec<Heading> {
     out
 }
 
+/// Block ids: `^id` at the end of a line (`Some text ^my-block`), as Obsidian writes them.
+pub fn block_ids(body: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if !body.contains('^') {
+        return out;
+    }
+    for line in body.lines() {
+        let line = line.trim_end();
+        if let Some(caret) = line.rfind('^') {
+            let id = &line[caret + 1..];
+            let before = &line[..caret];
+            if !id.is_empty()
+                && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && (before.is_empty() || before.ends_with([' ', '\t']))
+            {
+                out.push(id.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The key an anchor is compared by: lower case, runs of spaces and punctuation folded to
+/// one `-`, so `#Why it matters`, `#why-it-matters` and `#Why it matters?` agree.
+pub fn anchor_key(text: &str) -> String {
+    let mut out = String::new();
+    let mut dash = false;
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = false;
+            out.push(c);
+        } else {
+            dash = true;
+        }
+    }
+    out
+}
+
 fn trim_end(body: &str, end: usize) -> usize {
     let mut end = end.min(body.len());
     while end > 0 && matches!(body.as_bytes()[end - 1], b'\n' | b'\r') {
@@ -93,6 +134,16 @@ fn level_number(level: HeadingLevel) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn block_ids_and_anchor_keys() {
+        assert_eq!(
+            block_ids("a line ^abc-1\n^solo\nno^id\n"),
+            vec!["abc-1", "solo"]
+        );
+        assert_eq!(anchor_key("Why it matters?"), anchor_key("why-it-matters"));
+        assert_eq!(anchor_key("Ответ (RU)"), "ответ-ru");
+    }
 
     #[test]
     fn headings_with_offsets_and_quotes() {

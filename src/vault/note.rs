@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::frontmatter::{self, Split};
 use super::lines::LineIndex;
+use super::links::{self, Link};
 use super::markdown::{self, Heading};
 use super::yaml::{self, Parsed, SyntaxError};
 
@@ -32,17 +33,25 @@ pub struct Note {
     /// Index into the config's kinds.
     pub kind: Option<usize>,
     pub headings: Vec<Heading>,
+    /// Body links, in document order.
+    pub links: Vec<Link>,
+    /// Block ids (`^id` at the end of a line), without the caret.
+    pub block_ids: Vec<String>,
+    /// Whether the body was summarised (headings, links, block ids). Notes that are only
+    /// indexed in a subset run are read for their front matter alone.
+    pub full: bool,
     pub unreadable: Option<Unreadable>,
 }
 
 impl Note {
-    /// Build a note from raw bytes.
-    pub fn from_bytes(path: String, bytes: Vec<u8>, kind: Option<usize>) -> Note {
+    /// Build a note from raw bytes; `full` also summarises the body.
+    pub fn from_bytes(path: String, bytes: Vec<u8>, kind: Option<usize>, full: bool) -> Note {
         if bytes.iter().take(8000).any(|&b| b == 0) {
             return Note::unreadable(path, Unreadable::Binary, kind);
         }
         match String::from_utf8(bytes) {
-            Ok(text) => Note::from_text(path, text, kind),
+            Ok(text) if full => Note::from_text(path, text, kind),
+            Ok(text) => Note::from_text_meta(path, text, kind),
             Err(e) => {
                 let offset = e.utf8_error().valid_up_to();
                 Note::unreadable(path, Unreadable::NotUtf8 { offset }, kind)
@@ -59,17 +68,27 @@ impl Note {
             yaml: None,
             kind,
             headings: Vec::new(),
+            links: Vec::new(),
+            block_ids: Vec::new(),
+            full: true,
             unreadable: Some(why),
         }
     }
 
+    /// A note with its front matter and a summary of its body.
     pub fn from_text(path: String, text: String, kind: Option<usize>) -> Note {
+        let mut note = Note::from_text_meta(path, text, kind);
+        note.summarise_body();
+        note
+    }
+
+    /// A note with its front matter only (for the index of a subset run).
+    pub fn from_text_meta(path: String, text: String, kind: Option<usize>) -> Note {
         let split = frontmatter::split(&text);
         let yaml = split
             .block
             .as_ref()
             .map(|b| yaml::parse(&text[b.yaml.clone()], b.yaml.start));
-        let headings = markdown::headings(&text, split.body_start);
         Note {
             path,
             lines: LineIndex::new(&text),
@@ -77,9 +96,23 @@ impl Note {
             split,
             yaml,
             kind,
-            headings,
+            headings: Vec::new(),
+            links: Vec::new(),
+            block_ids: Vec::new(),
+            full: false,
             unreadable: None,
         }
+    }
+
+    /// Extract headings, links and block ids, once.
+    pub fn summarise_body(&mut self) {
+        if self.full {
+            return;
+        }
+        self.headings = markdown::headings(&self.text, self.split.body_start);
+        self.links = links::extract(&self.text, self.split.body_start);
+        self.block_ids = markdown::block_ids(&self.text[self.split.body_start..]);
+        self.full = true;
     }
 
     /// The parsed front matter, when it parsed.

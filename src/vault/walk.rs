@@ -42,9 +42,18 @@ pub fn relative(root: &Path, path: &Path) -> Option<String> {
     Some(parts.join("/"))
 }
 
-/// Every `.md` file under `root`, minus excludes, sorted by relative path.
-pub fn walk(root: &Path, exclude: &GlobSet) -> Vec<Entry> {
+/// What a walk finds: the notes, and every other file (embeds and links may point at them).
+#[derive(Clone, Debug, Default)]
+pub struct Listing {
+    pub notes: Vec<Entry>,
+    /// Vault-relative paths of non-Markdown files, sorted.
+    pub attachments: Vec<String>,
+}
+
+/// Every file under `root`, minus excludes, sorted by relative path.
+pub fn walk(root: &Path, exclude: &GlobSet) -> Listing {
     let mut out = Vec::new();
+    let mut attachments = Vec::new();
     let root_owned = root.to_path_buf();
     let exclude_filter = exclude.clone();
     let walker = ignore::WalkBuilder::new(root)
@@ -65,16 +74,25 @@ pub fn walk(root: &Path, exclude: &GlobSet) -> Vec<Entry> {
         let is_file = entry
             .file_type()
             .is_some_and(|t| t.is_file() || t.is_symlink());
-        if !is_file || path.extension().is_none_or(|e| e != "md") {
+        if !is_file {
             continue;
         }
-        if let Some(rel) = relative(root, path) {
+        let Some(rel) = relative(root, path) else {
+            continue;
+        };
+        if path.extension().is_some_and(|e| e == "md") {
             out.push(Entry {
                 rel,
                 path: path.to_path_buf(),
             });
+        } else {
+            attachments.push(rel);
         }
     }
     out.sort();
-    out
+    attachments.sort();
+    Listing {
+        notes: out,
+        attachments,
+    }
 }

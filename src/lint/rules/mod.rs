@@ -19,9 +19,21 @@ pub mod fm009_cards_only_front_matter;
 pub mod fm010_front_matter_not_mapping;
 pub mod fs001_unreadable_file;
 pub mod lng001_original_language_untagged;
+pub mod lnk001_unresolved_link;
+pub mod lnk002_self_link;
+pub mod lnk003_unknown_anchor;
+pub mod lnk004_missing_embed;
+pub mod lnk005_link_outside_vault;
+pub mod lnk006_duplicate_link;
+pub mod lnk007_orphan_note;
 pub mod nam001_filename_pattern;
 pub mod nam002_filename_field_mismatch;
 pub mod nam003_duplicate_id;
+pub mod ref001_unresolved_reference;
+pub mod ref002_self_reference;
+pub mod ref003_related_count;
+pub mod ref004_related_without_concept;
+pub(crate) mod resolved;
 pub mod sch001_schema_violation;
 pub mod sch002_unknown_vocabulary_value;
 pub mod sec001_missing_section;
@@ -47,9 +59,20 @@ pub(crate) static ALL: &[&Rule] = &[
     &fm010_front_matter_not_mapping::RULE,
     &fs001_unreadable_file::RULE,
     &lng001_original_language_untagged::RULE,
+    &lnk001_unresolved_link::RULE,
+    &lnk002_self_link::RULE,
+    &lnk003_unknown_anchor::RULE,
+    &lnk004_missing_embed::RULE,
+    &lnk005_link_outside_vault::RULE,
+    &lnk006_duplicate_link::RULE,
+    &lnk007_orphan_note::RULE,
     &nam001_filename_pattern::RULE,
     &nam002_filename_field_mismatch::RULE,
     &nam003_duplicate_id::RULE,
+    &ref001_unresolved_reference::RULE,
+    &ref002_self_reference::RULE,
+    &ref003_related_count::RULE,
+    &ref004_related_without_concept::RULE,
     &sch001_schema_violation::RULE,
     &sch002_unknown_vocabulary_value::RULE,
     &sec001_missing_section::RULE,

@@ -3,6 +3,7 @@ use serde_json::Value;
 use crate::lint::Ctx;
 use crate::lint::diagnostic::{Finding, Severity};
 use crate::lint::registry::declare_rule;
+use crate::vault::index::edit_distance;
 
 declare_rule! {
     /// ## What it does
@@ -81,27 +82,13 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
 pub(crate) fn closest<'a>(value: &str, words: &'a [String]) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
     for w in words {
-        let d = levenshtein(value, w);
+        let d = edit_distance(value, w);
         if best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, w));
         }
     }
     best.filter(|(d, w)| *d > 0 && *d <= (w.chars().count().max(value.chars().count()) / 3).max(1))
         .map(|(_, w)| w)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

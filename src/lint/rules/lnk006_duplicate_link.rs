@@ -1,0 +1,74 @@
+use std::collections::HashMap;
+
+use super::resolved;
+use crate::lint::Ctx;
+use crate::lint::diagnostic::{Finding, Severity};
+use crate::lint::registry::declare_rule;
+use crate::vault::index::{Target, key};
+use crate::vault::markdown::anchor_key;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports the same target linked twice within one links section: a section whose
+    /// heading is listed in `[links] link-sections` (by default "Links (NO duplication)",
+    /// "Prerequisites", "Related topics", "Compare with", "Related Questions",
+    /// "References" and their Russian forms). A section ends at the next heading of any
+    /// level, so one target may appear under "Prerequisites" and again under "Compare
+    /// with".
+    ///
+    /// ## Why is this bad?
+    /// Link lists are curated; a repeated entry is noise and often hides the entry that
+    /// was meant.
+    ///
+    /// ## How to fix
+    /// Remove the repeated link.
+    code = "LNK006",
+    name = "duplicate-link",
+    severity = Some(Severity::Warning),
+    summary = "the same target twice in one links section",
+    check = check,
+}
+
+fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let names: Vec<String> = ctx
+        .config()
+        .links
+        .link_sections
+        .iter()
+        .map(|n| anchor_key(n))
+        .collect();
+    let headings = &ctx.note.headings;
+    let mut seen: HashMap<(usize, String), std::ops::Range<usize>> = HashMap::new();
+    for r in ctx.links() {
+        let start = r.link.range.start;
+        // The section is the nearest heading before the link.
+        let Some(h) = headings.iter().rposition(|h| h.range.end <= start) else {
+            continue;
+        };
+        let (name, _) = super::sections::split_suffix(&headings[h].text);
+        if !names.contains(&anchor_key(name)) && !names.contains(&anchor_key(&headings[h].text)) {
+            continue;
+        }
+        let target = match r.target {
+            Target::Note(p) | Target::Attachment(p) => p.to_string(),
+            _ => key(&r.link.target),
+        };
+        match seen.get(&(h, target.clone())) {
+            Some(first) => out.push(
+                Finding::new(
+                    r.link.range.clone(),
+                    format!(
+                        "`{}` is already linked in the `{}` section",
+                        resolved::shown(r.link),
+                        headings[h].text
+                    ),
+                )
+                .label(first.clone(), "first linked here")
+                .help("remove the repeated link"),
+            ),
+            None => {
+                seen.insert((h, target), r.link.range.clone());
+            }
+        }
+    }
+}

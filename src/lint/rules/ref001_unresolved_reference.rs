@@ -1,0 +1,44 @@
+use crate::lint::Ctx;
+use crate::lint::diagnostic::{Finding, Severity};
+use crate::lint::registry::declare_rule;
+use crate::vault::index::Target;
+use crate::vault::links;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a front-matter reference that resolves to no note: an entry of `related`,
+    /// the `moc`, or any key listed in `[links] reference-keys`. Bare names (`c-hilt`) and
+    /// Obsidian's property form (`"[[c-hilt]]"`, `"[[c-hilt|Hilt]]"`) are both accepted
+    /// and resolved like wikilinks.
+    ///
+    /// ## Why is this bad?
+    /// Related-note lists and MOC membership drive navigation and card context; a dangling
+    /// entry points at a note that was renamed, deleted or never written.
+    ///
+    /// ## How to fix
+    /// Correct the name (see the suggestion) or remove the entry.
+    code = "REF001",
+    name = "unresolved-reference",
+    severity = Some(Severity::Error),
+    summary = "front-matter reference (`related`, `moc`) resolves to no note",
+    check = check,
+}
+
+fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for r in links::references(ctx.note, &ctx.config().links.reference_keys) {
+        if ctx.index.resolve_name(&r.target) != Target::Missing {
+            continue;
+        }
+        let mut f = Finding::new(
+            r.range.clone(),
+            format!(
+                "`{}` entry `{}` does not resolve to any note",
+                r.key, r.target
+            ),
+        );
+        if let Some(s) = ctx.index.suggest(&r.target) {
+            f = f.help(format!("did you mean `{s}`?"));
+        }
+        out.push(f);
+    }
+}

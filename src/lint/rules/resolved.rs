@@ -1,0 +1,46 @@
+//! Body links with their targets resolved; shared by the LNK rules.
+
+use crate::vault::index::{Target, VaultIndex};
+use crate::vault::links::{Link, LinkKind};
+use crate::vault::note::Note;
+
+pub(crate) struct ResolvedLink<'a> {
+    pub link: &'a Link,
+    pub target: Target<'a>,
+    /// A `[text](#anchor)` link into the note itself.
+    pub in_note: bool,
+}
+
+pub(crate) fn resolve_all<'a>(note: &'a Note, index: &'a VaultIndex) -> Vec<ResolvedLink<'a>> {
+    note.links
+        .iter()
+        .filter(|l| l.kind != LinkKind::External)
+        .map(|link| {
+            let in_note = link.kind == LinkKind::Markdown && link.target.is_empty();
+            let target = if in_note {
+                Target::Note(note.path.as_str())
+            } else {
+                index.resolve_link(&note.path, link.kind, &link.target)
+            };
+            ResolvedLink {
+                link,
+                target,
+                in_note,
+            }
+        })
+        .collect()
+}
+
+/// How a link reads in a message: `[[target]]` or `(target)`.
+pub(crate) fn shown(link: &Link) -> String {
+    let anchor = link
+        .anchor
+        .as_ref()
+        .map(|a| format!("#{a}"))
+        .unwrap_or_default();
+    match link.kind {
+        LinkKind::Wiki if link.embed => format!("![[{}{anchor}]]", link.target),
+        LinkKind::Wiki => format!("[[{}{anchor}]]", link.target),
+        _ => format!("({}{anchor})", link.target),
+    }
+}
