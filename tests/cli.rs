@@ -492,3 +492,48 @@ fn crlf_and_bom_notes_are_read() {
         .code(0)
         .stdout(predicate::str::contains(":22:10: DAT001"));
 }
+
+#[test]
+fn subset_runs_use_the_cache_without_changing_results() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&common::fixture("rules/nam003"), dir.path());
+    let a = dir
+        .path()
+        .join("q-load-balancing-basics--system-design--medium.md");
+    let b = dir.path().join("q-other-note--system-design--medium.md");
+    let run = |extra: &[&str]| {
+        let out = decksmith()
+            .args(["check", "--format", "concise", "--select", "NAM003"])
+            .args(extra)
+            .arg(&a)
+            .output()
+            .expect("runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let first = run(&[]);
+    assert!(first.contains("NAM003"), "{first}");
+    let cache = dir.path().join(".decksmith-cache");
+    assert!(cache.join("CACHEDIR.TAG").is_file());
+    assert_eq!(
+        std::fs::read_to_string(cache.join(".gitignore"))
+            .expect("read")
+            .lines()
+            .last(),
+        Some("*")
+    );
+    // Served from the cache: the same bytes.
+    assert_eq!(run(&[]), first);
+    // The other note changes (same size, new mtime): the entry is stale and not used.
+    let text = std::fs::read_to_string(&b).expect("read");
+    std::fs::write(&b, text.replace("id: sysdes-500", "id: sysdes-777")).expect("write");
+    let after = run(&[]);
+    assert!(
+        !after.contains("NAM003"),
+        "stale cache entry was used:\n{after}"
+    );
+    assert_eq!(after, run(&["--no-cache"]));
+    // Back to the clash, again with the same size: the mtime tells.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&b, text).expect("write");
+    assert_eq!(run(&[]), first);
+}

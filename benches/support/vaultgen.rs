@@ -90,6 +90,20 @@ pub(crate) fn generate(dir: &Path, n: usize) -> std::io::Result<()> {
         .collect();
     let mut targets: Vec<String> = concepts.clone();
     targets.extend((0..n).map(q_stem));
+    std::fs::create_dir_all(dir.join("90-MOCs"))?;
+    for (topic, folder) in TOPICS {
+        let links: String = (0..n)
+            .filter(|i| TOPICS[i % TOPICS.len()].0 == *topic)
+            .take(200)
+            .map(|i| format!("- [[{}]]\n", q_stem(i)))
+            .collect();
+        std::fs::write(
+            dir.join("90-MOCs").join(format!("moc-{topic}.md")),
+            format!(
+                "---\nid: ivm-{topic}\ntitle: {topic} MOC\nkind: moc\ncreated: 2025-10-12\nupdated: 2025-10-12\ntags: [moc]\n---\n# {folder}\n\n{links}"
+            ),
+        )?;
+    }
     for (i, c) in concepts.iter().enumerate() {
         let body = format!(
             "---\nid: \"20251030-{:06}\"\ntitle: Concept {i} / Понятие {i}\naliases: [\"Concept {i}\"]\ntopic: kotlin\ncreated: 2025-10-30\nupdated: 2025-10-30\ntags: [concept]\n---\n# Summary (EN)\n{}\n\n# Сводка (RU)\n{}\n",
@@ -118,7 +132,12 @@ pub(crate) fn generate(dir: &Path, n: usize) -> std::io::Result<()> {
             targets[rng.next() % targets.len()],
             1_700_000_000_000u64 + 2 * i as u64,
             1_700_000_000_001u64 + 2 * i as u64,
-            if damaged { "id: duplicate\n" } else { "" },
+            // A renumbered id appended as a second key, as in the real vault.
+            if damaged {
+                format!("id: dup-{i}\n")
+            } else {
+                String::new()
+            },
         );
         let _ = write!(
             t,

@@ -104,6 +104,9 @@ pub struct CheckArgs {
     /// Apply the config's excludes to files named on the command line too (pre-commit).
     #[arg(long)]
     pub force_exclude: bool,
+    /// Do not read or write the index cache (`.decksmith-cache/`) of subset runs.
+    #[arg(long)]
+    pub no_cache: bool,
     /// Exit with 0 even when errors are found.
     #[arg(long)]
     pub exit_zero: bool,
@@ -243,6 +246,7 @@ fn check(args: &CheckArgs) -> Result<ExitStatus, String> {
     let targets = Targets {
         paths: args.paths.clone(),
         force_exclude: args.force_exclude,
+        use_cache: !args.no_cache,
     };
     let report = lint::check(&settings, &targets).map_err(|e| e.to_string())?;
     let others = label_notes(&settings, &report);

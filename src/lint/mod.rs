@@ -26,7 +26,9 @@ use rayon::prelude::*;
 use regex::Regex;
 
 use crate::config::{self, Kind, Loaded};
-use crate::vault::index::{Target, VaultIndex};
+use crate::vault::cache::{IndexCache, Stamp};
+use crate::vault::index::{IndexEntry, Target, VaultIndex};
+use crate::vault::links::LinkKind;
 use crate::vault::note::{Note, Unreadable};
 use crate::vault::walk::{self, Entry};
 use diagnostic::{Diagnostic, Finding, Severity};
@@ -301,10 +303,36 @@ pub fn load_note(settings: &Settings, entry: &Entry, full: bool) -> Note {
         Err(e) => return Note::unreadable(entry.rel.clone(), Unreadable::Io(e.to_string()), kind),
         Ok(_) => {}
     }
+    if !full && let Some(note) = read_front_matter_only(entry, kind) {
+        return note;
+    }
     match std::fs::read(&entry.path) {
         Ok(bytes) => Note::from_bytes(entry.rel.clone(), bytes, kind, full),
         Err(e) => Note::unreadable(entry.rel.clone(), Unreadable::Io(e.to_string()), kind),
     }
+}
+
+/// How much of a note an index-only read takes: front matter is a few hundred bytes to a
+/// few KB, bodies are ~14 KB (real-vault median).
+const FRONT_MATTER_PREFIX: u64 = 8 * 1024;
+
+/// Read just enough of a note to index it: the leading bytes, when they hold a complete
+/// front-matter block. `None` means "read the whole file" (small file, no block in the
+/// prefix, or a prefix that is not text): the whole-file path then classifies it.
+fn read_front_matter_only(entry: &Entry, kind: Option<usize>) -> Option<Note> {
+    use std::io::Read;
+    let mut buf = Vec::with_capacity(FRONT_MATTER_PREFIX as usize);
+    let file = std::fs::File::open(&entry.path).ok()?;
+    file.take(FRONT_MATTER_PREFIX).read_to_end(&mut buf).ok()?;
+    if (buf.len() as u64) < FRONT_MATTER_PREFIX {
+        return None;
+    }
+    // Cut at the last line break so no line (or character) is split.
+    let cut = buf.iter().rposition(|&b| b == b'\n')? + 1;
+    buf.truncate(cut);
+    let text = String::from_utf8(buf).ok()?;
+    let note = Note::from_text_meta(entry.rel.clone(), text, kind);
+    note.split.block.is_some().then_some(note)
 }
 
 /// Which files to report on.
@@ -314,6 +342,27 @@ pub struct Targets {
     pub paths: Vec<PathBuf>,
     /// Apply config excludes to explicitly named files too.
     pub force_exclude: bool,
+    /// Use the index cache for notes that are not reported on (subset runs).
+    pub use_cache: bool,
+}
+
+/// How a note entered a run.
+enum Read {
+    /// Read whole: reported on (or needed whole by LNK007).
+    Note(Box<Note>),
+    /// Taken from the index cache.
+    Cached(IndexEntry),
+    /// Read for its front matter; the stamp is set when the cache is in use.
+    Indexed(IndexEntry, Option<Stamp>),
+}
+
+/// A hash of what the cached facts depend on: decksmith's version and the settings.
+fn settings_hash(settings: &Settings) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    env!("CARGO_PKG_VERSION").hash(&mut h);
+    settings.loaded.text.hash(&mut h);
+    h.finish()
 }
 
 /// Check a vault.
@@ -360,44 +409,95 @@ pub fn check(settings: &Settings, targets: &Targets) -> Result<Report, SetupErro
             .any(|w| w.is_empty() || rel == w || rel.starts_with(&format!("{w}/"))),
     };
     // Counting inbound links needs every body; otherwise only reported notes are
-    // summarised and the rest of the vault is read for its front matter.
+    // summarised, and the rest of the vault is indexed from its front matter (or the cache).
     let count_inbound = settings
         .severity(rules::lnk007_orphan_note::RULE.code)
         .is_some();
-    let mut notes: Vec<Note> = entries
+    let use_cache = targets.use_cache && wanted.is_some() && !count_inbound;
+    let cache = use_cache.then(|| IndexCache::open(&root, settings_hash(settings)));
+    let loaded: Vec<Read> = entries
         .par_iter()
-        .map(|e| load_note(settings, e, count_inbound || is_wanted(&e.rel)))
+        .map(|e| {
+            if count_inbound || is_wanted(&e.rel) {
+                return Read::Note(Box::new(load_note(settings, e, true)));
+            }
+            let stamp = cache.as_ref().and_then(|_| Stamp::of(&e.path));
+            if let (Some(cache), Some(stamp)) = (&cache, stamp)
+                && let Some(hit) = cache.get(&e.rel, stamp)
+            {
+                return Read::Cached(hit);
+            }
+            Read::Indexed(IndexEntry::of(&load_note(settings, e, false)), stamp)
+        })
+        .collect();
+    let index_entries: Vec<IndexEntry> = loaded
+        .iter()
+        .map(|l| match l {
+            Read::Note(n) => IndexEntry::of(n),
+            Read::Cached(e) | Read::Indexed(e, _) => e.clone(),
+        })
+        .collect();
+    if let Some(mut cache) = cache {
+        for l in &loaded {
+            if let Read::Indexed(e, Some(stamp)) = l {
+                cache.put(e, *stamp);
+            }
+        }
+        let live: std::collections::HashSet<&str> =
+            entries.iter().map(|e| e.rel.as_str()).collect();
+        cache.retain(|p| live.contains(p));
+        cache.save();
+    }
+    let mut notes: Vec<Note> = loaded
+        .into_iter()
+        .filter_map(|l| match l {
+            Read::Note(n) => Some(*n),
+            _ => None,
+        })
         .collect();
     let links = &settings.loaded.config.links;
-    let mut index = VaultIndex::build(&notes, &listing.attachments, links.resolve_by_id);
-    // Anchored links into notes that were not summarised: summarise just those targets.
-    let anchored: std::collections::HashSet<String> = notes
+    let mut index = VaultIndex::build(&index_entries, &listing.attachments, links.resolve_by_id);
+    // Anchors are recorded only for notes that anchored links point at; targets that were
+    // not reported on are read for them.
+    let mut anchored: Vec<String> = notes
         .iter()
-        .filter(|n| n.full && is_wanted(&n.path))
         .flat_map(|n| {
             n.links
                 .iter()
                 .filter(|l| l.anchor.is_some())
-                .filter_map(|l| match index.resolve_link(&n.path, l.kind, &l.target) {
-                    Target::Note(p) => Some(p.to_string()),
-                    _ => None,
+                .filter_map(|l| {
+                    if l.kind == LinkKind::Markdown && l.target.is_empty() {
+                        return Some(n.path.clone());
+                    }
+                    match index.resolve_link(&n.path, l.kind, &l.target) {
+                        Target::Note(p) => Some(p.to_string()),
+                        _ => None,
+                    }
                 })
                 .collect::<Vec<_>>()
         })
         .collect();
-    for note in notes
-        .iter_mut()
-        .filter(|n| !n.full && anchored.contains(&n.path))
-    {
-        note.summarise_body();
-        index.add_anchors(note);
+    anchored.sort_unstable();
+    anchored.dedup();
+    for path in anchored {
+        match notes.iter().find(|n| n.path == path) {
+            Some(note) => index.add_anchors(note),
+            None => {
+                if let Some(entry) = entries.iter().find(|e| e.rel == path) {
+                    index.add_anchors(&load_note(settings, entry, true));
+                }
+            }
+        }
     }
     if count_inbound {
         index.count_inbound(&notes, &links.reference_keys);
     }
     let reported: Vec<Note> = match &wanted {
         None => notes,
-        Some(_) => notes.into_iter().filter(|n| is_wanted(&n.path)).collect(),
+        Some(_) => {
+            notes.retain(|n| is_wanted(&n.path));
+            notes
+        }
     };
     let mut diagnostics: Vec<Diagnostic> = reported
         .par_iter()

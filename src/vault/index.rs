@@ -76,6 +76,39 @@ fn strip_md(s: &str) -> &str {
         .unwrap_or(s)
 }
 
+/// What the index takes from one note.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexEntry {
+    /// Vault-relative path.
+    pub path: String,
+    /// The front-matter `id`, when the front matter parsed and has one.
+    pub id: Option<String>,
+    /// Where the id value sits in the file.
+    pub id_span: Range<usize>,
+}
+
+impl IndexEntry {
+    pub fn of(note: &Note) -> IndexEntry {
+        let fm = note.front_matter();
+        let id = fm
+            .and_then(|fm| fm.json.get("id"))
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        let id_span = fm.and_then(|fm| fm.spans.value("/id")).unwrap_or(0..0);
+        IndexEntry {
+            path: note.path.clone(),
+            id,
+            id_span,
+        }
+    }
+
+    fn stem(&self) -> &str {
+        let name = self.path.rsplit('/').next().unwrap_or(&self.path);
+        strip_md(name)
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct VaultIndex {
     /// Front-matter `id` → (note path, span of the id value), in path order.
@@ -90,6 +123,10 @@ pub struct VaultIndex {
     attachment_paths: HashMap<String, String>,
     /// (stem, `-`-separated words) of every note, for suggestions.
     words: Vec<(String, Vec<String>)>,
+    /// Word → indices into `words` of the stems containing it.
+    postings: HashMap<String, Vec<usize>>,
+    /// Suggestions already computed, by target: many notes share one dangling target.
+    suggested: std::sync::Mutex<HashMap<String, Option<usize>>>,
     anchors: HashMap<String, Anchors>,
     /// Inbound links per note path, when every note's body was summarised.
     inbound: Option<HashMap<String, usize>>,
@@ -97,46 +134,44 @@ pub struct VaultIndex {
 }
 
 impl VaultIndex {
-    /// Index `notes` (all of the vault's Markdown files) and `attachments`.
-    pub fn build(notes: &[Note], attachments: &[String], resolve_by_id: bool) -> VaultIndex {
+    /// Index the vault's notes (`entries`: every Markdown file) and `attachments`.
+    pub fn build(
+        entries: &[IndexEntry],
+        attachments: &[String],
+        resolve_by_id: bool,
+    ) -> VaultIndex {
         let mut index = VaultIndex {
             resolve_by_id,
             ..VaultIndex::default()
         };
-        for note in notes {
-            let stem = note.stem().to_string();
+        for entry in entries {
+            let stem = entry.stem().to_string();
             index
                 .stems
                 .entry(key(&stem))
                 .or_default()
-                .push(note.path.clone());
+                .push(entry.path.clone());
             index
                 .note_paths
-                .insert(key(strip_md(&note.path)), note.path.clone());
-            let words = stem
+                .insert(key(strip_md(&entry.path)), entry.path.clone());
+            let words: Vec<String> = stem
                 .split('-')
                 .filter(|w| !w.is_empty())
                 .map(str::to_lowercase)
                 .collect();
-            index.words.push((stem, words));
-            if note.full {
-                index.anchors.insert(note.path.clone(), Anchors::of(note));
+            for w in &words {
+                let list = index.postings.entry(w.clone()).or_default();
+                if list.last() != Some(&index.words.len()) {
+                    list.push(index.words.len());
+                }
             }
-            let Some(fm) = note.front_matter() else {
-                continue;
-            };
-            if let Some(id) = fm
-                .json
-                .get("id")
-                .and_then(|v| v.as_str())
-                .filter(|s| !s.is_empty())
-            {
-                let span = fm.spans.value("/id").unwrap_or(0..0);
+            index.words.push((stem, words));
+            if let Some(id) = &entry.id {
                 index
                     .ids
-                    .entry(id.to_string())
+                    .entry(id.clone())
                     .or_default()
-                    .push((note.path.clone(), span));
+                    .push((entry.path.clone(), entry.id_span.clone()));
             }
         }
         for path in attachments {
@@ -151,7 +186,7 @@ impl VaultIndex {
         index
     }
 
-    /// Record the anchors of a note summarised after the build.
+    /// Record the anchors of a note (only notes that anchored links point at need them).
     pub fn add_anchors(&mut self, note: &Note) {
         self.anchors.insert(note.path.clone(), Anchors::of(note));
     }
@@ -262,38 +297,78 @@ impl VaultIndex {
     /// A close existing note name for an unresolved `target`, if there is a plausible one.
     pub fn suggest(&self, target: &str) -> Option<&str> {
         let target = strip_md(target.rsplit('/').next().unwrap_or(target)).to_lowercase();
-        let words: Vec<&str> = target.split('-').filter(|w| !w.is_empty()).collect();
-        // Shared words first: `q-message-queues--system-design--medium` is most likely
-        // `q-message-queues-event-driven--system-design--medium`, far in edit distance.
-        let mut best: Option<(f64, &str)> = None;
-        for (stem, stem_words) in &self.words {
+        if let Ok(memo) = self.suggested.lock()
+            && let Some(hit) = memo.get(&target)
+        {
+            return hit.map(|i| self.words[i].0.as_str());
+        }
+        let found = self.shared_words(&target).or_else(|| self.typo(&target));
+        if let Ok(mut memo) = self.suggested.lock() {
+            memo.insert(target, found);
+        }
+        found.map(|i| self.words[i].0.as_str())
+    }
+
+    /// The stem sharing the most words (Jaccard similarity of at least 0.6):
+    /// `q-message-queues--system-design--medium` is most likely
+    /// `q-message-queues-event-driven--system-design--medium`, far in edit distance.
+    ///
+    /// Candidates come from the postings of the target's rarest words only (prefix
+    /// filtering): a stem that shares none of them cannot reach the threshold, so common
+    /// words such as `q` or `medium` never make this scan the whole vault.
+    fn shared_words(&self, target: &str) -> Option<usize> {
+        const THRESHOLD: f64 = 0.6;
+        let mut words: Vec<&str> = target.split('-').filter(|w| !w.is_empty()).collect();
+        words.sort_unstable();
+        words.dedup();
+        if words.is_empty() {
+            return None;
+        }
+        words.sort_by_key(|w| self.postings.get(*w).map_or(0, Vec::len));
+        let needed = (THRESHOLD * words.len() as f64).ceil() as usize;
+        let prefix = words.len() + 1 - needed.max(1);
+        let mut candidates: Vec<usize> = words[..prefix]
+            .iter()
+            .filter_map(|w| self.postings.get(*w))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut best: Option<(f64, usize)> = None;
+        for i in candidates {
+            let stem_words = &self.words[i].1;
             let common = words
                 .iter()
                 .filter(|w| stem_words.iter().any(|s| s == *w))
                 .count();
             let union = words.len() + stem_words.len() - common;
-            if union == 0 {
-                continue;
-            }
             let score = common as f64 / union as f64;
-            if best.is_none_or(|(b, s)| score > b || (score == b && stem.as_str() < s)) {
-                best = Some((score, stem));
+            let better = best.is_none_or(|(b, j)| {
+                score > b || (score == b && self.words[i].0 < self.words[j].0)
+            });
+            if better {
+                best = Some((score, i));
             }
         }
-        if let Some((score, stem)) = best
-            && score >= 0.6
-        {
-            return Some(stem);
-        }
-        // Then typos: a small edit distance among names of about the same length.
+        best.filter(|(score, _)| *score >= THRESHOLD)
+            .map(|(_, i)| i)
+    }
+
+    /// A stem within a small edit distance (typos), among stems of about the same length.
+    fn typo(&self, target: &str) -> Option<usize> {
         let len = target.chars().count();
+        let limit = if len >= 5 { 2 } else { 1 };
         self.words
             .iter()
-            .filter(|(stem, _)| stem.chars().count().abs_diff(len) <= 2)
-            .map(|(stem, _)| (edit_distance(&target, &stem.to_lowercase()), stem))
-            .filter(|(d, _)| *d > 0 && *d <= if len >= 5 { 2 } else { 1 })
+            .enumerate()
+            .filter(|(_, (stem, _))| stem.chars().count().abs_diff(len) <= limit)
+            .filter_map(|(i, (stem, _))| {
+                bounded_distance(target, &stem.to_lowercase(), limit).map(|d| (d, stem, i))
+            })
+            .filter(|(d, _, _)| *d > 0)
             .min()
-            .map(|(_, stem)| stem.as_str())
+            .map(|(_, _, i)| i)
     }
 
     /// Count inbound links for every note (needs every note summarised).
@@ -326,6 +401,24 @@ impl VaultIndex {
             .as_ref()
             .map(|m| m.get(path).copied().unwrap_or(0))
     }
+}
+
+/// The edit distance when it is at most `limit`; stops early once it cannot be.
+fn bounded_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        if cur.iter().min().is_some_and(|m| *m > limit) {
+            return None;
+        }
+        prev = cur;
+    }
+    Some(prev[b.len()]).filter(|d| *d <= limit)
 }
 
 /// Levenshtein distance over characters.
@@ -364,7 +457,12 @@ mod tests {
         .iter()
         .map(|(p, t)| Note::from_text(p.to_string(), t.to_string(), None))
         .collect();
-        VaultIndex::build(&notes, &["img/pic.png".to_string()], false)
+        let entries: Vec<IndexEntry> = notes.iter().map(IndexEntry::of).collect();
+        let mut index = VaultIndex::build(&entries, &["img/pic.png".to_string()], false);
+        for note in &notes {
+            index.add_anchors(note);
+        }
+        index
     }
 
     #[test]
@@ -393,12 +491,13 @@ mod tests {
 
     #[test]
     fn ids_resolve_only_when_asked() {
-        let notes = vec![Note::from_text(
+        let notes = [Note::from_text(
             "n.md".into(),
             "---\nid: sysdes-1\n---\n".into(),
             None,
         )];
-        let v = VaultIndex::build(&notes, &[], true);
+        let entries: Vec<IndexEntry> = notes.iter().map(IndexEntry::of).collect();
+        let v = VaultIndex::build(&entries, &[], true);
         assert_eq!(v.resolve_name("sysdes-1"), Target::Note("n.md"));
     }
 

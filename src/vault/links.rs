@@ -94,16 +94,29 @@ fn split_anchor(dest: &str) -> (String, Option<String>) {
     }
 }
 
-/// Every link in `text[from..]`, in document order.
-pub fn extract(text: &str, from: usize) -> Vec<Link> {
-    let body = &text[from..];
-    let comments = comment_ranges(text, from);
-    let mut out = Vec::new();
-    for (event, range) in Parser::new_ext(body, markdown::options()).into_offset_iter() {
+/// Collects links from a pulldown-cmark event stream, so the body is parsed once for
+/// headings and links together (see [`markdown::summarise`]).
+pub(crate) struct Collector {
+    from: usize,
+    comments: Vec<Range<usize>>,
+    pub links: Vec<Link>,
+}
+
+impl Collector {
+    pub(crate) fn new(text: &str, from: usize) -> Collector {
+        Collector {
+            from,
+            comments: comment_ranges(text, from),
+            links: Vec::new(),
+        }
+    }
+
+    /// Look at one event; `range` is relative to the body (as the parser reports it).
+    pub(crate) fn event(&mut self, event: &Event<'_>, range: &Range<usize>) {
         let Event::Start(tag) = event else {
-            continue;
+            return;
         };
-        let (link_type, dest, image) = match tag {
+        let (link_type, dest, embed) = match tag {
             Tag::Link {
                 link_type,
                 dest_url,
@@ -114,53 +127,50 @@ pub fn extract(text: &str, from: usize) -> Vec<Link> {
                 dest_url,
                 ..
             } => (link_type, dest_url, true),
-            _ => continue,
+            _ => return,
         };
-        let range = from + range.start..from + range.end;
-        if comments
+        let range = self.from + range.start..self.from + range.end;
+        if self
+            .comments
             .iter()
             .any(|c| c.start <= range.start && range.end <= c.end)
         {
-            continue;
+            return;
         }
         let dest = dest.to_string();
-        let link = match link_type {
+        let (kind, target, anchor) = match link_type {
             LinkType::WikiLink { .. } => {
                 let (target, anchor) = split_anchor(&dest);
-                Link {
-                    kind: LinkKind::Wiki,
-                    target,
-                    anchor,
-                    embed: image,
-                    range,
-                }
+                (LinkKind::Wiki, target, anchor)
             }
-            _ if has_scheme(&dest) => Link {
-                kind: LinkKind::External,
-                target: dest,
-                anchor: None,
-                embed: image,
-                range,
-            },
+            _ if has_scheme(&dest) => (LinkKind::External, dest, None),
             LinkType::Inline
             | LinkType::Reference
             | LinkType::Collapsed
             | LinkType::Shortcut
             | LinkType::Autolink => {
                 let (target, anchor) = split_anchor(&dest);
-                Link {
-                    kind: LinkKind::Markdown,
-                    target: percent_decode(&target),
-                    anchor,
-                    embed: image,
-                    range,
-                }
+                (LinkKind::Markdown, percent_decode(&target), anchor)
             }
-            _ => continue,
+            _ => return,
         };
-        out.push(link);
+        self.links.push(Link {
+            kind,
+            target,
+            anchor,
+            embed,
+            range,
+        });
     }
-    out
+}
+
+/// Every link in `text[from..]`, in document order.
+pub fn extract(text: &str, from: usize) -> Vec<Link> {
+    let mut collector = Collector::new(text, from);
+    for (event, range) in Parser::new_ext(&text[from..], markdown::options()).into_offset_iter() {
+        collector.event(&event, &range);
+    }
+    collector.links
 }
 
 /// A front-matter reference to another note (`related: [c-hilt]`, `moc: moc-android`).

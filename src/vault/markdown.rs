@@ -7,6 +7,8 @@ use std::ops::Range;
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
+use super::links::{Collector, Link};
+
 /// An ATX or setext heading.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Heading {
@@ -29,12 +31,19 @@ pub fn options() -> Options {
 
 /// Extract headings from `text[from..]`; ranges are offsets into `text`.
 pub fn headings(text: &str, from: usize) -> Vec<Heading> {
+    summarise(text, from).0
+}
+
+/// Headings and links of `text[from..]` in one parse; ranges are offsets into `text`.
+pub fn summarise(text: &str, from: usize) -> (Vec<Heading>, Vec<Link>) {
     let body = &text[from..];
+    let mut links = Collector::new(text, from);
     let mut out: Vec<Heading> = Vec::new();
     let mut current: Option<(u8, usize, String)> = None;
     // After a heading ends, the next block start decides `followed_by_quote`.
     let mut awaiting_block = false;
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        links.event(&event, &range);
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
                 awaiting_block = false;
@@ -68,7 +77,7 @@ pub fn headings(text: &str, from: usize) -> Vec<Heading> {
             _ => {}
         }
     }
-    out
+    (out, links.links)
 }
 
 /// Block ids: `^id` at the end of a line (`Some text ^my-block`), as Obsidian writes them.

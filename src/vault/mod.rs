@@ -2,6 +2,7 @@
 //!
 //! Everything here except [`walk`] is pure: bytes in, values out.
 
+pub mod cache;
 pub mod frontmatter;
 pub mod index;
 pub mod lines;

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::frontmatter::{self, Split};
 use super::lines::LineIndex;
-use super::links::{self, Link};
+use super::links::Link;
 use super::markdown::{self, Heading};
 use super::yaml::{self, Parsed, SyntaxError};
 
@@ -46,7 +46,7 @@ pub struct Note {
 impl Note {
     /// Build a note from raw bytes; `full` also summarises the body.
     pub fn from_bytes(path: String, bytes: Vec<u8>, kind: Option<usize>, full: bool) -> Note {
-        if bytes.iter().take(8000).any(|&b| b == 0) {
+        if bytes[..bytes.len().min(8000)].contains(&0) {
             return Note::unreadable(path, Unreadable::Binary, kind);
         }
         match String::from_utf8(bytes) {
@@ -109,8 +109,7 @@ impl Note {
         if self.full {
             return;
         }
-        self.headings = markdown::headings(&self.text, self.split.body_start);
-        self.links = links::extract(&self.text, self.split.body_start);
+        (self.headings, self.links) = markdown::summarise(&self.text, self.split.body_start);
         self.block_ids = markdown::block_ids(&self.text[self.split.body_start..]);
         self.full = true;
     }

@@ -38,15 +38,28 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         .map(|n| anchor_key(n))
         .collect();
     let headings = &ctx.note.headings;
+    // Which headings open a links section, decided once per note.
+    let is_links_section: Vec<bool> = headings
+        .iter()
+        .map(|h| {
+            let (name, _) = super::sections::split_suffix(&h.text);
+            names.contains(&anchor_key(name)) || names.contains(&anchor_key(&h.text))
+        })
+        .collect();
+    if !is_links_section.contains(&true) {
+        return;
+    }
     let mut seen: HashMap<(usize, String), std::ops::Range<usize>> = HashMap::new();
     for r in ctx.links() {
         let start = r.link.range.start;
-        // The section is the nearest heading before the link.
-        let Some(h) = headings.iter().rposition(|h| h.range.end <= start) else {
+        // The section is the nearest heading before the link (headings are in order).
+        let Some(h) = headings
+            .partition_point(|h| h.range.end <= start)
+            .checked_sub(1)
+        else {
             continue;
         };
-        let (name, _) = super::sections::split_suffix(&headings[h].text);
-        if !names.contains(&anchor_key(name)) && !names.contains(&anchor_key(&headings[h].text)) {
+        if !is_links_section[h] {
             continue;
         }
         let target = match r.target {

@@ -1,0 +1,184 @@
+/*!
+The index cache: what a subset run (pre-commit) needs from the notes it does not report on.
+
+A pre-commit run reports on a handful of staged files but must index the whole vault: ids
+can clash with any note and links can point anywhere. Reading and parsing the front matter
+of ten thousand notes costs about half a second; this cache keeps, per note, the only facts
+the index takes from a note it does not report on (its `id` and where the value sits),
+keyed by path, size and modification time, under `.decksmith-cache/` at the vault root.
+
+The cache never changes results: an entry is used only when the file's size and mtime
+(nanoseconds) are unchanged, the whole file is ignored when decksmith's version or the
+configuration changed, notes that are reported on are always read, and anything unreadable
+is treated as a miss. Writing is best effort and atomic (temp file + rename). The folder
+carries a `CACHEDIR.TAG` (backup tools skip it) and a `.gitignore` of `*`.
+*/
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use serde::{Deserialize, Serialize};
+
+use super::index::IndexEntry;
+
+pub const DIR: &str = ".decksmith-cache";
+const FILE: &str = "index-v1.json";
+
+/// A file's identity for the cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub size: u64,
+    pub mtime_ns: u64,
+}
+
+impl Stamp {
+    pub fn of(path: &Path) -> Option<Stamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        let mtime = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+        Some(Stamp {
+            size: meta.len(),
+            mtime_ns: u64::try_from(mtime.as_nanos()).ok()?,
+        })
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Entry {
+    stamp: Stamp,
+    id: Option<String>,
+    id_span: (usize, usize),
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct CacheFile {
+    tool: String,
+    settings: u64,
+    entries: HashMap<String, Entry>,
+}
+
+/// The cache of one vault.
+#[derive(Debug)]
+pub struct IndexCache {
+    dir: PathBuf,
+    file: CacheFile,
+    dirty: bool,
+}
+
+fn tool() -> String {
+    format!("decksmith {}", env!("CARGO_PKG_VERSION"))
+}
+
+impl IndexCache {
+    /// Open the cache of the vault at `root` for settings hashing to `settings`.
+    pub fn open(root: &Path, settings: u64) -> IndexCache {
+        let dir = root.join(DIR);
+        let file = std::fs::read(dir.join(FILE))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
+            .filter(|f| f.tool == tool() && f.settings == settings)
+            .unwrap_or_else(|| CacheFile {
+                tool: tool(),
+                settings,
+                entries: HashMap::new(),
+            });
+        IndexCache {
+            dir,
+            file,
+            dirty: false,
+        }
+    }
+
+    /// The cached index entry of `rel`, if the file is unchanged.
+    pub fn get(&self, rel: &str, stamp: Stamp) -> Option<IndexEntry> {
+        let e = self.file.entries.get(rel).filter(|e| e.stamp == stamp)?;
+        Some(IndexEntry {
+            path: rel.to_string(),
+            id: e.id.clone(),
+            id_span: e.id_span.0..e.id_span.1,
+        })
+    }
+
+    pub fn put(&mut self, entry: &IndexEntry, stamp: Stamp) {
+        self.file.entries.insert(
+            entry.path.clone(),
+            Entry {
+                stamp,
+                id: entry.id.clone(),
+                id_span: (entry.id_span.start, entry.id_span.end),
+            },
+        );
+        self.dirty = true;
+    }
+
+    /// Drop entries of files that no longer exist.
+    pub fn retain(&mut self, live: impl Fn(&str) -> bool) {
+        let before = self.file.entries.len();
+        self.file.entries.retain(|k, _| live(k));
+        self.dirty |= self.file.entries.len() != before;
+    }
+
+    /// Write the cache if it changed; failures are ignored (the cache is an optimisation).
+    pub fn save(&self) {
+        if self.dirty {
+            let _ = self.write();
+        }
+    }
+
+    fn write(&self) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        let tag = self.dir.join("CACHEDIR.TAG");
+        if !tag.exists() {
+            std::fs::write(
+                &tag,
+                "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by decksmith.\n",
+            )?;
+        }
+        let ignore = self.dir.join(".gitignore");
+        if !ignore.exists() {
+            std::fs::write(&ignore, "# Created by decksmith.\n*\n")?;
+        }
+        let bytes = serde_json::to_vec(&self.file).map_err(std::io::Error::other)?;
+        let tmp = self.dir.join(format!(".{FILE}.{}.tmp", std::process::id()));
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, self.dir.join(FILE))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_invalidation() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let note = dir.path().join("n.md");
+        std::fs::write(&note, "---\nid: a-1\n---\n").expect("write");
+        let stamp = Stamp::of(&note).expect("stamp");
+        let entry = IndexEntry {
+            path: "n.md".into(),
+            id: Some("a-1".into()),
+            id_span: 8..11,
+        };
+        let mut cache = IndexCache::open(dir.path(), 7);
+        assert!(cache.get("n.md", stamp).is_none());
+        cache.put(&entry, stamp);
+        cache.save();
+        assert!(dir.path().join(DIR).join("CACHEDIR.TAG").is_file());
+        let cache = IndexCache::open(dir.path(), 7);
+        assert_eq!(
+            cache.get("n.md", stamp).map(|e| e.id),
+            Some(Some("a-1".into()))
+        );
+        // A changed file, or other settings, miss.
+        let other = Stamp {
+            size: stamp.size + 1,
+            ..stamp
+        };
+        assert!(cache.get("n.md", other).is_none());
+        assert!(IndexCache::open(dir.path(), 8).get("n.md", stamp).is_none());
+    }
+}
