@@ -3,6 +3,7 @@
 //! Errors about the tool (bad arguments, bad config, an invalid schema) are not findings:
 //! they print one message and exit with 2. A single unreadable note is a finding.
 
+mod hook;
 pub mod output;
 
 use std::io::{IsTerminal, Write};
@@ -55,6 +56,25 @@ pub enum Command {
     Rule(RuleArgs),
     /// Write a starter decksmith.toml and the schemas into a vault (never overwrites).
     Init(InitArgs),
+    /// Install or remove a plain git pre-commit hook (without the pre-commit framework).
+    Hook(HookArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct HookArgs {
+    #[command(subcommand)]
+    pub action: HookAction,
+    /// The git repository (default: the current folder).
+    #[arg(long, global = true, default_value = ".")]
+    pub repo: PathBuf,
+}
+
+#[derive(Subcommand, Debug, Clone, Copy)]
+pub enum HookAction {
+    /// Write .git/hooks/pre-commit; refuses to replace a hook decksmith did not write.
+    Install,
+    /// Remove the hook, if decksmith wrote it.
+    Uninstall,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -146,6 +166,13 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Check(args) => check(&args),
         Command::Rule(args) => rule(&args),
         Command::Init(args) => init(&args),
+        Command::Hook(args) => {
+            let done = match args.action {
+                HookAction::Install => hook::install(&args.repo),
+                HookAction::Uninstall => hook::uninstall(&args.repo),
+            };
+            done.and_then(|text| write_stdout(&text).map(|()| ExitStatus::Success))
+        }
     };
     match result {
         Ok(status) => status,
