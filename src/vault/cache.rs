@@ -4,7 +4,8 @@ The index cache: what a subset run (pre-commit) needs from the notes it does not
 A pre-commit run reports on a handful of staged files but must index the whole vault: ids
 can clash with any note and links can point anywhere. Reading and parsing the front matter
 of ten thousand notes costs about half a second; this cache keeps, per note, the only facts
-the index takes from a note it does not report on (its `id` and where the value sits),
+the index takes from a note it does not report on (its `id`, where the value sits, and its
+aliases),
 keyed by path, size and modification time, under `.decksmith-cache/` at the vault root.
 
 The cache never changes results: an entry is used only when the file's size and mtime
@@ -49,6 +50,8 @@ struct Entry {
     stamp: Stamp,
     id: Option<String>,
     id_span: (usize, usize),
+    #[serde(default)]
+    aliases: Vec<String>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -97,6 +100,7 @@ impl IndexCache {
             path: rel.to_string(),
             id: e.id.clone(),
             id_span: e.id_span.0..e.id_span.1,
+            aliases: e.aliases.clone(),
         })
     }
 
@@ -107,6 +111,7 @@ impl IndexCache {
                 stamp,
                 id: entry.id.clone(),
                 id_span: (entry.id_span.start, entry.id_span.end),
+                aliases: entry.aliases.clone(),
             },
         );
         self.dirty = true;
@@ -162,6 +167,7 @@ mod tests {
             path: "n.md".into(),
             id: Some("a-1".into()),
             id_span: 8..11,
+            aliases: vec!["A".into()],
         };
         let mut cache = IndexCache::open(dir.path(), 7);
         assert!(cache.get("n.md", stamp).is_none());

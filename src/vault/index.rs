@@ -85,6 +85,9 @@ pub struct IndexEntry {
     pub id: Option<String>,
     /// Where the id value sits in the file.
     pub id_span: Range<usize>,
+    /// The front-matter `aliases` (used for suggestions, not resolution: Obsidian links by
+    /// file name, and picking an alias in its editor writes `[[file|alias]]`).
+    pub aliases: Vec<String>,
 }
 
 impl IndexEntry {
@@ -96,10 +99,20 @@ impl IndexEntry {
             .filter(|s| !s.is_empty())
             .map(str::to_string);
         let id_span = fm.and_then(|fm| fm.spans.value("/id")).unwrap_or(0..0);
+        let aliases = fm
+            .and_then(|fm| fm.json.get("aliases"))
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
         IndexEntry {
             path: note.path.clone(),
             id,
             id_span,
+            aliases,
         }
     }
 
@@ -123,6 +136,8 @@ pub struct VaultIndex {
     attachment_paths: HashMap<String, String>,
     /// (stem, `-`-separated words) of every note, for suggestions.
     words: Vec<(String, Vec<String>)>,
+    /// Alias key → note paths.
+    aliases: HashMap<String, Vec<String>>,
     /// Word → indices into `words` of the stems containing it.
     postings: HashMap<String, Vec<usize>>,
     /// Suggestions already computed, by target: many notes share one dangling target.
@@ -166,6 +181,13 @@ impl VaultIndex {
                 }
             }
             index.words.push((stem, words));
+            for alias in &entry.aliases {
+                index
+                    .aliases
+                    .entry(key(alias))
+                    .or_default()
+                    .push(entry.path.clone());
+            }
             if let Some(id) = &entry.id {
                 index
                     .ids
@@ -292,6 +314,26 @@ impl VaultIndex {
             }
             LinkKind::External => Target::Missing,
         }
+    }
+
+    /// The note whose `aliases` hold `target`, when exactly one does.
+    pub fn alias_of(&self, target: &str) -> Option<&str> {
+        match self.aliases.get(&key(target))?.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+
+    /// A fix hint for an unresolved `target`: the note it is an alias of, or a close name.
+    pub fn hint(&self, target: &str) -> Option<String> {
+        if let Some(path) = self.alias_of(target) {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            let stem = strip_md(name);
+            return Some(format!(
+                "`{target}` is an alias of `{stem}`, but links resolve by file name: write `[[{stem}|{target}]]`"
+            ));
+        }
+        self.suggest(target).map(|s| format!("did you mean `{s}`?"))
     }
 
     /// A close existing note name for an unresolved `target`, if there is a plausible one.
@@ -530,6 +572,20 @@ mod tests {
         assert!(a.has("summary-en"));
         assert!(a.has("^blk"));
         assert!(!a.has("Missing"));
+    }
+
+    #[test]
+    fn aliases_give_hints_not_resolution() {
+        let notes = [Note::from_text(
+            "c-hilt.md".into(),
+            "---\naliases: [Hilt, Dagger Hilt]\n---\n".into(),
+            None,
+        )];
+        let entries: Vec<IndexEntry> = notes.iter().map(IndexEntry::of).collect();
+        let v = VaultIndex::build(&entries, &[], false);
+        assert_eq!(v.resolve_name("Hilt"), Target::Missing);
+        let hint = v.hint("dagger hilt").expect("hint");
+        assert!(hint.contains("[[c-hilt|dagger hilt]]"), "{hint}");
     }
 
     #[test]

@@ -74,7 +74,6 @@ pub fn render(r: &Rendered<'_>, root_uri: &str) -> String {
             "tool": { "driver": {
                 "name": "decksmith",
                 "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/decksmith/decksmith",
                 "rules": rules_json,
             }},
             "originalUriBaseIds": { "VAULTROOT": { "uri": root_uri } },

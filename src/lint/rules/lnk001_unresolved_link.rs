@@ -11,7 +11,8 @@ declare_rule! {
     /// Resolution follows Obsidian: by file name anywhere in the vault, case-insensitively,
     /// `.md` optional, `folder/note` paths honoured; Markdown links are resolved against
     /// the linking file's folder. Links inside code and `%% %%` comments are not links;
-    /// external URLs are never checked. When a close name exists, the help suggests it.
+    /// external URLs are never checked. When a close name exists, or the target is another
+    /// note's alias (Obsidian does not resolve aliases), the help says so.
     ///
     /// ## Why is this bad?
     /// A dangling link is a dead end in Obsidian (it silently creates an empty note when
@@ -35,8 +36,8 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             r.link.range.clone(),
             format!("`{}` does not resolve to any note", resolved::shown(r.link)),
         );
-        if let Some(s) = ctx.index.suggest(&r.link.target) {
-            f = f.help(format!("did you mean `{s}`?"));
+        if let Some(hint) = ctx.index.hint(&r.link.target) {
+            f = f.help(hint);
         }
         out.push(f);
     }

@@ -16,7 +16,8 @@ declare_rule! {
     /// entry points at a note that was renamed, deleted or never written.
     ///
     /// ## How to fix
-    /// Correct the name (see the suggestion) or remove the entry.
+    /// Correct the name (see the suggestion: a close name, or the note whose alias was
+    /// written) or remove the entry.
     code = "REF001",
     name = "unresolved-reference",
     severity = Some(Severity::Error),
@@ -36,8 +37,8 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 r.key, r.target
             ),
         );
-        if let Some(s) = ctx.index.suggest(&r.target) {
-            f = f.help(format!("did you mean `{s}`?"));
+        if let Some(hint) = ctx.index.hint(&r.target) {
+            f = f.help(hint);
         }
         out.push(f);
     }
