@@ -30,7 +30,7 @@ fn vault(rel: &str) -> String {
 fn clean_vault_exits_zero() {
     let dir = tempfile::tempdir().expect("tempdir");
     let good = common::fixture("vault");
-    copy_dir(&good, dir.path());
+    common::copy_dir(&good, dir.path());
     std::fs::remove_dir_all(dir.path().join("broken")).expect("remove broken notes");
     decksmith()
         .args(["check", "--format", "concise"])
@@ -363,23 +363,10 @@ fn statistics_and_quiet() {
         .stdout(predicate::str::contains("Found").not());
 }
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            std::fs::create_dir_all(&target).expect("mkdir");
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
-
 #[test]
 fn config_severity_per_file_ignores_and_off_by_default_rules() {
     let dir = tempfile::tempdir().expect("tempdir");
-    copy_dir(&common::fixture("rules/sec002"), dir.path());
+    common::copy_dir(&common::fixture("rules/sec002"), dir.path());
     let note = std::fs::read_to_string(
         dir.path()
             .join("q-load-balancing-basics--system-design--medium.md"),
@@ -472,7 +459,7 @@ fn unreadable_files_are_findings_not_aborts() {
 #[test]
 fn crlf_and_bom_notes_are_read() {
     let dir = tempfile::tempdir().expect("tempdir");
-    copy_dir(&common::fixture("rules/dat001"), dir.path());
+    common::copy_dir(&common::fixture("rules/dat001"), dir.path());
     let note = std::fs::read_to_string(
         dir.path()
             .join("q-load-balancing-basics--system-design--medium.md"),
@@ -496,7 +483,7 @@ fn crlf_and_bom_notes_are_read() {
 #[test]
 fn subset_runs_use_the_cache_without_changing_results() {
     let dir = tempfile::tempdir().expect("tempdir");
-    copy_dir(&common::fixture("rules/nam003"), dir.path());
+    common::copy_dir(&common::fixture("rules/nam003"), dir.path());
     let a = dir
         .path()
         .join("q-load-balancing-basics--system-design--medium.md");

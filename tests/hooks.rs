@@ -37,24 +37,11 @@ fn path_with_decksmith() -> std::ffi::OsString {
     std::env::join_paths(paths).expect("PATH")
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            std::fs::create_dir_all(&target).expect("mkdir");
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
-
 /// A repository holding the demo vault's good notes, committed.
 fn vault_repo(parent: &Path) -> PathBuf {
     let repo = parent.join("vault");
     std::fs::create_dir_all(&repo).expect("mkdir");
-    copy_dir(&common::fixture("vault"), &repo);
+    common::copy_dir(&common::fixture("vault"), &repo);
     std::fs::remove_dir_all(repo.join("broken")).expect("drop broken notes");
     assert!(git(&repo, &["init", "-q", "-b", "main"]).status.success());
     for (k, v) in [

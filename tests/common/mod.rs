@@ -37,3 +37,17 @@ pub fn render_full(root: &Path, select: &[&str]) -> (String, lint::Report) {
     };
     (text, report)
 }
+
+/// Copy a folder tree (fixture vaults into temporary folders).
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
