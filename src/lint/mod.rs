@@ -365,60 +365,83 @@ fn settings_hash(settings: &Settings) -> u64 {
     h.finish()
 }
 
-/// Check a vault.
-pub fn check(settings: &Settings, targets: &Targets) -> Result<Report, SetupError> {
-    let root = settings.root().to_path_buf();
-    let listing = walk::walk(&root, &settings.exclude);
-    let mut entries = listing.notes;
-    // Explicitly named files are reported on even when excluded or outside the walk
-    // (unless --force-exclude): a user who names a file wants to hear about it.
-    let mut wanted: Option<Vec<String>> = None;
-    if !targets.paths.is_empty() {
-        let mut list = Vec::new();
-        for path in &targets.paths {
-            if !path.exists() {
-                return Err(SetupError::MissingPath(path.clone()));
-            }
-            let rel = walk::relative(&root, path).ok_or_else(|| {
-                SetupError::Invalid(format!(
-                    "{} is outside the vault root {}",
-                    path.display(),
-                    root.display()
-                ))
-            })?;
-            if path.is_file() {
-                if targets.force_exclude && settings.is_excluded(&rel) {
-                    continue;
-                }
-                if !entries.iter().any(|e| e.rel == rel) {
-                    entries.push(Entry {
-                        rel: rel.clone(),
-                        path: path.clone(),
-                    });
-                }
-            }
-            list.push(rel);
+/// Which notes a run reports on.
+struct Wanted(Option<Vec<String>>);
+
+impl Wanted {
+    /// Whether `rel` is one of the named files or inside a named folder.
+    fn contains(&self, rel: &str) -> bool {
+        match &self.0 {
+            None => true,
+            Some(list) => list.iter().any(|w| {
+                w.is_empty()
+                    || rel == w
+                    || rel
+                        .strip_prefix(w.as_str())
+                        .is_some_and(|r| r.starts_with('/'))
+            }),
         }
-        entries.sort();
-        wanted = Some(list);
     }
-    let is_wanted = |rel: &str| match &wanted {
-        None => true,
-        Some(list) => list
-            .iter()
-            .any(|w| w.is_empty() || rel == w || rel.starts_with(&format!("{w}/"))),
-    };
-    // Counting inbound links needs every body; otherwise only reported notes are
-    // summarised, and the rest of the vault is indexed from its front matter (or the cache).
-    let count_inbound = settings
-        .severity(rules::lnk007_orphan_note::RULE.code)
-        .is_some();
-    let use_cache = targets.use_cache && wanted.is_some() && !count_inbound;
-    let cache = use_cache.then(|| IndexCache::open(&root, settings_hash(settings)));
-    let loaded: Vec<Read> = entries
+}
+
+/// Turn the command line's paths into vault-relative targets. Explicitly named files are
+/// reported on even when excluded or outside the walk (unless `--force-exclude`): a user
+/// who names a file wants to hear about it.
+fn select(
+    settings: &Settings,
+    targets: &Targets,
+    entries: &mut Vec<Entry>,
+) -> Result<Wanted, SetupError> {
+    if targets.paths.is_empty() {
+        return Ok(Wanted(None));
+    }
+    let root = settings.root();
+    let known: std::collections::HashSet<String> = entries.iter().map(|e| e.rel.clone()).collect();
+    let mut list = Vec::new();
+    for path in &targets.paths {
+        if !path.exists() {
+            return Err(SetupError::MissingPath(path.clone()));
+        }
+        let rel = walk::relative(root, path).ok_or_else(|| {
+            SetupError::Invalid(format!(
+                "{} is outside the vault root {}",
+                path.display(),
+                root.display()
+            ))
+        })?;
+        if path.is_file() {
+            if targets.force_exclude && settings.is_excluded(&rel) {
+                continue;
+            }
+            if !known.contains(&rel) {
+                entries.push(Entry {
+                    rel: rel.clone(),
+                    path: path.clone(),
+                });
+            }
+        }
+        list.push(rel);
+    }
+    entries.sort();
+    entries.dedup();
+    Ok(Wanted(Some(list)))
+}
+
+/// Read the vault: reported notes whole, the others for the index only (from the cache
+/// when it is in use and the file is unchanged). Returns the reported notes and an index
+/// entry for every note.
+fn read_vault(
+    settings: &Settings,
+    entries: &[Entry],
+    wanted: &Wanted,
+    all_whole: bool,
+    use_cache: bool,
+) -> (Vec<Note>, Vec<IndexEntry>) {
+    let cache = use_cache.then(|| IndexCache::open(settings.root(), settings_hash(settings)));
+    let read: Vec<Read> = entries
         .par_iter()
         .map(|e| {
-            if count_inbound || is_wanted(&e.rel) {
+            if all_whole || wanted.contains(&e.rel) {
                 return Read::Note(Box::new(load_note(settings, e, true)));
             }
             let stamp = cache.as_ref().and_then(|_| Stamp::of(&e.path));
@@ -430,16 +453,16 @@ pub fn check(settings: &Settings, targets: &Targets) -> Result<Report, SetupErro
             Read::Indexed(IndexEntry::of(&load_note(settings, e, false)), stamp)
         })
         .collect();
-    let index_entries: Vec<IndexEntry> = loaded
+    let index_entries = read
         .iter()
-        .map(|l| match l {
+        .map(|r| match r {
             Read::Note(n) => IndexEntry::of(n),
             Read::Cached(e) | Read::Indexed(e, _) => e.clone(),
         })
         .collect();
     if let Some(mut cache) = cache {
-        for l in &loaded {
-            if let Read::Indexed(e, Some(stamp)) = l {
+        for r in &read {
+            if let Read::Indexed(e, Some(stamp)) = r {
                 cache.put(e, *stamp);
             }
         }
@@ -448,17 +471,19 @@ pub fn check(settings: &Settings, targets: &Targets) -> Result<Report, SetupErro
         cache.retain(|p| live.contains(p));
         cache.save();
     }
-    let mut notes: Vec<Note> = loaded
+    let notes = read
         .into_iter()
-        .filter_map(|l| match l {
+        .filter_map(|r| match r {
             Read::Note(n) => Some(*n),
             _ => None,
         })
         .collect();
-    let links = &settings.loaded.config.links;
-    let mut index = VaultIndex::build(&index_entries, &listing.attachments, links.resolve_by_id);
-    // Anchors are recorded only for notes that anchored links point at; targets that were
-    // not reported on are read for them.
+    (notes, index_entries)
+}
+
+/// Record the anchors of the notes that anchored links point at; targets that were not
+/// read whole are read for it.
+fn index_anchors(settings: &Settings, index: &mut VaultIndex, notes: &[Note], entries: &[Entry]) {
     let mut anchored: Vec<String> = notes
         .iter()
         .flat_map(|n| {
@@ -479,35 +504,49 @@ pub fn check(settings: &Settings, targets: &Targets) -> Result<Report, SetupErro
         .collect();
     anchored.sort_unstable();
     anchored.dedup();
+    let by_path: std::collections::HashMap<&str, &Note> =
+        notes.iter().map(|n| (n.path.as_str(), n)).collect();
     for path in anchored {
-        match notes.iter().find(|n| n.path == path) {
+        match by_path.get(path.as_str()) {
             Some(note) => index.add_anchors(note),
             None => {
-                if let Some(entry) = entries.iter().find(|e| e.rel == path) {
-                    index.add_anchors(&load_note(settings, entry, true));
+                if let Ok(i) = entries.binary_search_by(|e| e.rel.as_str().cmp(&path)) {
+                    index.add_anchors(&load_note(settings, &entries[i], true));
                 }
             }
         }
     }
+}
+
+/// Check a vault.
+pub fn check(settings: &Settings, targets: &Targets) -> Result<Report, SetupError> {
+    let listing = walk::walk(settings.root(), &settings.exclude);
+    let mut entries = listing.notes;
+    let wanted = select(settings, targets, &mut entries)?;
+    // Counting inbound links needs every body; otherwise only reported notes are read
+    // whole, and the rest of the vault is indexed from its front matter (or the cache).
+    let count_inbound = settings
+        .severity(rules::lnk007_orphan_note::RULE.code)
+        .is_some();
+    let use_cache = targets.use_cache && wanted.0.is_some() && !count_inbound;
+    let (mut notes, index_entries) =
+        read_vault(settings, &entries, &wanted, count_inbound, use_cache);
+    let links = &settings.loaded.config.links;
+    let mut index = VaultIndex::build(&index_entries, &listing.attachments, links.resolve_by_id);
+    index_anchors(settings, &mut index, &notes, &entries);
     if count_inbound {
         index.count_inbound(&notes, &links.reference_keys);
     }
-    let reported: Vec<Note> = match &wanted {
-        None => notes,
-        Some(_) => {
-            notes.retain(|n| is_wanted(&n.path));
-            notes
-        }
-    };
-    let mut diagnostics: Vec<Diagnostic> = reported
+    notes.retain(|n| wanted.contains(&n.path));
+    let mut diagnostics: Vec<Diagnostic> = notes
         .par_iter()
         .flat_map_iter(|note| check_note(settings, &index, note))
         .collect();
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(Report {
         diagnostics,
-        files_checked: reported.len(),
-        notes: reported,
+        files_checked: notes.len(),
+        notes,
     })
 }
 
