@@ -50,8 +50,10 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Check notes: front-matter integrity, schemas, naming, sections.
+    /// Check notes: front-matter integrity, schemas, naming, sections, links.
     Check(CheckArgs),
+    /// Generate the Anki cards of notes: a summary, JSON, or an HTML preview.
+    Cards(CardsArgs),
     /// Show the documentation of a rule, or list all rules.
     Rule(RuleArgs),
     /// Write a starter decksmith.toml and the schemas into a vault (never overwrites).
@@ -98,6 +100,39 @@ pub enum Color {
     Never,
 }
 
+/// Where the vault and its settings are.
+#[derive(Args, Debug)]
+pub struct VaultArgs {
+    /// Use this config file (its folder is the vault root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore decksmith.toml files and use the built-in defaults.
+    #[arg(long, conflicts_with = "config")]
+    pub isolated: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CardsFormat {
+    /// A summary per note: slugs, deck, tags, sizes.
+    Text,
+    /// Every card with all its fields.
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct CardsArgs {
+    /// Notes or folders to generate cards for (default: the whole vault).
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub vault: VaultArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CardsFormat,
+    /// Also write a static HTML preview (index and one page per note) into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub html: Option<PathBuf>,
+}
+
 #[derive(Args, Debug)]
 pub struct CheckArgs {
     /// Files or folders to report on (default: the whole vault). The vault is always
@@ -106,12 +141,8 @@ pub struct CheckArgs {
     /// Output format [default: full on a terminal, concise otherwise].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// Use this config file (its folder is the vault root).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Ignore decksmith.toml files and use the built-in defaults.
-    #[arg(long, conflicts_with = "config")]
-    pub isolated: bool,
+    #[command(flatten)]
+    pub vault: VaultArgs,
     /// Only these rules (codes, names or prefixes; comma-separated). Replaces `select`.
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub select: Vec<String>,
@@ -164,6 +195,7 @@ pub struct InitArgs {
 pub fn run(cli: Cli) -> ExitStatus {
     let result = match cli.command {
         Command::Check(args) => check(&args),
+        Command::Cards(args) => cards(&args),
         Command::Rule(args) => rule(&args),
         Command::Init(args) => init(&args),
         Command::Hook(args) => {
@@ -222,12 +254,8 @@ fn write_stdout(text: &str) -> Result<(), String> {
     }
 }
 
-fn load_settings(args: &CheckArgs) -> Result<Settings, String> {
-    let start = args
-        .paths
-        .first()
-        .cloned()
-        .unwrap_or_else(|| PathBuf::from("."));
+fn load_config(paths: &[PathBuf], args: &VaultArgs) -> Result<config::Loaded, String> {
+    let start = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
     if !start.exists() {
         return Err(format!("path `{}` does not exist", start.display()));
     }
@@ -246,7 +274,7 @@ fn load_settings(args: &CheckArgs) -> Result<Settings, String> {
             let (mut root, file) = config::discover_root(&start);
             // Without a config or `.obsidian/`, several paths share their common folder.
             if file.is_none() && !root.join(".obsidian").is_dir() {
-                for p in args.paths.iter().skip(1) {
+                for p in paths.iter().skip(1) {
                     let (other, _) = config::discover_root(p);
                     while !other.starts_with(&root) {
                         match root.parent() {
@@ -259,7 +287,11 @@ fn load_settings(args: &CheckArgs) -> Result<Settings, String> {
             (root, if args.isolated { None } else { file })
         }
     };
-    let loaded = config::load(root, file).map_err(|e| e.to_string())?;
+    config::load(root, file).map_err(|e| e.to_string())
+}
+
+fn load_settings(args: &CheckArgs) -> Result<Settings, String> {
+    let loaded = load_config(&args.paths, &args.vault)?;
     let overrides = Overrides {
         select: args.select.clone(),
         extend_select: args.extend_select.clone(),
@@ -346,6 +378,46 @@ fn statistics(report: &lint::Report) -> String {
         out.push_str(&format!("{n:>5}  {code:<7} {name}\n"));
     }
     out
+}
+
+fn cards(args: &CardsArgs) -> Result<ExitStatus, String> {
+    let loaded = load_config(&args.paths, &args.vault)?;
+    let settings = Settings::new(loaded, &Overrides::default()).map_err(|e| e.to_string())?;
+    let targets = Targets {
+        paths: args.paths.clone(),
+        force_exclude: false,
+        use_cache: false,
+    };
+    let notes = lint::read_notes(&settings, &targets).map_err(|e| e.to_string())?;
+    let cfg = &settings.loaded.config;
+    let vault = if cfg.cards.vault_name.is_empty() {
+        settings
+            .root()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    } else {
+        cfg.cards.vault_name.clone()
+    };
+    let all = crate::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, &vault);
+    if let Some(dir) = &args.html {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for (name, text) in crate::cards::preview::site(&all) {
+            let path = dir.join(name);
+            std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    let text = match args.format {
+        CardsFormat::Json => {
+            let doc = serde_json::json!({ "version": 1, "notes": all });
+            let mut s = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+            s.push('\n');
+            s
+        }
+        CardsFormat::Text => output::cards::render(&all, args.html.as_deref()),
+    };
+    write_stdout(&text)?;
+    Ok(ExitStatus::Success)
 }
 
 fn rule(args: &RuleArgs) -> Result<ExitStatus, String> {

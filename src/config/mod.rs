@@ -55,6 +55,7 @@ pub struct Config {
     pub vault: VaultConfig,
     pub lint: LintConfig,
     pub links: LinksConfig,
+    pub cards: CardsConfig,
     #[serde(default)]
     pub vocabularies: BTreeMap<String, Vec<String>>,
     #[serde(default)]
@@ -100,6 +101,42 @@ pub struct LinksConfig {
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct CardsConfig {
+    pub deck: String,
+    pub fallback_deck: String,
+    pub marker_tag: String,
+    pub obsidian_links: bool,
+    pub vault_name: String,
+    #[serde(default)]
+    pub deck_names: BTreeMap<String, String>,
+}
+
+/// How a kind's notes become cards.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(tag = "from", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum KindCards {
+    /// One card per question block and language.
+    #[serde(rename_all = "kebab-case")]
+    Qa {
+        /// Section roles that end an answer.
+        #[serde(default)]
+        stops: Vec<String>,
+        /// A deck template for this kind, instead of `[cards] deck`.
+        deck: Option<String>,
+    },
+    /// One card per Q/A entry of a list section.
+    #[serde(rename_all = "kebab-case")]
+    List {
+        section: String,
+        language_field: Option<String>,
+        default_language: String,
+        /// A deck template for this kind, instead of `[cards] deck`.
+        deck: Option<String>,
+    },
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Kind {
     pub name: String,
     #[serde(default)]
@@ -121,6 +158,8 @@ pub struct Kind {
     pub language_order: Vec<String>,
     #[serde(default)]
     pub sections: Vec<Section>,
+    /// How the kind's notes become cards; none when absent.
+    pub cards: Option<KindCards>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

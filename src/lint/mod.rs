@@ -30,6 +30,7 @@ use crate::vault::cache::{IndexCache, Stamp};
 use crate::vault::index::{IndexEntry, Target, VaultIndex};
 use crate::vault::links::LinkKind;
 use crate::vault::note::{Note, Unreadable};
+use crate::vault::sections;
 use crate::vault::walk::{self, Entry};
 use diagnostic::{Diagnostic, Finding, Severity};
 use registry::Rule;
@@ -251,7 +252,7 @@ pub struct Ctx<'a> {
     pub settings: &'a Settings,
     pub index: &'a VaultIndex,
     /// The note's headings classified as sections, computed once for all SEC rules.
-    sections: std::cell::OnceCell<Vec<rules::sections::SectionMatch<'a>>>,
+    sections: std::cell::OnceCell<Vec<crate::vault::sections::SectionMatch<'a>>>,
     /// The note's body links with their targets resolved, once for all LNK rules.
     links: std::cell::OnceCell<Vec<rules::resolved::ResolvedLink<'a>>>,
 }
@@ -262,9 +263,9 @@ impl<'a> Ctx<'a> {
     }
 
     /// Every heading of the note that is one of its kind's sections, in document order.
-    pub(crate) fn sections(&self) -> &[rules::sections::SectionMatch<'a>] {
+    pub(crate) fn sections(&self) -> &[crate::vault::sections::SectionMatch<'a>] {
         self.sections
-            .get_or_init(|| rules::sections::classify_all(self.note, self.kind))
+            .get_or_init(|| sections::classify_all(self.note, self.kind.map(|k| &k.kind)))
     }
 
     /// The note's body links, resolved against the vault index.
@@ -516,6 +517,17 @@ fn index_anchors(settings: &Settings, index: &mut VaultIndex, notes: &[Note], en
             }
         }
     }
+}
+
+/// Read the notes a command names (or the whole vault) whole, sorted by path.
+pub fn read_notes(settings: &Settings, targets: &Targets) -> Result<Vec<Note>, SetupError> {
+    let mut entries = walk::walk(settings.root(), &settings.exclude).notes;
+    let wanted = select(settings, targets, &mut entries)?;
+    Ok(entries
+        .par_iter()
+        .filter(|e| wanted.contains(&e.rel))
+        .map(|e| load_note(settings, e, true))
+        .collect())
 }
 
 /// Check a vault.

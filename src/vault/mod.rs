@@ -9,5 +9,6 @@ pub mod lines;
 pub mod links;
 pub mod markdown;
 pub mod note;
+pub mod sections;
 pub mod walk;
 pub mod yaml;

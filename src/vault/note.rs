@@ -125,6 +125,22 @@ impl Note {
         self.front_matter().map_or(&NULL, |p| &p.json)
     }
 
+    /// Whether the front matter is intact: one well-formed block, valid YAML, no duplicate
+    /// keys, no keys merged with a fence, nothing leaked after it. Only such notes give
+    /// cards and may be written to.
+    pub fn front_matter_intact(&self) -> bool {
+        let Some(parsed) = self.front_matter() else {
+            return false;
+        };
+        self.split.defects.is_empty()
+            && parsed.duplicates.is_empty()
+            && parsed.root.as_ref().is_some_and(|r| {
+                r.entries()
+                    .iter()
+                    .all(|(k, _)| !super::yaml::key_text(k).starts_with("---"))
+            })
+    }
+
     /// A string field of the front matter.
     pub fn field_str(&self, key: &str) -> Option<&str> {
         self.json().get(key).and_then(Value::as_str)

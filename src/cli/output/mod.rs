@@ -1,6 +1,7 @@
 //! Output formats. Each format is one small module rendering the same [`Rendered`] view of a
 //! report; nothing here decides *what* is reported.
 
+pub mod cards;
 pub mod concise;
 pub mod full;
 pub mod github;

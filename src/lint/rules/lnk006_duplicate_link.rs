@@ -42,7 +42,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let is_links_section: Vec<bool> = headings
         .iter()
         .map(|h| {
-            let (name, _) = super::sections::split_suffix(&h.text);
+            let (name, _) = crate::vault::sections::split_suffix(&h.text);
             names.contains(&anchor_key(name)) || names.contains(&anchor_key(&h.text))
         })
         .collect();

@@ -40,7 +40,6 @@ pub mod sec001_missing_section;
 pub mod sec002_transliterated_heading;
 pub mod sec003_language_order;
 pub mod sec004_question_not_quoted;
-pub(crate) mod sections;
 pub mod sup001_unused_suppression;
 pub mod tag001_missing_derived_tag;
 

@@ -1,7 +1,7 @@
-use super::sections;
 use crate::lint::Ctx;
 use crate::lint::diagnostic::{Finding, Severity};
 use crate::lint::registry::declare_rule;
+use crate::vault::sections;
 
 declare_rule! {
     /// ## What it does
@@ -34,7 +34,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         return;
     }
     let found = ctx.sections();
-    let langs = sections::languages(ctx);
+    let langs = sections::languages(ctx.note, ctx.kind.map(|k| &k.kind));
     for section in kind.kind.sections.iter().filter(|s| s.required) {
         if section.per_language {
             for lang in &langs {

@@ -1,7 +1,7 @@
-use super::sections;
 use crate::lint::Ctx;
 use crate::lint::diagnostic::{Finding, Severity};
 use crate::lint::registry::declare_rule;
+use crate::vault::sections;
 
 declare_rule! {
     /// ## What it does

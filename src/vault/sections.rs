@@ -1,17 +1,18 @@
-//! Matching headings against a kind's configured sections; shared by the SEC rules.
+//! Matching headings against a kind's configured sections; shared by the SEC rules and
+//! card extraction.
 //!
 //! A heading is `<name>` or `<name> (<LANG>)`. Per-language sections must carry the suffix
 //! of one of the note's languages; shared sections may carry any suffix or none. Names are
 //! compared case-insensitively (vaults write both `Дополнительные Вопросы` and
 //! `Дополнительные вопросы`).
 
+use crate::config::Kind;
 use crate::config::Section;
-use crate::lint::{CompiledKind, Ctx};
 use crate::vault::markdown::Heading;
 use crate::vault::note::Note;
 
 /// A heading recognised as a section.
-pub(crate) struct SectionMatch<'a> {
+pub struct SectionMatch<'a> {
     pub heading: &'a Heading,
     pub section: &'a Section,
     pub lang: Option<String>,
@@ -19,7 +20,7 @@ pub(crate) struct SectionMatch<'a> {
 }
 
 /// Split `Name (EN)` into `("Name", Some("en"))`.
-pub(crate) fn split_suffix(text: &str) -> (&str, Option<String>) {
+pub fn split_suffix(text: &str) -> (&str, Option<String>) {
     if let Some(body) = text.strip_suffix(')')
         && let Some(open) = body.rfind('(')
     {
@@ -36,7 +37,7 @@ fn eq(a: &str, b: &str) -> bool {
 }
 
 /// Classify one heading against one section.
-pub(crate) fn classify<'a>(heading: &'a Heading, section: &'a Section) -> Option<SectionMatch<'a>> {
+pub fn classify<'a>(heading: &'a Heading, section: &'a Section) -> Option<SectionMatch<'a>> {
     if section.level.is_some_and(|l| l != heading.level) {
         return None;
     }
@@ -79,17 +80,14 @@ pub(crate) fn classify<'a>(heading: &'a Heading, section: &'a Section) -> Option
 }
 
 /// Every heading of `note` that is one of its kind's sections, in document order
-/// (use [`Ctx::sections`], which computes this once per note).
-pub(crate) fn classify_all<'a>(
-    note: &'a Note,
-    kind: Option<&'a CompiledKind>,
-) -> Vec<SectionMatch<'a>> {
+/// (the linter computes this once per note).
+pub fn classify_all<'a>(note: &'a Note, kind: Option<&'a Kind>) -> Vec<SectionMatch<'a>> {
     let Some(kind) = kind else {
         return Vec::new();
     };
     let mut out = Vec::new();
     for heading in &note.headings {
-        if let Some(m) = kind.kind.sections.iter().find_map(|s| classify(heading, s)) {
+        if let Some(m) = kind.sections.iter().find_map(|s| classify(heading, s)) {
             out.push(m);
         }
     }
@@ -97,22 +95,22 @@ pub(crate) fn classify_all<'a>(
 }
 
 /// The note's languages: its languages field, else the kind's defaults.
-pub(crate) fn languages(ctx: &Ctx<'_>) -> Vec<String> {
-    let Some(kind) = ctx.kind else {
+pub fn languages(note: &Note, kind: Option<&Kind>) -> Vec<String> {
+    let Some(kind) = kind else {
         return Vec::new();
     };
-    let from_field = kind.kind.languages_field.as_ref().and_then(|f| {
-        ctx.note.json().get(f).and_then(|v| v.as_array()).map(|a| {
+    let from_field = kind.languages_field.as_ref().and_then(|f| {
+        note.json().get(f).and_then(|v| v.as_array()).map(|a| {
             a.iter()
                 .filter_map(|l| l.as_str().map(str::to_lowercase))
                 .collect::<Vec<_>>()
         })
     });
-    from_field.unwrap_or_else(|| kind.kind.default_languages.clone())
+    from_field.unwrap_or_else(|| kind.default_languages.clone())
 }
 
 /// How a section's heading should be written, e.g. `# Вопрос (RU)`.
-pub(crate) fn canonical(section: &Section, lang: Option<&str>) -> String {
+pub fn canonical(section: &Section, lang: Option<&str>) -> String {
     let hashes = "#".repeat(usize::from(section.level.unwrap_or(2)));
     match lang {
         Some(l) if section.per_language || section.names.contains_key(l) => {

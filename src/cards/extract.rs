@@ -1,0 +1,314 @@
+//! Cutting a note into question/answer pairs, per language. Pure: the note in, Markdown
+//! snippets out; rendering is `render.rs`'s job.
+//!
+//! Slugs must never depend on content or on the order of languages in the file, so the
+//! index of a block counts the question headings *of that language* in document order: an
+//! EN-first and a RU-first note give the same `-0-en` and `-0-ru`.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use crate::config::{Kind, KindCards};
+use crate::vault::markdown::Heading;
+use crate::vault::note::Note;
+use crate::vault::sections::{self, SectionMatch};
+
+/// One question/answer pair before rendering.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pair {
+    pub index: usize,
+    pub lang: String,
+    /// Markdown of the question (blockquote markers removed).
+    pub question: String,
+    /// Markdown of the answer.
+    pub answer: String,
+    /// Where the question heading (or list entry) sits.
+    pub range: Range<usize>,
+}
+
+impl Pair {
+    pub fn is_complete(&self) -> bool {
+        !self.question.trim().is_empty() && !self.answer.trim().is_empty()
+    }
+}
+
+/// All pairs of a note, in (index, language) order; incomplete pairs included so that lint
+/// rules can report them.
+pub fn pairs(note: &Note, kind: &Kind) -> Vec<Pair> {
+    match &kind.cards {
+        None => Vec::new(),
+        Some(KindCards::Qa { stops, .. }) => qa_pairs(note, kind, stops),
+        Some(KindCards::List {
+            section,
+            language_field,
+            default_language,
+            ..
+        }) => {
+            let lang = language_field
+                .as_deref()
+                .and_then(|f| note.field_str(f))
+                .unwrap_or(default_language)
+                .to_lowercase();
+            list_pairs(note, section, &lang)
+        }
+    }
+}
+
+/// The text of `range`, with thematic breaks (`---`) at its ends dropped and trimmed.
+fn region(text: &str, range: Range<usize>) -> String {
+    let mut lines: Vec<&str> = text[range].lines().collect();
+    let is_break = |l: &str| {
+        let t = l.trim();
+        t.len() >= 3 && (t.chars().all(|c| c == '-') || t.chars().all(|c| c == '*'))
+    };
+    while lines
+        .first()
+        .is_some_and(|l| l.trim().is_empty() || is_break(l))
+    {
+        lines.remove(0);
+    }
+    while lines
+        .last()
+        .is_some_and(|l| l.trim().is_empty() || is_break(l))
+    {
+        lines.pop();
+    }
+    lines.join("\n")
+}
+
+/// The blockquote of a question region, without its `>` markers; the whole region when
+/// the question is not quoted (SEC004 reports that).
+fn question_text(text: &str) -> String {
+    let quoted: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with('>'))
+        .take_while(|l| l.trim_start().starts_with('>'))
+        .map(|l| {
+            let l = l.trim_start().trim_start_matches('>');
+            l.strip_prefix(' ').unwrap_or(l)
+        })
+        .collect();
+    if quoted.is_empty() {
+        text.to_string()
+    } else {
+        quoted.join("\n").trim().to_string()
+    }
+}
+
+fn line_end(text: &str, at: usize) -> usize {
+    text[at..].find('\n').map_or(text.len(), |i| at + i + 1)
+}
+
+fn qa_pairs(note: &Note, kind: &Kind, stops: &[String]) -> Vec<Pair> {
+    let text = &note.text;
+    let matches: Vec<SectionMatch<'_>> = sections::classify_all(note, Some(kind));
+    let headings: &[Heading] = &note.headings;
+    let role_of = |h: &Heading| {
+        matches
+            .iter()
+            .find(|m| std::ptr::eq(m.heading, h))
+            .map(|m| (m.section.role.as_str(), m.lang.clone()))
+    };
+    let mut pairs: BTreeMap<(usize, String), Pair> = BTreeMap::new();
+    let mut questions: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, h) in headings.iter().enumerate() {
+        let Some((role, Some(lang))) = role_of(h) else {
+            continue;
+        };
+        let start = line_end(text, h.range.end.min(text.len()));
+        match role {
+            "question" => {
+                let end = headings.get(i + 1).map_or(text.len(), |n| n.range.start);
+                let count = questions.entry(lang.clone()).or_insert(0);
+                let index = *count;
+                *count += 1;
+                let pair = pairs.entry((index, lang.clone())).or_default();
+                pair.index = index;
+                pair.lang = lang;
+                pair.question = question_text(&region(text, start.min(end)..end));
+                pair.range = h.range.clone();
+            }
+            "answer" => {
+                // The answer runs to the next question or answer heading, a stop section,
+                // or a heading above its own level; its own subsections stay in it.
+                let end = headings[i + 1..]
+                    .iter()
+                    .find(|n| {
+                        n.level < h.level
+                            || role_of(n).is_some_and(|(r, _)| {
+                                r == "question" || r == "answer" || stops.iter().any(|s| s == r)
+                            })
+                    })
+                    .map_or(text.len(), |n| n.range.start);
+                let index = questions.get(&lang).map_or(0, |n| n.saturating_sub(1));
+                let pair = pairs.entry((index, lang.clone())).or_default();
+                pair.index = index;
+                pair.lang = lang;
+                if pair.range.is_empty() {
+                    pair.range = h.range.clone();
+                }
+                let answer = region(text, start.min(end)..end);
+                if pair.answer.is_empty() {
+                    pair.answer = answer;
+                } else {
+                    pair.answer = format!("{}\n\n{answer}", pair.answer);
+                }
+            }
+            _ => {}
+        }
+    }
+    pairs.into_values().collect()
+}
+
+fn list_pairs(note: &Note, section: &str, lang: &str) -> Vec<Pair> {
+    let text = &note.text;
+    let want = crate::vault::markdown::anchor_key(section);
+    let headings = &note.headings;
+    let Some(i) = headings
+        .iter()
+        .position(|h| crate::vault::markdown::anchor_key(&h.text) == want)
+    else {
+        return Vec::new();
+    };
+    let h = &headings[i];
+    let end = headings[i + 1..]
+        .iter()
+        .find(|n| n.level <= h.level)
+        .map_or(text.len(), |n| n.range.start);
+    let start = line_end(text, h.range.end.min(text.len()));
+    let mut pairs: Vec<Pair> = Vec::new();
+    // `1) **Q:** …` then `- **A:** …`; continuation lines extend the current part.
+    let mut in_answer = false;
+    let mut offset = start;
+    for line in text[start.min(end)..end].split_inclusive('\n') {
+        let line_start = offset;
+        offset += line.len();
+        let t = line.trim();
+        let body = strip_list_marker(t);
+        if let Some(q) = body
+            .strip_prefix("**Q:**")
+            .or_else(|| body.strip_prefix("**Q**:"))
+        {
+            pairs.push(Pair {
+                index: pairs.len(),
+                lang: lang.to_string(),
+                question: q.trim().to_string(),
+                answer: String::new(),
+                range: line_start..line_start + line.trim_end().len(),
+            });
+            in_answer = false;
+        } else if let Some(a) = body
+            .strip_prefix("**A:**")
+            .or_else(|| body.strip_prefix("**A**:"))
+        {
+            if let Some(p) = pairs.last_mut() {
+                p.answer = a.trim().to_string();
+                in_answer = true;
+            }
+        } else if !t.is_empty()
+            && line.starts_with([' ', '\t'])
+            && let Some(p) = pairs.last_mut()
+        {
+            let part = if in_answer {
+                &mut p.answer
+            } else {
+                &mut p.question
+            };
+            part.push('\n');
+            part.push_str(t);
+        }
+    }
+    pairs
+}
+
+/// `1) x`, `1. x`, `- x`, `* x` → `x`.
+fn strip_list_marker(t: &str) -> &str {
+    let digits = t.trim_start_matches(|c: char| c.is_ascii_digit());
+    if digits.len() < t.len()
+        && let Some(rest) = digits
+            .strip_prefix(')')
+            .or_else(|| digits.strip_prefix('.'))
+    {
+        return rest.trim_start();
+    }
+    for marker in ["- ", "* ", "+ "] {
+        if let Some(rest) = t.strip_prefix(marker) {
+            return rest.trim_start();
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config;
+
+    fn kind(name: &str) -> Kind {
+        let loaded = config::load(std::path::PathBuf::from("."), None).expect("defaults");
+        loaded
+            .config
+            .kinds
+            .into_iter()
+            .find(|k| k.name == name)
+            .expect("kind")
+    }
+
+    const EN_FIRST: &str = "---\nid: x-1\n---\n# Question (EN)\n> What?\n\n# Vopros (RU)\n> Что?\n\n---\n\n## Answer (EN)\n\nThis.\n\n### Detail\n\nMore.\n\n---\n\n## Ответ (RU)\n\nЭто.\n\n## Follow-ups\n\n- Later?\n";
+
+    #[test]
+    fn bilingual_pairs_and_answer_bounds() {
+        let note = Note::from_text("q.md".into(), EN_FIRST.into(), None);
+        let ps = pairs(&note, &kind("qa-note"));
+        let got: Vec<(usize, &str, &str, &str)> = ps
+            .iter()
+            .map(|p| {
+                (
+                    p.index,
+                    p.lang.as_str(),
+                    p.question.as_str(),
+                    p.answer.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (0, "en", "What?", "This.\n\n### Detail\n\nMore."),
+                (0, "ru", "Что?", "Это."),
+            ]
+        );
+    }
+
+    #[test]
+    fn language_order_does_not_change_indices() {
+        let ru_first = "---\nid: x-1\n---\n# Вопрос (RU)\n> Что?\n\n# Question (EN)\n> What?\n\n## Ответ (RU)\nЭто.\n\n## Answer (EN)\nThis.\n\n# Вопрос (RU)\n> Второй?\n\n# Question (EN)\n> Second?\n\n## Ответ (RU)\nДа.\n\n## Answer (EN)\nYes.\n";
+        let note = Note::from_text("q.md".into(), ru_first.into(), None);
+        let ps = pairs(&note, &kind("qa-note"));
+        let got: Vec<(usize, &str, &str)> = ps
+            .iter()
+            .map(|p| (p.index, p.lang.as_str(), p.answer.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (0, "en", "This."),
+                (0, "ru", "Это."),
+                (1, "en", "Yes."),
+                (1, "ru", "Да.")
+            ]
+        );
+    }
+
+    #[test]
+    fn trap_question_lists() {
+        let text = "---\nid: k\n---\n# T\n### Trap questions (with answers)\n1) **Q:** Is it fast?\n   - **A:** Not always;\n     it depends.\n2) **Q:** Is it safe?\n   - **A:** No.\n\n### Quick self-check\n- [ ] x\n";
+        let note = Note::from_text("topics/a/k.md".into(), text.into(), None);
+        let ps = pairs(&note, &kind("kb-concept"));
+        assert_eq!(ps.len(), 2);
+        assert_eq!(ps[0].question, "Is it fast?");
+        assert_eq!(ps[0].answer, "Not always;\nit depends.");
+        assert_eq!(ps[1].lang, "en");
+        assert!(ps.iter().all(Pair::is_complete));
+    }
+}

@@ -1,0 +1,312 @@
+/*!
+Cards: what a note becomes in Anki.
+
+Each note kind says how it becomes cards (`[kinds.cards]` in `decksmith.toml`): a `qa` note
+gives one card per question block and language, a `list` note one card per entry of its
+trap-questions list, other kinds none. A card's slug, `<note id>-<index>-<lang>`, is its
+identity forever: it depends only on the id, the block's position among the questions of its
+language, and the language. Everything that is pushed to Anki is hashed, so a sync can tell
+an unchanged card without comparing fields.
+
+Pure: notes and settings in, cards out.
+*/
+
+pub mod extract;
+pub mod preview;
+pub mod render;
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::config::{CardsConfig, Kind};
+use crate::vault::note::Note;
+use extract::Pair;
+use render::RenderOptions;
+
+/// One Anki card (an Anki note of decksmith's note type).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Card {
+    pub slug: String,
+    /// Vault-relative path of the note.
+    pub note: String,
+    pub note_id: String,
+    pub index: usize,
+    pub lang: String,
+    pub deck: String,
+    pub tags: Vec<String>,
+    pub front: String,
+    pub back: String,
+    /// The Source field: the note's path, and its Obsidian link when configured.
+    pub source: String,
+    /// Media files the fields refer to, as written in the note.
+    pub media: Vec<String>,
+    /// A hash of every pushed field, deck and tags (16 hex digits, FNV-1a).
+    pub hash: String,
+}
+
+/// Why a note gives no cards.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Skip {
+    /// Its front matter is missing or broken.
+    NoFrontMatter,
+    /// Its front matter parses but is damaged (duplicate keys, leaked blocks, …): the
+    /// check rules say how; cards wait until it is repaired.
+    DamagedFrontMatter,
+    /// It has no `id` to build slugs from.
+    NoId,
+}
+
+/// The cards of one note.
+#[derive(Clone, Debug, Serialize)]
+pub struct NoteCards {
+    pub note: String,
+    pub cards: Vec<Card>,
+    /// Languages of the note that gave no complete card.
+    pub missing: Vec<String>,
+    pub skipped: Option<Skip>,
+}
+
+/// FNV-1a 64: stable across runs, machines and Rust versions (unlike `DefaultHasher`).
+fn fnv1a(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+fn field<'a>(json: &'a Value, name: &str) -> Option<&'a str> {
+    json.get(name).and_then(Value::as_str)
+}
+
+/// Fill `{field}` placeholders; `None` when a field is missing.
+fn fill(template: &str, note: &Note, kind: &Kind, lang: &str) -> Option<String> {
+    let json = note.json();
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = rest[open..].find('}')? + open;
+        let name = &rest[open + 1..close];
+        let value = match name {
+            "folder" => note
+                .path
+                .split('/')
+                .next()
+                .filter(|_| note.path.contains('/'))?,
+            "dir" => note.path.rsplit('/').nth(1)?,
+            "kind" => kind.name.as_str(),
+            "lang" => lang,
+            _ => field(json, name)?,
+        };
+        out.push_str(value);
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// An Anki tag: no spaces, `/` hierarchy written as `::`.
+fn tag(s: &str) -> String {
+    s.trim().replace(' ', "_").replace('/', "::")
+}
+
+fn tags(note: &Note, cfg: &CardsConfig, lang: &str) -> Vec<String> {
+    let json = note.json();
+    let mut set = BTreeSet::new();
+    set.insert(tag(&cfg.marker_tag));
+    set.insert(format!("lang::{lang}"));
+    if let Some(d) = field(json, "difficulty") {
+        set.insert(format!("difficulty::{}", tag(d)));
+    }
+    let topic = field(json, "topic").map(tag);
+    if let Some(t) = &topic {
+        set.insert(t.clone());
+    }
+    if let Some(subs) = json.get("subtopics").and_then(Value::as_array) {
+        for s in subs.iter().filter_map(Value::as_str) {
+            match &topic {
+                Some(t) => set.insert(format!("{t}::{}", tag(s))),
+                None => set.insert(tag(s)),
+            };
+        }
+    }
+    if let Some(note_tags) = json.get("tags").and_then(Value::as_array) {
+        for t in note_tags.iter().filter_map(Value::as_str) {
+            if !t.trim().is_empty() {
+                set.insert(tag(t));
+            }
+        }
+    }
+    set.into_iter().filter(|t| !t.is_empty()).collect()
+}
+
+/// The Obsidian URL of a note.
+pub fn obsidian_url(vault: &str, path: &str) -> String {
+    let file = path.strip_suffix(".md").unwrap_or(path);
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect::<String>()
+    };
+    format!("obsidian://open?vault={}&file={}", enc(vault), enc(file))
+}
+
+/// The cards of a note of `kind`. `vault` is the vault's name, for Obsidian links.
+pub fn note_cards(note: &Note, kind: &Kind, cfg: &CardsConfig, vault: &str) -> NoteCards {
+    let mut out = NoteCards {
+        note: note.path.clone(),
+        cards: Vec::new(),
+        missing: Vec::new(),
+        skipped: None,
+    };
+    if kind.cards.is_none() {
+        return out;
+    }
+    if note.front_matter().is_none() {
+        out.skipped = Some(Skip::NoFrontMatter);
+        return out;
+    }
+    if !note.front_matter_intact() {
+        out.skipped = Some(Skip::DamagedFrontMatter);
+        return out;
+    }
+    let Some(id) = note.field_str("id").filter(|s| !s.trim().is_empty()) else {
+        out.skipped = Some(Skip::NoId);
+        return out;
+    };
+    let pairs = extract::pairs(note, kind);
+    let languages: Vec<String> = match &kind.cards {
+        Some(crate::config::KindCards::Qa { .. }) => {
+            crate::vault::sections::languages(note, Some(kind))
+        }
+        _ => pairs.iter().map(|p| p.lang.clone()).collect(),
+    };
+    let opts = RenderOptions {
+        obsidian_vault: cfg.obsidian_links.then(|| vault.to_string()),
+    };
+    let source = if cfg.obsidian_links {
+        format!("{}\n{}", note.path, obsidian_url(vault, &note.path))
+    } else {
+        note.path.clone()
+    };
+    for lang in &languages {
+        if !pairs.iter().any(|p| &p.lang == lang && p.is_complete()) {
+            out.missing.push(lang.clone());
+        }
+    }
+    for pair in pairs
+        .iter()
+        .filter(|p| p.is_complete() && languages.contains(&p.lang))
+    {
+        out.cards
+            .push(card(note, kind, cfg, id, pair, &opts, &source));
+    }
+    out.missing.sort();
+    out.missing.dedup();
+    out
+}
+
+fn card(
+    note: &Note,
+    kind: &Kind,
+    cfg: &CardsConfig,
+    id: &str,
+    pair: &Pair,
+    opts: &RenderOptions,
+    source: &str,
+) -> Card {
+    let front = render::render(&pair.question, opts);
+    let back = render::render(&pair.answer, opts);
+    let mut media = front.media;
+    for m in back.media {
+        if !media.contains(&m) {
+            media.push(m);
+        }
+    }
+    let template = match &kind.cards {
+        Some(crate::config::KindCards::List { deck: Some(d), .. })
+        | Some(crate::config::KindCards::Qa { deck: Some(d), .. }) => d,
+        _ => &cfg.deck,
+    };
+    let deck = fill(template, note, kind, &pair.lang)
+        .map(|d| cfg.deck_names.get(&d).cloned().unwrap_or(d))
+        .filter(|d| !d.trim().is_empty())
+        .unwrap_or_else(|| cfg.fallback_deck.clone());
+    let tags = tags(note, cfg, &pair.lang);
+    let slug = format!("{id}-{}-{}", pair.index, pair.lang);
+    let joined_tags = tags.join(" ");
+    let joined_media = media.join("\n");
+    let hash = fnv1a(&[
+        &slug,
+        &front.html,
+        &back.html,
+        source,
+        &deck,
+        &joined_tags,
+        &joined_media,
+    ]);
+    Card {
+        slug,
+        note: note.path.clone(),
+        note_id: id.to_string(),
+        index: pair.index,
+        lang: pair.lang.clone(),
+        deck,
+        tags,
+        front: front.html,
+        back: back.html,
+        source: source.to_string(),
+        media,
+        hash,
+    }
+}
+
+/// The cards of every note that has a kind producing cards, in note order.
+pub fn vault_cards(
+    notes: &[Note],
+    kinds: &[Kind],
+    cfg: &CardsConfig,
+    vault: &str,
+) -> Vec<NoteCards> {
+    use rayon::prelude::*;
+    notes
+        .par_iter()
+        .filter_map(|n| {
+            let kind = kinds.get(n.kind?)?;
+            kind.cards.as_ref()?;
+            Some(note_cards(n, kind, cfg, vault))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_is_stable() {
+        assert_eq!(fnv1a(&["a", "b"]), fnv1a(&["a", "b"]));
+        assert_ne!(fnv1a(&["ab", ""]), fnv1a(&["a", "b"]));
+        // A fixed value: changing the hash function would make every card look changed.
+        assert_eq!(fnv1a(&[""]), "af63bd4c8601b7df");
+    }
+
+    #[test]
+    fn tags_map_hierarchy() {
+        assert_eq!(tag("difficulty/medium"), "difficulty::medium");
+        assert_eq!(tag("a b"), "a_b");
+    }
+}

@@ -1,0 +1,113 @@
+//! A static HTML preview of the cards: an index page and one page per note, styled with the
+//! same CSS the Anki note type uses, readable in light and dark mode. Pure: it returns the
+//! files to write; the command line writes them.
+
+use super::NoteCards;
+
+/// The card styling, shared by the preview and decksmith's Anki note type.
+pub const CARD_CSS: &str = r#".card {
+  font-family: -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif;
+  font-size: 18px;
+  line-height: 1.5;
+  text-align: left;
+  color: #1d1d1f;
+  background: #ffffff;
+  max-width: 46em;
+  margin: 0 auto;
+  padding: 1em;
+}
+.card pre { background: #f4f4f6; padding: .6em .8em; border-radius: 6px; overflow-x: auto; }
+.card code { font-family: "JetBrains Mono", Menlo, Consolas, monospace; font-size: .9em; }
+.card table { border-collapse: collapse; margin: .6em 0; }
+.card th, .card td { border: 1px solid #c9c9cf; padding: .25em .6em; }
+.card th { background: #f0f0f3; }
+.card blockquote { border-left: 4px solid #c9c9cf; margin: 0; padding-left: 1em; }
+.card hr#answer { border: none; border-top: 1px solid #c9c9cf; margin: 1em 0; }
+.card img { max-width: 100%; }
+.nightMode .card, .night_mode .card { color: #e8e8ea; background: #1e1e20; }
+.nightMode .card pre, .night_mode .card pre { background: #2a2a2e; }
+.nightMode .card th, .night_mode .card th { background: #2a2a2e; }
+.nightMode .card th, .nightMode .card td, .night_mode .card th, .night_mode .card td { border-color: #4a4a50; }
+@media (prefers-color-scheme: dark) {
+  .card { color: #e8e8ea; background: #1e1e20; }
+  .card pre, .card th { background: #2a2a2e; }
+  .card th, .card td { border-color: #4a4a50; }
+}
+"#;
+
+const PAGE_CSS: &str = r#"body { margin: 0; padding: 1.5em; background: #f6f6f8; color: #1d1d1f;
+  font-family: -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif; }
+a { color: #2060c0; }
+.meta { font-size: 14px; color: #555; margin: 1.5em 0 .4em; }
+.meta code { background: #e8e8ec; padding: .1em .3em; border-radius: 4px; }
+.card { border-radius: 10px; box-shadow: 0 1px 4px rgba(0,0,0,.15); }
+@media (prefers-color-scheme: dark) {
+  body { background: #121214; color: #e8e8ea; }
+  a { color: #80b0ff; }
+  .meta { color: #aaa; }
+  .meta code { background: #2a2a2e; }
+}
+"#;
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The page file name of a note: its path with `/` as `__` and `.html` for `.md`.
+pub fn page_name(note_path: &str) -> String {
+    let stem = note_path.strip_suffix(".md").unwrap_or(note_path);
+    format!("{}.html", stem.replace('/', "__"))
+}
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<title>{}</title>\n<style>\n{CARD_CSS}{PAGE_CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        escape(title)
+    )
+}
+
+/// The preview site: (file name, contents) pairs, in a stable order.
+pub fn site(notes: &[NoteCards]) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    let mut index = String::from("<h1>decksmith cards</h1>\n<ul>\n");
+    let total: usize = notes.iter().map(|n| n.cards.len()).sum();
+    for n in notes.iter().filter(|n| !n.cards.is_empty()) {
+        let name = page_name(&n.note);
+        index.push_str(&format!(
+            "<li><a href=\"{}\">{}</a> — {} card{}</li>\n",
+            escape(&name),
+            escape(&n.note),
+            n.cards.len(),
+            if n.cards.len() == 1 { "" } else { "s" }
+        ));
+        let mut body = format!(
+            "<p><a href=\"index.html\">← all notes</a></p>\n<h1>{}</h1>\n",
+            escape(&n.note)
+        );
+        for c in &n.cards {
+            body.push_str(&format!(
+                "<section id=\"{slug}\">\n<p class=\"meta\"><code>{slug}</code> · deck <code>{deck}</code> · {tags}</p>\n<div class=\"card\">\n<div class=\"front\">{front}</div>\n<hr id=\"answer\">\n<div class=\"back\">{back}</div>\n</div>\n</section>\n",
+                slug = escape(&c.slug),
+                deck = escape(&c.deck),
+                tags = c
+                    .tags
+                    .iter()
+                    .map(|t| format!("<code>{}</code>", escape(t)))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                front = c.front,
+                back = c.back,
+            ));
+        }
+        files.push((name, page(&n.note, &body)));
+    }
+    index.push_str(&format!("</ul>\n<p class=\"meta\">{total} cards</p>\n"));
+    files.insert(
+        0,
+        ("index.html".to_string(), page("decksmith cards", &index)),
+    );
+    files
+}
