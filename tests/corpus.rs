@@ -141,6 +141,35 @@ fn manifest_front_matter_defects_are_reported() {
         "40-Android/q-android-auto-guidelines--android--hard.md:233:3: LNK002",
         "70-Kotlin/q-list-vs-sequence--kotlin--medium.md:119:3: REF002",
     ];
+    let cards = [
+        // ANKI-NULL and ANKI-NO-LANGUAGE (lines 32–37).
+        "30-System-Design/q-design-airbnb--system-design--medium.md:33:3: ANK003",
+        "30-System-Design/q-design-airbnb--system-design--medium.md:34:3: ANK004",
+        // ANKI-SLUG-BASE: an old id and the file name.
+        "40-Android/q-how-to-start-drawing-ui-in-android--android--easy.md:4:3: ANK002",
+        "40-Android/q-how-to-start-drawing-ui-in-android--android--easy.md:16:3: ANK002",
+        // ANKI-SYNCED-AT-FORMAT (lines 41, 45).
+        "40-Android/q-stateflow-flow-sharedflow-livedata--android--medium.md:41:14: ANK007",
+        "40-Android/q-stateflow-flow-sharedflow-livedata--android--medium.md:45:14: ANK007",
+        // Malformed base, ANKI-PAIR, ANKI-LANG-VS-TAGS.
+        "70-Kotlin/q-custom-dispatchers-limited-parallelism--kotlin--hard.md:9:3: ANK002",
+        "70-Kotlin/q-custom-dispatchers-limited-parallelism--kotlin--hard.md:13:3: ANK005",
+        "70-Kotlin/q-custom-dispatchers-limited-parallelism--kotlin--hard.md:24:1: ANK009",
+    ];
+    for needle in cards {
+        assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
+    }
+    // Consistent entries draw nothing: four synced entries of one note, and the compsci
+    // notes' twelve.
+    for quiet in [
+        "20-Algorithms/q-data-structures-overview--algorithms--easy.md:",
+        "compsci/q-algorithms-sorting.md:",
+    ] {
+        assert!(
+            !text.lines().any(|l| l.contains(quiet) && l.contains(": ANK")),
+            "card findings in {quiet}:\n{text}"
+        );
+    }
     for needle in links {
         assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
     }

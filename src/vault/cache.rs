@@ -4,8 +4,8 @@ The index cache: what a subset run (pre-commit) needs from the notes it does not
 A pre-commit run reports on a handful of staged files but must index the whole vault: ids
 can clash with any note and links can point anywhere. Reading and parsing the front matter
 of ten thousand notes costs about half a second; this cache keeps, per note, the only facts
-the index takes from a note it does not report on (its `id`, where the value sits, and its
-aliases),
+the index takes from a note it does not report on (its `id` and where the value sits, its
+aliases, and its `anki_id` values),
 keyed by path, size and modification time, under `.decksmith-cache/` at the vault root.
 
 The cache never changes results: an entry is used only when the file's size and mtime
@@ -52,6 +52,8 @@ struct Entry {
     id_span: (usize, usize),
     #[serde(default)]
     aliases: Vec<String>,
+    #[serde(default)]
+    anki_ids: Vec<(i64, usize, usize)>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -101,6 +103,7 @@ impl IndexCache {
             id: e.id.clone(),
             id_span: e.id_span.0..e.id_span.1,
             aliases: e.aliases.clone(),
+            anki_ids: e.anki_ids.iter().map(|(id, s, t)| (*id, *s..*t)).collect(),
         })
     }
 
@@ -112,6 +115,11 @@ impl IndexCache {
                 id: entry.id.clone(),
                 id_span: (entry.id_span.start, entry.id_span.end),
                 aliases: entry.aliases.clone(),
+                anki_ids: entry
+                    .anki_ids
+                    .iter()
+                    .map(|(id, r)| (*id, r.start, r.end))
+                    .collect(),
             },
         );
         self.dirty = true;
@@ -168,6 +176,7 @@ mod tests {
             id: Some("a-1".into()),
             id_span: 8..11,
             aliases: vec!["A".into()],
+            anki_ids: vec![(1_769_159_522_547, 20..33)],
         };
         let mut cache = IndexCache::open(dir.path(), 7);
         assert!(cache.get("n.md", stamp).is_none());

@@ -88,6 +88,8 @@ pub struct IndexEntry {
     /// The front-matter `aliases` (used for suggestions, not resolution: Obsidian links by
     /// file name, and picking an alias in its editor writes `[[file|alias]]`).
     pub aliases: Vec<String>,
+    /// The `anki_id` values of its `anki_cards` entries, with their spans.
+    pub anki_ids: Vec<(i64, Range<usize>)>,
 }
 
 impl IndexEntry {
@@ -108,11 +110,27 @@ impl IndexEntry {
                     .collect()
             })
             .unwrap_or_default();
+        let anki_ids = fm
+            .and_then(|fm| {
+                let list = fm.json.get("anki_cards")?.as_array()?;
+                Some(
+                    list.iter()
+                        .enumerate()
+                        .filter_map(|(i, e)| {
+                            let id = e.get("anki_id")?.as_i64()?;
+                            let span = fm.spans.value(&format!("/anki_cards/{i}/anki_id"))?;
+                            Some((id, span))
+                        })
+                        .collect(),
+                )
+            })
+            .unwrap_or_default();
         IndexEntry {
             path: note.path.clone(),
             id,
             id_span,
             aliases,
+            anki_ids,
         }
     }
 
@@ -126,6 +144,8 @@ impl IndexEntry {
 pub struct VaultIndex {
     /// Front-matter `id` → (note path, span of the id value), in path order.
     pub ids: HashMap<String, Vec<(String, Range<usize>)>>,
+    /// `anki_id` → (note path, span of the value), in path order.
+    pub anki_ids: HashMap<i64, Vec<(String, Range<usize>)>>,
     /// Stem key → note paths, in path order.
     stems: HashMap<String, Vec<String>>,
     /// Path key without `.md` → note path.
@@ -181,6 +201,13 @@ impl VaultIndex {
                 }
             }
             index.words.push((stem, words));
+            for (id, span) in &entry.anki_ids {
+                index
+                    .anki_ids
+                    .entry(*id)
+                    .or_default()
+                    .push((entry.path.clone(), span.clone()));
+            }
             for alias in &entry.aliases {
                 index
                     .aliases

@@ -6,6 +6,16 @@
 
 use super::registry::Rule;
 
+pub mod ank001_slug_format;
+pub mod ank002_stale_slug_base;
+pub mod ank003_language_mismatch;
+pub mod ank004_incomplete_entry;
+pub mod ank005_index_gap;
+pub mod ank006_duplicate_anki_id;
+pub mod ank007_synced_at_format;
+pub mod ank008_language_without_card;
+pub mod ank009_untagged_language;
+mod anki;
 pub mod dat001_updated_before_created;
 pub mod fm001_missing_front_matter;
 pub mod fm002_unterminated_front_matter;
@@ -45,6 +55,15 @@ pub mod tag001_missing_derived_tag;
 
 /// Every rule, in code order.
 pub(crate) static ALL: &[&Rule] = &[
+    &ank001_slug_format::RULE,
+    &ank002_stale_slug_base::RULE,
+    &ank003_language_mismatch::RULE,
+    &ank004_incomplete_entry::RULE,
+    &ank005_index_gap::RULE,
+    &ank006_duplicate_anki_id::RULE,
+    &ank007_synced_at_format::RULE,
+    &ank008_language_without_card::RULE,
+    &ank009_untagged_language::RULE,
     &dat001_updated_before_created::RULE,
     &fm001_missing_front_matter::RULE,
     &fm002_unterminated_front_matter::RULE,

@@ -1,0 +1,72 @@
+use super::anki;
+use crate::lint::Ctx;
+use crate::lint::diagnostic::{Finding, Severity};
+use crate::lint::registry::declare_rule;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports an `anki_id` used by two `anki_cards` entries, in one note or across the
+    /// vault, naming the other place.
+    ///
+    /// ## Why is this bad?
+    /// One Anki note can back one card. Two entries with one id make every sync overwrite
+    /// one card with the other.
+    ///
+    /// ## How to fix
+    /// Delete the `anki_id` and `synced_at` of the entry that does not own the Anki note;
+    /// sync recovers the right one by its slug.
+    code = "ANK006",
+    name = "duplicate-anki-id",
+    severity = Some(Severity::Error),
+    summary = "the same `anki_id` in two `anki_cards` entries",
+    check = check,
+}
+
+fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    for e in anki::entries(ctx) {
+        let Some(id) = e.field("anki_id").and_then(serde_json::Value::as_i64) else {
+            continue;
+        };
+        let range = e.range(ctx, Some("anki_id"));
+        let value_range = ctx
+            .note
+            .front_matter()
+            .and_then(|p| p.spans.value(&format!("{}/anki_id", e.pointer)))
+            .unwrap_or(range);
+        let Some(users) = ctx.index.anki_ids.get(&id) else {
+            continue;
+        };
+        let others: Vec<_> = users
+            .iter()
+            .filter(|(p, r)| !(p == &ctx.note.path && *r == value_range))
+            .collect();
+        if others.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = others
+            .iter()
+            .map(|(p, _)| {
+                if *p == ctx.note.path {
+                    "another entry of this note".to_string()
+                } else {
+                    format!("`{p}`")
+                }
+            })
+            .collect();
+        let mut f = Finding::new(
+            value_range,
+            format!("`anki_id` {id} is also used by {}", names.join(", ")),
+        )
+        .help(
+            "keep the id on the entry that owns the Anki note; sync recovers the other by its slug",
+        );
+        for (p, r) in others {
+            f = if *p == ctx.note.path {
+                f.label(r.clone(), "same id here")
+            } else {
+                f.label_in(p.clone(), r.clone(), "same id here")
+            };
+        }
+        out.push(f);
+    }
+}
