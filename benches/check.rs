@@ -44,6 +44,7 @@ fn main() {
         .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![1_000, 10_000]);
     let exe = env!("CARGO_BIN_EXE_decksmith");
+    let mut cards_rows: Vec<String> = Vec::new();
     println!(
         "| notes | files | MB | in-process | notes/s | binary | notes/s | 5 files, no cache | 5 files, cache |"
     );
@@ -123,6 +124,37 @@ fn main() {
         // (the first of those runs writes it).
         let uncached = subset_run(&["--no-cache"]);
         let cached = subset_run(&[]);
+        // Card generation: read every note whole, cut and render its cards.
+        let mut cards_inproc = Vec::new();
+        let mut card_count = 0;
+        let cfg = &settings.loaded.config;
+        for _ in 0..runs {
+            let t = Instant::now();
+            let notes = lint::read_notes(&settings, &Targets::default()).expect("read");
+            let all = decksmith::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, "bench");
+            card_count = all.iter().map(|n| n.cards.len()).sum::<usize>();
+            std::hint::black_box(&all);
+            cards_inproc.push(t.elapsed());
+        }
+        let mut cards_binary = Vec::new();
+        for _ in 0..runs {
+            warm(tmp.path());
+            let t = Instant::now();
+            let out = std::process::Command::new(exe)
+                .args(["cards", "--format", "json"])
+                .arg(tmp.path())
+                .output()
+                .expect("run binary");
+            cards_binary.push(t.elapsed());
+            assert!(out.status.success());
+        }
+        let cards_time = median(cards_inproc);
+        cards_rows.push(format!(
+            "| {n} | {card_count} | {:.3} s | {:.0} | {:.3} s |",
+            cards_time.as_secs_f64(),
+            card_count as f64 / cards_time.as_secs_f64(),
+            median(cards_binary).as_secs_f64()
+        ));
         let (a, b) = (median(inproc), median(binary));
         println!(
             "| {n} | {files} | {:.1} | {:.3} s | {:.0} | {:.3} s | {:.0} | {:.3} s | {:.3} s |",
@@ -134,5 +166,13 @@ fn main() {
             uncached.as_secs_f64(),
             cached.as_secs_f64()
         );
+    }
+    println!();
+    println!(
+        "| notes (Q&A) | cards | `cards` in-process | cards/s | `cards --format json`, binary |"
+    );
+    println!("|---|---|---|---|---|");
+    for row in cards_rows {
+        println!("{row}");
     }
 }

@@ -166,7 +166,9 @@ fn manifest_front_matter_defects_are_reported() {
         "compsci/q-algorithms-sorting.md:",
     ] {
         assert!(
-            !text.lines().any(|l| l.contains(quiet) && l.contains(": ANK")),
+            !text
+                .lines()
+                .any(|l| l.contains(quiet) && l.contains(": ANK")),
             "card findings in {quiet}:\n{text}"
         );
     }

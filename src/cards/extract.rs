@@ -35,9 +35,15 @@ impl Pair {
 /// All pairs of a note, in (index, language) order; incomplete pairs included so that lint
 /// rules can report them.
 pub fn pairs(note: &Note, kind: &Kind) -> Vec<Pair> {
+    let matches = sections::classify_all(note, Some(kind));
+    pairs_with(note, kind, &matches)
+}
+
+/// [`pairs`], given the note's section matches (the linter computes them once per note).
+pub fn pairs_with(note: &Note, kind: &Kind, matches: &[SectionMatch<'_>]) -> Vec<Pair> {
     match &kind.cards {
         None => Vec::new(),
-        Some(KindCards::Qa { stops, .. }) => qa_pairs(note, kind, stops),
+        Some(KindCards::Qa { stops, .. }) => qa_pairs(note, matches, stops),
         Some(KindCards::List {
             section,
             language_field,
@@ -99,9 +105,8 @@ fn line_end(text: &str, at: usize) -> usize {
     text[at..].find('\n').map_or(text.len(), |i| at + i + 1)
 }
 
-fn qa_pairs(note: &Note, kind: &Kind, stops: &[String]) -> Vec<Pair> {
+fn qa_pairs(note: &Note, matches: &[SectionMatch<'_>], stops: &[String]) -> Vec<Pair> {
     let text = &note.text;
-    let matches: Vec<SectionMatch<'_>> = sections::classify_all(note, Some(kind));
     let headings: &[Heading] = &note.headings;
     let role_of = |h: &Heading| {
         matches

@@ -253,6 +253,8 @@ pub struct Ctx<'a> {
     pub index: &'a VaultIndex,
     /// The note's headings classified as sections, computed once for all SEC rules.
     sections: std::cell::OnceCell<Vec<crate::vault::sections::SectionMatch<'a>>>,
+    /// The note's question/answer pairs, once for all ANK rules.
+    pairs: std::cell::OnceCell<Vec<crate::cards::extract::Pair>>,
     /// The note's body links with their targets resolved, once for all LNK rules.
     links: std::cell::OnceCell<Vec<rules::resolved::ResolvedLink<'a>>>,
 }
@@ -266,6 +268,14 @@ impl<'a> Ctx<'a> {
     pub(crate) fn sections(&self) -> &[crate::vault::sections::SectionMatch<'a>] {
         self.sections
             .get_or_init(|| sections::classify_all(self.note, self.kind.map(|k| &k.kind)))
+    }
+
+    /// The note's question/answer pairs (empty for kinds without cards).
+    pub(crate) fn pairs(&self) -> &[crate::cards::extract::Pair] {
+        self.pairs.get_or_init(|| match self.kind {
+            Some(k) => crate::cards::extract::pairs_with(self.note, &k.kind, self.sections()),
+            None => Vec::new(),
+        })
     }
 
     /// The note's body links, resolved against the vault index.
@@ -570,6 +580,7 @@ pub fn check_note(settings: &Settings, index: &VaultIndex, note: &Note) -> Vec<D
         settings,
         index,
         sections: std::cell::OnceCell::new(),
+        pairs: std::cell::OnceCell::new(),
         links: std::cell::OnceCell::new(),
     };
     // Globs are matched once per note, not once per rule.

@@ -1,4 +1,3 @@
-use crate::cards::extract;
 use crate::lint::Ctx;
 use crate::lint::diagnostic::{Finding, Severity};
 use crate::lint::registry::declare_rule;
@@ -40,7 +39,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     if ctx.note.json().get(field).is_none() {
         return;
     }
-    let pairs = extract::pairs(ctx.note, kind);
+    let pairs = ctx.pairs();
     let range = ctx
         .note
         .front_matter()

@@ -1,7 +1,6 @@
 use std::collections::BTreeSet;
 
 use super::anki;
-use crate::cards::extract;
 use crate::lint::Ctx;
 use crate::lint::diagnostic::{Finding, Severity};
 use crate::lint::registry::declare_rule;
@@ -41,10 +40,11 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         return;
     }
     let tagged = sections::languages(ctx.note, Some(kind));
-    let mut found: BTreeSet<String> = extract::pairs(ctx.note, kind)
-        .into_iter()
+    let mut found: BTreeSet<String> = ctx
+        .pairs()
+        .iter()
         .filter(|p| !p.question.trim().is_empty() || !p.answer.trim().is_empty())
-        .map(|p| p.lang)
+        .map(|p| p.lang.clone())
         .collect();
     found.extend(
         anki::entries(ctx)
