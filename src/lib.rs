@@ -9,4 +9,5 @@ pub mod cards;
 pub mod cli;
 pub mod config;
 pub mod lint;
+pub mod sync;
 pub mod vault;

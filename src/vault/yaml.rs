@@ -250,10 +250,17 @@ pub fn parse(yaml: &str, base: usize) -> Result<Parsed, SyntaxError> {
             },
             Event::MappingEnd => match stack.pop() {
                 Some(Frame::Map { start, entries, .. }) => {
-                    let end = pos
-                        .span(&span)
-                        .end
-                        .max(entries.last().map_or(start, |(_, v)| v.span.end));
+                    let event_end = pos.span(&span).end;
+                    let end = match entries.last() {
+                        Some((_, v))
+                            if !yaml[..event_end.saturating_sub(base).min(yaml.len())]
+                                .trim_end()
+                                .ends_with('}') =>
+                        {
+                            v.span.end
+                        }
+                        _ => event_end.max(entries.last().map_or(start, |(_, v)| v.span.end)),
+                    };
                     Node {
                         span: start..end,
                         kind: NodeKind::Map(entries),

@@ -1,0 +1,6 @@
+//! Sync: pushing cards to Anki and writing `anki_id`/`synced_at` back into notes.
+//!
+//! `writeback` is the only code in decksmith that writes a note.
+
+pub mod timestamp;
+pub mod writeback;

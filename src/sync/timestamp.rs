@@ -1,0 +1,72 @@
+//! `synced_at` values: the configured form, from the system clock, without a time-zone
+//! database (UTC only).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// How `synced_at` is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SyncedAtFormat {
+    /// ISO 8601 / RFC 3339 with an explicit UTC offset: `2026-01-23T13:49:17.865498+00:00`.
+    Rfc3339,
+    /// The naive form earlier tools wrote: `2026-01-23T13:49:17.865498` (UTC, unstated).
+    Naive,
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Hinnant's algorithm).
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// Format a time as `synced_at`.
+pub fn format(at: SystemTime, form: SyncedAtFormat) -> String {
+    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs() as i64;
+    let (y, mo, d) = civil(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    let base = format!(
+        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{:06}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        since.subsec_micros()
+    );
+    match form {
+        SyncedAtFormat::Rfc3339 => format!("{base}+00:00"),
+        SyncedAtFormat::Naive => base,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn known_instants() {
+        let t = UNIX_EPOCH + Duration::from_micros(1_769_176_157_865_498);
+        assert_eq!(
+            format(t, SyncedAtFormat::Naive),
+            "2026-01-23T13:49:17.865498"
+        );
+        assert_eq!(
+            format(t, SyncedAtFormat::Rfc3339),
+            "2026-01-23T13:49:17.865498+00:00"
+        );
+        assert_eq!(
+            format(UNIX_EPOCH, SyncedAtFormat::Naive),
+            "1970-01-01T00:00:00.000000"
+        );
+        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
+        assert!(format(leap, SyncedAtFormat::Naive).starts_with("2000-02-29T"));
+    }
+}

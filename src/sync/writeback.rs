@@ -1,0 +1,597 @@
+/*!
+Writing `anki_id` and `synced_at` back into a note: the only code that writes notes.
+
+Every defect in the sampled real vault entered through a writer that rebuilt front matter
+from what it understood of it. This one refuses instead of guessing, edits only the
+`anki_cards` entries it was asked to touch, and proves the edit before it writes:
+
+1. **Split** with the shared splitter; refuse unless the note has exactly one block between
+   two `---` lines and nothing leaked after it.
+2. **Parse strictly**; refuse on YAML errors, duplicate keys, `'---id'` keys, a non-mapping
+   root, anchors or aliases (editing an anchored node would change its copies too).
+3. **Plan**: for each pushed card, set `anki_id` and `synced_at` in its entry (found by
+   slug), or append a new entry (`slug`, `language`, `anki_id`, `synced_at`) in slug
+   order. Nothing to change means the file is not touched.
+4. **Edit losslessly** with `yaml-edit` on the YAML text only; the BOM, the fences and the
+   body are spliced back untouched. `synced_at` is written quoted, in the quote character the
+   file already uses for it (an unquoted timestamp is re-typed by YAML 1.1 readers).
+5. **Verify**, all of which must hold: the bytes outside the YAML are identical; everything
+   outside the `anki_cards` value is byte-identical; the new block parses strictly and its
+   data equals the old data with exactly the planned changes; line endings, BOM and the
+   final newline are unchanged; planning the same edit on the result changes nothing.
+6. **Write atomically** ([`write_atomic`]): only if the file still holds the bytes the edit
+   was computed from, through a temporary file in the same folder, flushed, renamed over the
+   original, permissions kept.
+*/
+
+use std::io::Write;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde_json::{Map, Value};
+use yaml_edit::{Document, MappingBuilder, ScalarValue, SequenceBuilder};
+
+use crate::vault::frontmatter::{self, Eol};
+use crate::vault::yaml::{self, Node, NodeKind, Parsed};
+
+/// What sync pushed for one card.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pushed {
+    pub slug: String,
+    pub language: String,
+    pub anki_id: i64,
+    pub synced_at: String,
+}
+
+/// Why a note was not written. The file is byte-identical in every case.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("the note has no well-formed front matter (run `decksmith check`)")]
+    NoFrontMatter,
+    #[error("the front matter is damaged: {0} (run `decksmith check`)")]
+    Damaged(String),
+    #[error("the front matter is closed by `...`; decksmith writes only `---` blocks")]
+    ClosedByDots,
+    #[error("the front matter uses YAML anchors or aliases; editing it could change their copies")]
+    Anchors,
+    #[error("`anki_cards` is not a list of mappings")]
+    NotAList,
+    #[error("the file changed since it was read; re-run sync to pick it up")]
+    ChangedSinceRead,
+    #[error("cannot edit losslessly: {0}")]
+    Unverified(String),
+}
+
+/// Apply `pushed` to a note's text. `Ok(None)`: nothing to change. A slug pushed twice
+/// counts once, with its last values.
+pub fn edit(text: &str, pushed: &[Pushed]) -> Result<Option<String>, Refusal> {
+    let mut unique: Vec<Pushed> = Vec::with_capacity(pushed.len());
+    for p in pushed.iter().rev() {
+        if !unique.iter().any(|u| u.slug == p.slug) {
+            unique.push(p.clone());
+        }
+    }
+    unique.reverse();
+    let pushed = unique.as_slice();
+    let (split, parsed) = read(text)?;
+    let Some(block) = split.block.clone() else {
+        return Err(Refusal::NoFrontMatter);
+    };
+    let root = parsed.root.as_ref().ok_or(Refusal::NotAList)?;
+    let cards = root.get("anki_cards");
+    let list: &[Node] = match cards.map(|n| &n.kind) {
+        None => &[],
+        Some(NodeKind::Seq(items)) => items,
+        Some(NodeKind::Scalar {
+            value: Value::Null, ..
+        }) => &[],
+        Some(_) => return Err(Refusal::NotAList),
+    };
+    if list.iter().any(|n| !matches!(n.kind, NodeKind::Map(_))) {
+        return Err(Refusal::NotAList);
+    }
+    let changes = plan(&parsed.json, pushed);
+    if changes.is_empty() {
+        return Ok(None);
+    }
+    let yaml_text = &text[block.yaml.clone()];
+    let quote = quote_char(text, list);
+    let new_yaml = apply(yaml_text, &changes, cards.is_some(), quote)?;
+    let new_text = format!(
+        "{}{}{}",
+        &text[..block.yaml.start],
+        new_yaml,
+        &text[block.yaml.end..]
+    );
+    verify(text, &parsed, &new_text, pushed, split.eol)?;
+    Ok(Some(new_text))
+}
+
+/// Split and parse strictly, refusing anything damaged.
+fn read(text: &str) -> Result<(frontmatter::Split, Parsed), Refusal> {
+    let split = frontmatter::split(text);
+    let Some(block) = &split.block else {
+        return Err(Refusal::NoFrontMatter);
+    };
+    if let Some(d) = split.defects.first() {
+        return Err(Refusal::Damaged(format!("{d:?}")));
+    }
+    if block.closed_by_dots {
+        return Err(Refusal::ClosedByDots);
+    }
+    let parsed = yaml::parse(&text[block.yaml.clone()], block.yaml.start)
+        .map_err(|e| Refusal::Damaged(format!("YAML error: {}", e.message)))?;
+    if let Some(d) = parsed.duplicates.first() {
+        return Err(Refusal::Damaged(format!("duplicate key `{}`", d.key)));
+    }
+    if parsed.uses_anchors {
+        return Err(Refusal::Anchors);
+    }
+    match &parsed.root {
+        None => {}
+        Some(root) => {
+            let NodeKind::Map(entries) = &root.kind else {
+                return Err(Refusal::Damaged("the front matter is not a mapping".into()));
+            };
+            if entries
+                .iter()
+                .any(|(k, _)| yaml::key_text(k).starts_with("---"))
+            {
+                return Err(Refusal::Damaged("a key starts with `---`".into()));
+            }
+        }
+    }
+    Ok((split, parsed))
+}
+
+/// One planned change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Change {
+    /// Set `anki_id` and `synced_at` (and a missing `language`) of entry `index`.
+    Update {
+        index: usize,
+        pushed: Pushed,
+        add_language: bool,
+    },
+    /// Append a new entry.
+    Append(Pushed),
+}
+
+/// What to change in `json` (the parsed front matter) for `pushed`.
+fn plan(json: &Value, pushed: &[Pushed]) -> Vec<Change> {
+    let entries: &[Value] = json
+        .get("anki_cards")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice);
+    let mut changes = Vec::new();
+    let mut appends: Vec<Pushed> = Vec::new();
+    for p in pushed {
+        let found = entries
+            .iter()
+            .position(|e| e.get("slug").and_then(Value::as_str) == Some(p.slug.as_str()));
+        match found {
+            Some(index) => {
+                let e = &entries[index];
+                let same = e.get("anki_id").and_then(Value::as_i64) == Some(p.anki_id)
+                    && e.get("synced_at").and_then(Value::as_str) == Some(p.synced_at.as_str());
+                let add_language = e.get("language").is_none();
+                if !same || add_language {
+                    changes.push(Change::Update {
+                        index,
+                        pushed: p.clone(),
+                        add_language,
+                    });
+                }
+            }
+            None => appends.push(p.clone()),
+        }
+    }
+    appends.sort_by(|a, b| a.slug.cmp(&b.slug));
+    appends.dedup_by(|a, b| a.slug == b.slug);
+    changes.extend(appends.into_iter().map(Change::Append));
+    changes
+}
+
+/// The quote character of existing `synced_at` values (`'` when there are none).
+fn quote_char(text: &str, list: &[Node]) -> char {
+    for item in list {
+        if let Some(v) = item.get("synced_at")
+            && let NodeKind::Scalar { quoted: true, .. } = v.kind
+            && let Some(c) = text[v.span.clone()].chars().next()
+            && (c == '"' || c == '\'')
+        {
+            return c;
+        }
+    }
+    '\''
+}
+
+fn quoted(value: &str, quote: char) -> ScalarValue {
+    if quote == '"' {
+        ScalarValue::double_quoted(value)
+    } else {
+        ScalarValue::single_quoted(value)
+    }
+}
+
+fn entry(p: &Pushed, quote: char) -> MappingBuilder {
+    MappingBuilder::new()
+        .pair("slug", p.slug.as_str())
+        .pair("language", p.language.as_str())
+        .pair("anki_id", p.anki_id)
+        .pair("synced_at", quoted(&p.synced_at, quote))
+}
+
+/// Apply the changes to the YAML text with yaml-edit.
+fn apply(
+    yaml_text: &str,
+    changes: &[Change],
+    has_key: bool,
+    quote: char,
+) -> Result<String, Refusal> {
+    let unverified = |what: &str| Refusal::Unverified(what.to_string());
+    // An empty block has no mapping to edit: build one from a placeholder key.
+    let source = if yaml_text.trim().is_empty() {
+        ""
+    } else {
+        yaml_text
+    };
+    let doc = Document::from_str(source).map_err(|e| Refusal::Unverified(e.to_string()))?;
+    let mapping = doc
+        .as_mapping()
+        .ok_or_else(|| unverified("no mapping at the root"))?;
+    let appends: Vec<&Pushed> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Append(p) => Some(p),
+            Change::Update { .. } => None,
+        })
+        .collect();
+    let existing = mapping.get("anki_cards");
+    let sequence = existing.as_ref().and_then(|n| n.as_sequence());
+    if has_key && sequence.is_some() {
+        let seq = sequence.ok_or_else(|| unverified("anki_cards"))?;
+        let items: Vec<_> = seq.values().collect();
+        for c in changes {
+            if let Change::Update {
+                index,
+                pushed,
+                add_language,
+            } = c
+            {
+                let item = items
+                    .get(*index)
+                    .and_then(|i| i.as_mapping())
+                    .ok_or_else(|| unverified("entry not found"))?;
+                if *add_language {
+                    item.set("language", pushed.language.as_str());
+                }
+                item.set("anki_id", pushed.anki_id);
+                item.set("synced_at", quoted(&pushed.synced_at, quote));
+            }
+        }
+        for p in appends {
+            let built = entry(p, quote).build_document();
+            let m = built.as_mapping().ok_or_else(|| unverified("entry"))?;
+            seq.push(m);
+        }
+    } else {
+        // No list yet (or `anki_cards:` with no value): write a block list at the end.
+        if changes.iter().any(|c| matches!(c, Change::Update { .. })) {
+            return Err(unverified("entries to update but no list"));
+        }
+        if has_key {
+            mapping.remove("anki_cards");
+        }
+        let mut builder = SequenceBuilder::new();
+        let built: Vec<_> = appends
+            .iter()
+            .map(|p| entry(p, quote).build_document())
+            .collect();
+        for b in &built {
+            builder = builder.item(b.as_mapping().ok_or_else(|| unverified("entry"))?);
+        }
+        let list = builder.build_document();
+        mapping.set(
+            "anki_cards",
+            list.as_sequence().ok_or_else(|| unverified("list"))?,
+        );
+    }
+    let mut out = doc.to_string();
+    // yaml-edit writes the file's own line endings when it has some; an empty or one-line
+    // block gives it none to copy, so the file's style is applied here.
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// The byte range of `anki_cards` (key through the end of its value's last line), if any.
+fn cards_region(text: &str, parsed: &Parsed) -> Option<Range<usize>> {
+    let root = parsed.root.as_ref()?;
+    let (key, value) = root
+        .entries()
+        .iter()
+        .find(|(k, _)| k.as_str() == Some("anki_cards"))?;
+    let start = text[..key.span.start].rfind('\n').map_or(0, |i| i + 1);
+    let end_of_value = value.span.end.max(key.span.end);
+    let yaml_end = frontmatter::split(text)
+        .block
+        .map_or(text.len(), |b| b.yaml.end);
+    let end = text[end_of_value..]
+        .find('\n')
+        .map_or(text.len(), |i| end_of_value + i + 1)
+        .min(yaml_end.max(end_of_value));
+    Some(start..end)
+}
+
+/// The expected front-matter data after the edit.
+fn expected(old: &Value, pushed: &[Pushed]) -> Value {
+    let mut json = match old {
+        Value::Object(_) => old.clone(),
+        _ => Value::Object(Map::new()),
+    };
+    let Value::Object(map) = &mut json else {
+        return json;
+    };
+    let list = map
+        .entry("anki_cards")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if list.is_null() {
+        *list = Value::Array(Vec::new());
+    }
+    let Value::Array(items) = list else {
+        return json;
+    };
+    let mut appends: Vec<&Pushed> = Vec::new();
+    for p in pushed {
+        match items
+            .iter_mut()
+            .find(|e| e.get("slug").and_then(Value::as_str) == Some(p.slug.as_str()))
+        {
+            Some(Value::Object(e)) => {
+                if !e.contains_key("language") {
+                    e.insert("language".into(), Value::from(p.language.clone()));
+                }
+                e.insert("anki_id".into(), Value::from(p.anki_id));
+                e.insert("synced_at".into(), Value::from(p.synced_at.clone()));
+            }
+            _ => appends.push(p),
+        }
+    }
+    appends.sort_by(|a, b| a.slug.cmp(&b.slug));
+    appends.dedup_by(|a, b| a.slug == b.slug);
+    for p in appends {
+        let mut e = Map::new();
+        e.insert("slug".into(), Value::from(p.slug.clone()));
+        e.insert("language".into(), Value::from(p.language.clone()));
+        e.insert("anki_id".into(), Value::from(p.anki_id));
+        e.insert("synced_at".into(), Value::from(p.synced_at.clone()));
+        items.push(Value::Object(e));
+    }
+    json
+}
+
+fn without(text: &str, range: Option<Range<usize>>) -> String {
+    match range {
+        Some(r) => format!("{}{}", &text[..r.start], &text[r.end..]),
+        None => text.to_string(),
+    }
+}
+
+/// Prove the edit (step 5 of the module documentation).
+fn verify(
+    old: &str,
+    old_parsed: &Parsed,
+    new: &str,
+    pushed: &[Pushed],
+    eol: Eol,
+) -> Result<(), Refusal> {
+    let fail = |what: &str| Err(Refusal::Unverified(what.to_string()));
+    let old_split = frontmatter::split(old);
+    let (new_split, new_parsed) = read(new)
+        .map_err(|e| Refusal::Unverified(format!("the result does not read back: {e}")))?;
+    let (Some(ob), Some(nb)) = (&old_split.block, &new_split.block) else {
+        return fail("the block disappeared");
+    };
+    if old[..ob.yaml.start] != new[..nb.yaml.start] || old[ob.yaml.end..] != new[nb.yaml.end..] {
+        return fail("bytes outside the front matter changed");
+    }
+    if old_split.bom != new_split.bom || old_split.trailing_newline != new_split.trailing_newline {
+        return fail("the BOM or the final newline changed");
+    }
+    let new_yaml = &new[nb.yaml.clone()];
+    match eol {
+        Eol::Crlf if new_yaml.replace("\r\n", "").contains('\n') => {
+            return fail("line endings changed");
+        }
+        Eol::Lf if new_yaml.contains('\r') && !old[ob.yaml.clone()].contains('\r') => {
+            return fail("line endings changed");
+        }
+        _ => {}
+    }
+    if new_parsed.json != expected(&old_parsed.json, pushed) {
+        return fail("the data differs from the planned change");
+    }
+    let old_rest = without(old, cards_region(old, old_parsed));
+    let new_rest = without(new, cards_region(new, &new_parsed));
+    if old_rest != new_rest {
+        return fail("text outside `anki_cards` changed");
+    }
+    match edit_plan_is_empty(new, pushed) {
+        true => Ok(()),
+        false => fail("applying the edit again would change the file"),
+    }
+}
+
+fn edit_plan_is_empty(text: &str, pushed: &[Pushed]) -> bool {
+    read(text).is_ok_and(|(_, parsed)| plan(&parsed.json, pushed).is_empty())
+}
+
+/// Write `new` over `path` if the file still holds `original`: a temporary file in the same
+/// folder, flushed, permissions copied, renamed over the original (a symlink's target is
+/// written, not the link).
+pub fn write_atomic(path: &Path, original: &[u8], new: &str) -> Result<(), WriteError> {
+    let target: PathBuf = std::fs::canonicalize(path)
+        .map_err(|e| WriteError::Io(path.to_path_buf(), e.to_string()))?;
+    let io = |e: std::io::Error| WriteError::Io(target.clone(), e.to_string());
+    let current = std::fs::read(&target).map_err(io)?;
+    if current != original {
+        return Err(WriteError::Refused(Refusal::ChangedSinceRead));
+    }
+    let dir = target
+        .parent()
+        .ok_or_else(|| WriteError::Io(target.clone(), "no parent folder".into()))?;
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.decksmith-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(new.as_bytes())?;
+        f.sync_all()?;
+        let perms = std::fs::metadata(&target)?.permissions();
+        std::fs::set_permissions(&tmp, perms)?;
+        std::fs::rename(&tmp, &target)?;
+        // Make the rename durable; not every platform can open a folder.
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok::<(), std::io::Error>(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io)
+}
+
+/// A failed write.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WriteError {
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error("{0}: {1}")]
+    Io(PathBuf, String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pushed(slug: &str, id: i64) -> Pushed {
+        Pushed {
+            slug: slug.into(),
+            language: slug.rsplit('-').next().unwrap_or("en").into(),
+            anki_id: id,
+            synced_at: "2026-02-01T10:00:00.000000+00:00".into(),
+        }
+    }
+
+    const NOTE: &str = "---\nid: a-1 # keep me\ntitle: \"Q / В\"\ntags: [x, y]\nanki_cards:\n- slug: a-1-0-en\n  language: en\n  anki_id: 1\n  synced_at: '2026-01-01T00:00:00'\n- slug: a-1-0-ru\n  language: ru\nsources: []\n---\n# Question (EN)\n> q\n";
+
+    #[test]
+    fn updates_in_place_and_appends() {
+        let out = edit(NOTE, &[pushed("a-1-0-ru", 2), pushed("a-1-1-en", 3)])
+            .expect("edits")
+            .expect("changes");
+        assert!(out.contains("- slug: a-1-0-ru\n  language: ru\n  anki_id: 2\n  synced_at: '2026-02-01T10:00:00.000000+00:00'\n"), "{out}");
+        assert!(
+            out.contains("- slug: a-1-1-en\n  language: en\n  anki_id: 3\n"),
+            "{out}"
+        );
+        assert!(out.contains("id: a-1 # keep me\ntitle: \"Q / В\"\ntags: [x, y]\n"));
+        assert!(
+            out.ends_with("sources: []\n---\n# Question (EN)\n> q\n"),
+            "{out}"
+        );
+        // Applying again changes nothing.
+        assert_eq!(
+            edit(&out, &[pushed("a-1-0-ru", 2), pushed("a-1-1-en", 3)]),
+            Ok(None)
+        );
+    }
+
+    #[test]
+    fn nothing_pushed_touches_nothing() {
+        assert_eq!(edit(NOTE, &[]), Ok(None));
+        let same = Pushed {
+            synced_at: "2026-01-01T00:00:00".into(),
+            ..pushed("a-1-0-en", 1)
+        };
+        assert_eq!(edit(NOTE, &[same]), Ok(None));
+    }
+
+    #[test]
+    fn creates_the_list_and_keeps_crlf_bom_and_missing_newline() {
+        let text = "\u{feff}---\r\nid: b-2\r\ntitle: T\r\n---\r\nbody";
+        let out = edit(text, &[pushed("b-2-0-en", 9)])
+            .expect("edits")
+            .expect("changes");
+        assert!(
+            out.starts_with(
+                "\u{feff}---\r\nid: b-2\r\ntitle: T\r\nanki_cards:\r\n- slug: b-2-0-en\r\n"
+            ),
+            "{out:?}"
+        );
+        assert!(out.ends_with("---\r\nbody"));
+    }
+
+    #[test]
+    fn double_quotes_are_kept() {
+        let text = "---\nid: c\nanki_cards:\n- slug: c-0-en\n  language: en\n  anki_id: 1\n  synced_at: \"2026-01-01T00:00:00\"\n---\n";
+        let out = edit(text, &[pushed("c-0-en", 5)])
+            .expect("edits")
+            .expect("changes");
+        assert!(
+            out.contains("synced_at: \"2026-02-01T10:00:00.000000+00:00\""),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn damaged_notes_are_refused() {
+        let cases = [
+            ("# no front matter\n", Refusal::NoFrontMatter),
+            (
+                "---\nid: a\nid: b\n---\n",
+                Refusal::Damaged("duplicate key `id`".into()),
+            ),
+            ("---\nid: a\n...\n", Refusal::ClosedByDots),
+            ("---\nx: &a 1\ny: *a\n---\n", Refusal::Anchors),
+            ("---\nanki_cards: 5\n---\n", Refusal::NotAList),
+        ];
+        for (text, want) in cases {
+            assert_eq!(edit(text, &[pushed("a-0-en", 1)]), Err(want), "{text:?}");
+        }
+        assert!(matches!(
+            edit("---\\\nid: a\n---\\\n", &[pushed("a-0-en", 1)]),
+            Err(Refusal::NoFrontMatter)
+        ));
+        assert!(matches!(
+            edit("---\n'---id': a\n---\n", &[pushed("a-0-en", 1)]),
+            Err(Refusal::Damaged(_))
+        ));
+    }
+
+    #[test]
+    fn atomic_write_refuses_changed_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("n.md");
+        std::fs::write(&path, NOTE).expect("write");
+        let new = edit(NOTE, &[pushed("a-1-0-ru", 2)])
+            .expect("edit")
+            .expect("change");
+        std::fs::write(&path, format!("{NOTE}edited meanwhile\n")).expect("write");
+        assert_eq!(
+            write_atomic(&path, NOTE.as_bytes(), &new),
+            Err(WriteError::Refused(Refusal::ChangedSinceRead))
+        );
+        std::fs::write(&path, NOTE).expect("write");
+        write_atomic(&path, NOTE.as_bytes(), &new).expect("writes");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), new);
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file left behind");
+    }
+}
