@@ -5,6 +5,7 @@
 //! bytes, plus the walker), `lint` checks them, `cli` turns results into output and exit
 //! codes. See `docs/architecture.md` for how the pieces fit.
 
+pub mod anki;
 pub mod cards;
 pub mod cli;
 pub mod config;
