@@ -25,6 +25,8 @@ pub enum ExitStatus {
     Failure,
     /// A usage, configuration or internal error.
     Error,
+    /// `sync` could not reach a compatible Anki; nothing was changed.
+    Unavailable,
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -33,6 +35,7 @@ impl From<ExitStatus> for ExitCode {
             ExitStatus::Success => ExitCode::SUCCESS,
             ExitStatus::Failure => ExitCode::from(1),
             ExitStatus::Error => ExitCode::from(2),
+            ExitStatus::Unavailable => ExitCode::from(3),
         }
     }
 }
@@ -54,6 +57,12 @@ pub enum Command {
     Check(CheckArgs),
     /// Generate the Anki cards of notes: a summary, JSON, or an HTML preview.
     Cards(CardsArgs),
+    /// Push cards to Anki through AnkiConnect and write `anki_id`/`synced_at` back.
+    ///
+    /// Exit codes: 0 everything planned was done; 1 some cards failed or notes were skipped
+    /// or not written (each listed with its reason); 2 usage or configuration error; 3 Anki
+    /// unreachable or incompatible (nothing was changed).
+    Sync(SyncArgs),
     /// Show the documentation of a rule, or list all rules.
     Rule(RuleArgs),
     /// Write a starter decksmith.toml and the schemas into a vault (never overwrites).
@@ -134,6 +143,30 @@ pub struct CardsArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct SyncArgs {
+    /// Notes or folders to sync (default: the whole vault).
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub vault: VaultArgs,
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Output format of the plan and summary.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CardsFormat,
+    /// AnkiConnect's address [default: `[anki] url`, http://127.0.0.1:8765].
+    #[arg(long, value_name = "URL")]
+    pub anki_url: Option<String>,
+    /// Delete decksmith's notes in Anki whose card no longer exists in the vault (whole-vault
+    /// syncs only; refused beyond `[anki] prune-limit` of the notes unless --force).
+    #[arg(long)]
+    pub prune: bool,
+    /// Allow --prune beyond its safety limit.
+    #[arg(long, requires = "prune")]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
 pub struct CheckArgs {
     /// Files or folders to report on (default: the whole vault). The vault is always
     /// indexed whole, so checks that need other notes stay correct.
@@ -196,6 +229,7 @@ pub fn run(cli: Cli) -> ExitStatus {
     let result = match cli.command {
         Command::Check(args) => check(&args),
         Command::Cards(args) => cards(&args),
+        Command::Sync(args) => sync(&args),
         Command::Rule(args) => rule(&args),
         Command::Init(args) => init(&args),
         Command::Hook(args) => {
@@ -390,16 +424,7 @@ fn cards(args: &CardsArgs) -> Result<ExitStatus, String> {
     };
     let notes = lint::read_notes(&settings, &targets).map_err(|e| e.to_string())?;
     let cfg = &settings.loaded.config;
-    let vault = if cfg.cards.vault_name.is_empty() {
-        settings
-            .root()
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    } else {
-        cfg.cards.vault_name.clone()
-    };
-    let all = crate::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, &vault);
+    let all = crate::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, &vault_name(&settings));
     if let Some(dir) = &args.html {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         for (name, text) in crate::cards::preview::site(&all) {
@@ -418,6 +443,88 @@ fn cards(args: &CardsArgs) -> Result<ExitStatus, String> {
     };
     write_stdout(&text)?;
     Ok(ExitStatus::Success)
+}
+
+fn vault_name(settings: &Settings) -> String {
+    let cfg = &settings.loaded.config.cards;
+    if cfg.vault_name.is_empty() {
+        settings
+            .root()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    } else {
+        cfg.vault_name.clone()
+    }
+}
+
+fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
+    let loaded = load_config(&args.paths, &args.vault)?;
+    let settings = Settings::new(loaded, &Overrides::default()).map_err(|e| e.to_string())?;
+    let cfg = &settings.loaded.config;
+    let targets = Targets {
+        paths: args.paths.clone(),
+        force_exclude: true,
+        use_cache: false,
+    };
+    let notes = lint::read_notes(&settings, &targets).map_err(|e| e.to_string())?;
+    let cards = crate::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, &vault_name(&settings));
+    let url = args
+        .anki_url
+        .clone()
+        .unwrap_or_else(|| cfg.anki.url.clone());
+    let key = std::env::var("DECKSMITH_ANKI_KEY").ok();
+    let client = crate::anki::Client::new(&url, key).map_err(|e| e.to_string())?;
+    // A fixed value makes runs reproducible (tests, golden files).
+    let synced_at = std::env::var("DECKSMITH_SYNCED_AT").unwrap_or_else(|_| {
+        crate::sync::timestamp::format(std::time::SystemTime::now(), cfg.anki.synced_at_format)
+    });
+    let opts = crate::sync::apply::Options {
+        dry_run: args.dry_run,
+        prune: args.prune,
+        force: args.force,
+        synced_at,
+        all: args.paths.is_empty(),
+    };
+    let outcome = match crate::sync::apply::sync(
+        &client,
+        &cfg.anki,
+        settings.root(),
+        &notes,
+        &cards,
+        &opts,
+    ) {
+        Ok(o) => o,
+        Err(e) => {
+            let hint = match &e {
+                crate::sync::apply::SyncError::Anki(a) if a.is_unreachable() => format!(
+                    "\n  hint: start Anki with the AnkiConnect add-on installed (add-on code 2055492159), \
+                     or check the address ({url}); AnkiConnect's API key, if set, goes in DECKSMITH_ANKI_KEY"
+                ),
+                _ => String::new(),
+            };
+            let _ = writeln!(std::io::stderr().lock(), "decksmith: {e}{hint}");
+            return Ok(ExitStatus::Unavailable);
+        }
+    };
+    let text = match args.format {
+        CardsFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&outcome).map_err(|e| e.to_string())?;
+            s.push('\n');
+            s
+        }
+        CardsFormat::Text => output::sync::render(&outcome, args.dry_run),
+    };
+    write_stdout(&text)?;
+    let incomplete = !outcome.failed.is_empty()
+        || !outcome.skipped_notes.is_empty()
+        || !outcome.write_refused.is_empty()
+        || outcome.prune_refused.is_some();
+    Ok(if incomplete && !args.dry_run {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
 }
 
 fn rule(args: &RuleArgs) -> Result<ExitStatus, String> {

@@ -56,6 +56,7 @@ pub struct Config {
     pub lint: LintConfig,
     pub links: LinksConfig,
     pub cards: CardsConfig,
+    pub anki: AnkiConfig,
     #[serde(default)]
     pub vocabularies: BTreeMap<String, Vec<String>>,
     #[serde(default)]
@@ -109,6 +110,18 @@ pub struct CardsConfig {
     pub vault_name: String,
     #[serde(default)]
     pub deck_names: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct AnkiConfig {
+    pub url: String,
+    pub note_type: String,
+    pub chunk_size: usize,
+    pub prune_limit: f64,
+    pub synced_at_format: crate::sync::timestamp::SyncedAtFormat,
+    #[serde(default)]
+    pub keep_tags: Vec<String>,
 }
 
 /// How a kind's notes become cards.

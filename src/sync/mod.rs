@@ -2,5 +2,7 @@
 //!
 //! `writeback` is the only code in decksmith that writes a note.
 
+pub mod apply;
+pub mod plan;
 pub mod timestamp;
 pub mod writeback;

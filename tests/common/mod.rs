@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod anki;
+
 use std::path::{Path, PathBuf};
 
 use decksmith::cli::output::{self, Rendered};

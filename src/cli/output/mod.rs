@@ -7,6 +7,7 @@ pub mod full;
 pub mod github;
 pub mod json;
 pub mod sarif;
+pub mod sync;
 
 use std::collections::HashMap;
 

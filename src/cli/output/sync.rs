@@ -1,0 +1,87 @@
+//! The text report of `decksmith sync`.
+
+use std::fmt::Write;
+
+use crate::sync::apply::Outcome;
+use crate::sync::plan::{Action, Step};
+
+fn line(s: &Step) -> String {
+    let what = match &s.action {
+        Action::Create => "create".to_string(),
+        Action::Recreate { gone } => format!("recreate (note {gone} is gone from Anki)"),
+        Action::UpdateFields { id, fields } => format!("update {} of note {id}", fields.join(", ")),
+        Action::Unchanged { .. } => "unchanged".to_string(),
+    };
+    let mut extra = Vec::new();
+    if s.adopted {
+        extra.push("found by slug".to_string());
+    }
+    if !s.add_tags.is_empty() {
+        extra.push(format!("+tags {}", s.add_tags.join(" ")));
+    }
+    if !s.remove_tags.is_empty() {
+        extra.push(format!("-tags {}", s.remove_tags.join(" ")));
+    }
+    if !s.move_cards.is_empty() {
+        extra.push(format!("move {} card(s)", s.move_cards.len()));
+    }
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", extra.join(", "))
+    };
+    format!("  {what}: {}  {}{extra}", s.slug, s.note)
+}
+
+pub fn render(o: &Outcome, dry_run: bool) -> String {
+    let mut out = String::new();
+    let p = &o.plan;
+    let count = |f: &dyn Fn(&Step) -> bool| p.steps.iter().filter(|s| f(s)).count();
+    let creates = count(&|s| matches!(s.action, Action::Create));
+    let recreates = count(&|s| matches!(s.action, Action::Recreate { .. }));
+    let updates = count(&|s| matches!(s.action, Action::UpdateFields { .. }));
+    let unchanged = count(&|s| !s.writes());
+    let _ = writeln!(
+        out,
+        "{}{} cards: {creates} to create, {recreates} to recreate, {updates} to update, {} with tag or deck changes, {unchanged} unchanged; {} orphaned in Anki.",
+        if dry_run { "Plan for " } else { "" },
+        p.steps.len(),
+        count(&|s| matches!(s.action, Action::Unchanged { .. }) && s.writes()),
+        p.orphans.len()
+    );
+    for s in p.steps.iter().filter(|s| s.writes() || s.adopted) {
+        let _ = writeln!(out, "{}", line(s));
+    }
+    for (id, slug) in &p.orphans {
+        let _ = writeln!(
+            out,
+            "  orphan     {slug}  (Anki note {id}; `sync --prune` deletes it)"
+        );
+    }
+    for (note, why) in &o.skipped_notes {
+        let _ = writeln!(out, "  skipped    {note}: {why}");
+    }
+    if dry_run {
+        return out;
+    }
+    for (slug, why) in &o.failed {
+        let _ = writeln!(out, "  failed     {slug}: {why}");
+    }
+    for (note, why) in &o.write_refused {
+        let _ = writeln!(out, "  not written {note}: {why}");
+    }
+    if let Some(why) = &o.prune_refused {
+        let _ = writeln!(out, "  prune refused: {why}");
+    }
+    let _ = writeln!(
+        out,
+        "Synced: {} created, {} updated, {} deleted, {} failed; {} notes written; {} requests to AnkiConnect.",
+        o.created.len(),
+        o.updated.len(),
+        o.pruned,
+        o.failed.len(),
+        o.written.len(),
+        o.requests
+    );
+    out
+}

@@ -1,0 +1,563 @@
+//! Running a sync: read Anki in two batched requests, plan, apply in chunks, write back.
+//!
+//! Request counts follow the measured costs of AnkiConnect (25 ms per request on the real
+//! add-on): the whole snapshot is read with two `multi` requests whatever the vault size; a
+//! sync with nothing to change makes no write request at all and touches no file; creations
+//! go through `addNotes` in chunks after a `canAddNotes` pre-flight; updates, tag changes and
+//! deck moves are grouped into one `multi` each.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::plan::{self, Action, AnkiNote, Plan, Snapshot, Wanted};
+use super::writeback::{self, Pushed};
+use crate::anki::{Added, AnkiError, Client};
+use crate::cards::preview::CARD_CSS;
+use crate::cards::{Card, NoteCards};
+use crate::config::AnkiConfig;
+use crate::vault::note::Note;
+
+/// What stops a sync before it changes anything (exit code 3).
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Anki(#[from] AnkiError),
+    #[error("{0}")]
+    Incompatible(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub dry_run: bool,
+    pub prune: bool,
+    pub force: bool,
+    /// The `synced_at` value written for pushed cards.
+    pub synced_at: String,
+    /// Whether the cards cover the whole vault (orphans are only known then).
+    pub all: bool,
+}
+
+/// What a sync did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Outcome {
+    pub plan: Plan,
+    pub created: Vec<String>,
+    pub updated: Vec<String>,
+    pub failed: Vec<(String, String)>,
+    pub pruned: usize,
+    pub prune_refused: Option<String>,
+    pub written: Vec<String>,
+    pub write_refused: Vec<(String, String)>,
+    pub skipped_notes: Vec<(String, String)>,
+    pub requests: usize,
+}
+
+fn query(note_type: &str) -> String {
+    format!("\"note:{}\"", note_type.replace('"', "\\\""))
+}
+
+fn sub_ok<T: serde::de::DeserializeOwned>(
+    r: Result<Value, String>,
+    action: &str,
+) -> Result<T, AnkiError> {
+    let v = r.map_err(|message| AnkiError::Action {
+        action: action.to_string(),
+        message,
+    })?;
+    serde_json::from_value(v).map_err(|e| AnkiError::Decode {
+        action: action.to_string(),
+        detail: e.to_string(),
+    })
+}
+
+/// What the first reads tell about Anki.
+struct Seen {
+    /// The note type's fields; `None` when it does not exist.
+    fields: Option<Vec<String>>,
+    decks: Vec<String>,
+    snapshot: Snapshot,
+}
+
+/// Read decksmith's notes from Anki: two `multi` requests whatever the vault size.
+fn snapshot(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
+    let q = query(&cfg.note_type);
+    let first = client.multi(&[
+        ("version", json!({})),
+        ("modelFieldNames", json!({ "modelName": cfg.note_type })),
+        ("deckNames", json!({})),
+        ("findNotes", json!({ "query": q })),
+        ("findCards", json!({ "query": q })),
+    ])?;
+    let mut it = first.into_iter();
+    let mut next = || it.next().unwrap_or_else(|| Err("missing reply".into()));
+    let version: i64 = sub_ok(next(), "version")?;
+    if version < 6 {
+        return Err(SyncError::Incompatible(format!(
+            "AnkiConnect speaks API version {version}; decksmith needs 6. Update the AnkiConnect add-on."
+        )));
+    }
+    let fields: Option<Vec<String>> = match next() {
+        Ok(Value::Array(a)) if !a.is_empty() => Some(
+            a.into_iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+        ),
+        _ => None,
+    };
+    let decks: Vec<String> = sub_ok(next(), "deckNames")?;
+    let note_ids: Vec<i64> = if fields.is_some() {
+        sub_ok(next(), "findNotes")?
+    } else {
+        Vec::new()
+    };
+    let card_ids: Vec<i64> = if fields.is_some() {
+        sub_ok(next(), "findCards")?
+    } else {
+        Vec::new()
+    };
+    let mut snap = Snapshot::default();
+    if note_ids.is_empty() {
+        return Ok(Seen {
+            fields,
+            decks,
+            snapshot: snap,
+        });
+    }
+    let second = client.multi(&[
+        ("notesInfo", json!({ "notes": note_ids })),
+        ("cardsInfo", json!({ "cards": card_ids })),
+    ])?;
+    let mut it = second.into_iter();
+    let infos: Vec<Value> = sub_ok(
+        it.next().unwrap_or_else(|| Err("missing reply".into())),
+        "notesInfo",
+    )?;
+    let cards: Vec<Value> = sub_ok(
+        it.next().unwrap_or_else(|| Err("missing reply".into())),
+        "cardsInfo",
+    )?;
+    for info in infos
+        .into_iter()
+        .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+    {
+        let Some(id) = info.get("noteId").and_then(Value::as_i64) else {
+            continue;
+        };
+        let fields = info
+            .get("fields")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            v.get("value")
+                                .and_then(Value::as_str)
+                                .unwrap_or("")
+                                .to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let tags = info
+            .get("tags")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        snap.notes.insert(
+            id,
+            AnkiNote {
+                id,
+                fields,
+                tags,
+                decks: BTreeMap::new(),
+            },
+        );
+    }
+    for c in cards
+        .into_iter()
+        .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+    {
+        let (Some(cid), Some(nid), Some(deck)) = (
+            c.get("cardId").and_then(Value::as_i64),
+            c.get("note").and_then(Value::as_i64),
+            c.get("deckName").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        if let Some(n) = snap.notes.get_mut(&nid) {
+            n.decks.insert(cid, deck.to_string());
+        }
+    }
+    Ok(Seen {
+        fields,
+        decks,
+        snapshot: snap,
+    })
+}
+
+fn create_model(client: &Client, cfg: &AnkiConfig) -> Result<(), AnkiError> {
+    client
+        .raw(
+            "createModel",
+            json!({
+                "modelName": cfg.note_type,
+                "inOrderFields": plan::FIELDS,
+                "css": CARD_CSS,
+                "isCloze": false,
+                "cardTemplates": [{
+                    "Name": "Card",
+                    "Front": "{{Front}}",
+                    "Back": "{{FrontSide}}\n<hr id=answer>\n{{Back}}",
+                }],
+            }),
+            0,
+        )
+        .map(|_| ())
+}
+
+fn note_json(card: &Card, cfg: &AnkiConfig) -> Value {
+    json!({
+        "deckName": card.deck,
+        "modelName": cfg.note_type,
+        "fields": plan::fields(card),
+        "tags": card.tags,
+        "options": { "allowDuplicate": true },
+    })
+}
+
+/// The stored `anki_id` of each slug in a note's `anki_cards`.
+fn stored_ids(note: &Note) -> HashMap<String, i64> {
+    note.json()
+        .get("anki_cards")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|e| {
+                    Some((
+                        e.get("slug")?.as_str()?.to_string(),
+                        e.get("anki_id")?.as_i64()?,
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Sync `cards` (of `notes`, read from `root`) into Anki.
+pub fn sync(
+    client: &Client,
+    cfg: &AnkiConfig,
+    root: &Path,
+    notes: &[Note],
+    cards: &[NoteCards],
+    opts: &Options,
+) -> Result<Outcome, SyncError> {
+    let mut out = Outcome::default();
+    let by_path: HashMap<&str, &Note> = notes.iter().map(|n| (n.path.as_str(), n)).collect();
+    let mut wanted: Vec<Wanted> = Vec::new();
+    for nc in cards {
+        if let Some(skip) = &nc.skipped {
+            out.skipped_notes
+                .push((nc.note.clone(), format!("{skip:?}")));
+            continue;
+        }
+        let stored = by_path
+            .get(nc.note.as_str())
+            .map(|n| stored_ids(n))
+            .unwrap_or_default();
+        for c in &nc.cards {
+            wanted.push(Wanted {
+                card: c.clone(),
+                stored_id: stored.get(&c.slug).copied(),
+            });
+        }
+    }
+    let Seen {
+        fields,
+        decks,
+        snapshot: snap,
+    } = snapshot(client, cfg)?;
+    match &fields {
+        Some(f) if f.iter().map(String::as_str).ne(plan::FIELDS) => {
+            return Err(SyncError::Incompatible(format!(
+                "Anki has a note type `{}` with the fields {:?}, not {:?}. decksmith never changes a note type \
+                 (Anki would demand a one-way full sync); rename that note type in Anki, or set another \
+                 `[anki] note-type` in decksmith.toml.",
+                cfg.note_type,
+                f,
+                plan::FIELDS
+            )));
+        }
+        _ => {}
+    }
+    let managed = snap.notes.len();
+    out.plan = plan::plan(&wanted, &snap, &decks, &cfg.keep_tags, opts.all);
+    if opts.dry_run {
+        out.requests = client.requests();
+        return Ok(out);
+    }
+    if fields.is_none() {
+        create_model(client, cfg)?;
+    }
+    let plan = out.plan.clone();
+    let needs_writes =
+        plan.steps.iter().any(plan::Step::writes) || (opts.prune && !plan.orphans.is_empty());
+    if needs_writes && let Some(actions) = client.actions()? {
+        let needed = [
+            "addNotes",
+            "canAddNotes",
+            "updateNoteFields",
+            "addTags",
+            "removeTags",
+            "changeDeck",
+            "createDeck",
+            "cardsInfo",
+            "findCards",
+            "multi",
+        ];
+        let missing: Vec<&str> = needed
+            .iter()
+            .copied()
+            .filter(|a| !actions.iter().any(|x| x == a))
+            .collect();
+        if !missing.is_empty() {
+            return Err(SyncError::Incompatible(format!(
+                "AnkiConnect lacks the actions {missing:?}; update the add-on"
+            )));
+        }
+    }
+    if !plan.missing_decks.is_empty() {
+        let subs: Vec<(&str, Value)> = plan
+            .missing_decks
+            .iter()
+            .map(|d| ("createDeck", json!({ "deck": d })))
+            .collect();
+        client.multi(&subs)?;
+    }
+    let card_of: HashMap<&str, &Card> = wanted
+        .iter()
+        .map(|w| (w.card.slug.as_str(), &w.card))
+        .collect();
+    // Creations, in chunks.
+    let mut new_ids: BTreeMap<String, i64> = BTreeMap::new();
+    let to_create: Vec<&Card> = plan
+        .steps
+        .iter()
+        .filter(|s| matches!(s.action, Action::Create | Action::Recreate { .. }))
+        .filter_map(|s| card_of.get(s.slug.as_str()).copied())
+        .collect();
+    for chunk in to_create.chunks(cfg.chunk_size) {
+        let notes_json: Vec<Value> = chunk.iter().map(|c| note_json(c, cfg)).collect();
+        let ok = client.can_add_notes(&notes_json)?;
+        let (good, bad): (Vec<usize>, Vec<usize>) =
+            (0..chunk.len()).partition(|i| ok.get(*i).copied().unwrap_or(false));
+        for i in bad {
+            out.failed.push((
+                chunk[i].slug.clone(),
+                "Anki refuses the note (empty front or missing deck)".into(),
+            ));
+        }
+        let batch: Vec<Value> = good.iter().map(|i| notes_json[*i].clone()).collect();
+        if batch.is_empty() {
+            continue;
+        }
+        let slots = match client.add_notes(&batch)? {
+            Added::Slots(slots) => slots,
+            // The whole chunk was rolled back: replay it note by note to name each failure.
+            Added::Rejected(_) => vec![None; batch.len()],
+        };
+        let retry: Vec<usize> = (0..batch.len()).filter(|k| slots[*k].is_none()).collect();
+        for (k, slot) in slots.iter().enumerate() {
+            if let Some(id) = slot {
+                new_ids.insert(chunk[good[k]].slug.clone(), *id);
+            }
+        }
+        if !retry.is_empty() {
+            let subs: Vec<(&str, Value)> = retry
+                .iter()
+                .map(|k| ("addNote", json!({ "note": batch[*k] })))
+                .collect();
+            for (k, r) in retry.iter().zip(client.multi(&subs)?) {
+                let slug = chunk[good[*k]].slug.clone();
+                match r.ok().and_then(|v| v.as_i64()) {
+                    Some(id) => {
+                        new_ids.insert(slug, id);
+                    }
+                    None => out.failed.push((slug, "Anki refused the note".into())),
+                }
+            }
+        }
+    }
+    out.created = new_ids.keys().cloned().collect();
+    // New notes may land outside their deck (the add-on on Anki 26 ignores `deckName`):
+    // check and move, one `changeDeck` per deck.
+    if !new_ids.is_empty() {
+        let nids: Vec<String> = new_ids.values().map(i64::to_string).collect();
+        let mut moves: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        for chunk in nids.chunks(1000) {
+            let cids = client.call::<Vec<i64>>(
+                "findCards",
+                json!({ "query": format!("nid:{}", chunk.join(",")) }),
+                chunk.len(),
+            )?;
+            let deck_of: HashMap<i64, &str> = new_ids
+                .iter()
+                .filter_map(|(slug, id)| card_of.get(slug.as_str()).map(|c| (*id, c.deck.as_str())))
+                .collect();
+            for info in client.cards_info(&cids)? {
+                if let Some(want) = deck_of.get(&info.note)
+                    && info.deck_name != *want
+                {
+                    moves
+                        .entry(want.to_string())
+                        .or_default()
+                        .push(info.card_id);
+                }
+            }
+        }
+        if !moves.is_empty() {
+            let subs: Vec<(&str, Value)> = moves
+                .iter()
+                .map(|(d, c)| ("changeDeck", json!({ "cards": c, "deck": d })))
+                .collect();
+            client.multi(&subs)?;
+        }
+    }
+    // Field updates.
+    let updates: Vec<(i64, &Card)> = plan
+        .steps
+        .iter()
+        .filter_map(|s| match s.action {
+            Action::UpdateFields { id, .. } => Some((id, *card_of.get(s.slug.as_str())?)),
+            _ => None,
+        })
+        .collect();
+    for chunk in updates.chunks(cfg.chunk_size) {
+        let subs: Vec<(&str, Value)> = chunk
+            .iter()
+            .map(|(id, c)| {
+                (
+                    "updateNoteFields",
+                    json!({ "note": { "id": id, "fields": plan::fields(c) } }),
+                )
+            })
+            .collect();
+        for ((_, c), r) in chunk.iter().zip(client.multi(&subs)?) {
+            match r {
+                Ok(_) => out.updated.push(c.slug.clone()),
+                Err(e) => out.failed.push((c.slug.clone(), e)),
+            }
+        }
+    }
+    // Tags and decks of existing notes, grouped.
+    let mut add: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    let mut remove: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    let mut moves: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for s in &plan.steps {
+        let (Some(id), Some(card)) = (s.existing_id(), card_of.get(s.slug.as_str())) else {
+            continue;
+        };
+        for t in &s.add_tags {
+            add.entry(t.as_str()).or_default().push(id);
+        }
+        for t in &s.remove_tags {
+            remove.entry(t.as_str()).or_default().push(id);
+        }
+        if !s.move_cards.is_empty() {
+            moves
+                .entry(card.deck.as_str())
+                .or_default()
+                .extend(&s.move_cards);
+        }
+    }
+    let mut subs: Vec<(&str, Value)> = Vec::new();
+    subs.extend(
+        add.iter()
+            .map(|(t, n)| ("addTags", json!({ "notes": n, "tags": t }))),
+    );
+    subs.extend(
+        remove
+            .iter()
+            .map(|(t, n)| ("removeTags", json!({ "notes": n, "tags": t }))),
+    );
+    subs.extend(
+        moves
+            .iter()
+            .map(|(d, c)| ("changeDeck", json!({ "cards": c, "deck": d }))),
+    );
+    if !subs.is_empty() {
+        client.multi(&subs)?;
+    }
+    // Orphans: reported; deleted only on request, within the configured share.
+    if opts.prune && opts.all && !plan.orphans.is_empty() {
+        let share = plan.orphans.len() as f64 / managed.max(1) as f64;
+        if (wanted.is_empty() || share > cfg.prune_limit) && !opts.force {
+            out.prune_refused = Some(format!(
+                "refusing to delete {} of {managed} decksmith notes ({:.0}% > {:.0}%){}; re-run with --force if that is intended",
+                plan.orphans.len(),
+                share * 100.0,
+                cfg.prune_limit * 100.0,
+                if wanted.is_empty() {
+                    ", and the vault gave no cards"
+                } else {
+                    ""
+                }
+            ));
+        } else {
+            let ids: Vec<i64> = plan.orphans.iter().map(|(id, _)| *id).collect();
+            client.delete_notes(&ids)?;
+            out.pruned = ids.len();
+        }
+    }
+    // Write-back: `anki_id` and `synced_at` of every card something was pushed for.
+    let mut pushed: BTreeMap<&str, Vec<Pushed>> = BTreeMap::new();
+    for s in &plan.steps {
+        let Some(card) = card_of.get(s.slug.as_str()) else {
+            continue;
+        };
+        let id = match s.action {
+            Action::Create | Action::Recreate { .. } => new_ids.get(&s.slug).copied(),
+            Action::UpdateFields { id, .. } => out.updated.contains(&s.slug).then_some(id),
+            Action::Unchanged { id } => {
+                let stored = by_path
+                    .get(card.note.as_str())
+                    .and_then(|n| stored_ids(n).get(&s.slug).copied());
+                (s.writes() || stored != Some(id)).then_some(id)
+            }
+        };
+        if let Some(id) = id {
+            pushed.entry(card.note.as_str()).or_default().push(Pushed {
+                slug: card.slug.clone(),
+                language: card.lang.clone(),
+                anki_id: id,
+                synced_at: opts.synced_at.clone(),
+            });
+        }
+    }
+    for (path, list) in pushed {
+        let Some(note) = by_path.get(path) else {
+            continue;
+        };
+        match writeback::edit(&note.text, &list) {
+            Ok(None) => {}
+            Ok(Some(new)) => {
+                match writeback::write_atomic(&root.join(path), note.text.as_bytes(), &new) {
+                    Ok(()) => out.written.push(path.to_string()),
+                    Err(e) => out.write_refused.push((path.to_string(), e.to_string())),
+                }
+            }
+            Err(e) => out.write_refused.push((path.to_string(), e.to_string())),
+        }
+    }
+    out.requests = client.requests();
+    Ok(out)
+}

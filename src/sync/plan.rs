@@ -1,0 +1,339 @@
+//! The sync plan: a pure function of the vault's cards, their stored `anki_cards` entries and
+//! a snapshot of Anki, so it can be tested without a backend and printed by `--dry-run`.
+//!
+//! Identity is the slug, never content: a card is matched to its Anki note by the stored
+//! `anki_id` when that note still carries the card's slug, else by the slug field (a card
+//! whose id was lost, or that a run created before dying, is adopted, never duplicated), else
+//! it is created (recreated, when its stored id is gone from Anki).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use crate::cards::Card;
+
+/// The fields of decksmith's note type, in order.
+pub const FIELDS: [&str; 4] = ["Front", "Back", "Slug", "Source"];
+
+/// One decksmith note in Anki.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnkiNote {
+    pub id: i64,
+    pub fields: BTreeMap<String, String>,
+    pub tags: Vec<String>,
+    /// Card id → deck.
+    pub decks: BTreeMap<i64, String>,
+}
+
+impl AnkiNote {
+    pub fn slug(&self) -> &str {
+        self.fields.get("Slug").map_or("", String::as_str)
+    }
+}
+
+/// What Anki holds: decksmith's notes, by id.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    pub notes: HashMap<i64, AnkiNote>,
+}
+
+/// A card with the vault-side facts sync needs.
+#[derive(Clone, Debug)]
+pub struct Wanted {
+    pub card: Card,
+    /// The `anki_id` stored in the note's `anki_cards` entry, if any.
+    pub stored_id: Option<i64>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// No Anki note has this slug.
+    Create,
+    /// The stored id no longer exists in Anki: a new note is created.
+    Recreate { gone: i64 },
+    /// Fields differ (the list names them).
+    UpdateFields { id: i64, fields: Vec<String> },
+    /// Nothing differs.
+    Unchanged { id: i64 },
+}
+
+/// The plan for one card.
+#[derive(Clone, Debug, Serialize)]
+pub struct Step {
+    pub slug: String,
+    pub note: String,
+    pub action: Action,
+    /// Tags to add and to remove (on an existing note).
+    pub add_tags: Vec<String>,
+    pub remove_tags: Vec<String>,
+    /// Card ids to move to the card's deck (on an existing note).
+    pub move_cards: Vec<i64>,
+    /// The note was found by its slug, not by its stored id (recovery).
+    pub adopted: bool,
+}
+
+impl Step {
+    /// The Anki note id this step works on, when it exists already.
+    pub fn existing_id(&self) -> Option<i64> {
+        match self.action {
+            Action::UpdateFields { id, .. } | Action::Unchanged { id } => Some(id),
+            _ => None,
+        }
+    }
+
+    /// Whether sync writes to Anki for this card.
+    pub fn writes(&self) -> bool {
+        !matches!(self.action, Action::Unchanged { .. })
+            || !self.add_tags.is_empty()
+            || !self.remove_tags.is_empty()
+            || !self.move_cards.is_empty()
+    }
+}
+
+/// The whole plan.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+    /// decksmith notes in Anki whose slug no vault card has.
+    pub orphans: Vec<(i64, String)>,
+    /// Decks the cards need that Anki lacks.
+    pub missing_decks: Vec<String>,
+}
+
+impl Plan {
+    pub fn count(&self, f: impl Fn(&Step) -> bool) -> usize {
+        self.steps.iter().filter(|s| f(s)).count()
+    }
+}
+
+/// The fields decksmith pushes for a card.
+pub fn fields(card: &Card) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("Front".to_string(), card.front.clone()),
+        ("Back".to_string(), card.back.clone()),
+        ("Slug".to_string(), card.slug.clone()),
+        ("Source".to_string(), card.source.clone()),
+    ])
+}
+
+/// Plan a sync. `decks` lists the decks Anki has; `keep_tags` are never removed; `all` says
+/// whether `wanted` covers the whole vault (orphans are only known then).
+pub fn plan(
+    wanted: &[Wanted],
+    snapshot: &Snapshot,
+    decks: &[String],
+    keep_tags: &[String],
+    all: bool,
+) -> Plan {
+    let by_slug: HashMap<&str, i64> = {
+        let mut m: HashMap<&str, i64> = HashMap::new();
+        let mut ids: Vec<&AnkiNote> = snapshot.notes.values().collect();
+        // The oldest note wins a slug claimed twice (ids are creation times).
+        ids.sort_by_key(|n| n.id);
+        for n in ids {
+            m.entry(n.slug()).or_insert(n.id);
+        }
+        m
+    };
+    let mut steps = Vec::new();
+    let mut needed_decks = BTreeSet::new();
+    for w in wanted {
+        let card = &w.card;
+        needed_decks.insert(card.deck.clone());
+        let by_stored = w
+            .stored_id
+            .and_then(|id| snapshot.notes.get(&id))
+            .filter(|n| n.slug() == card.slug || n.slug().is_empty());
+        let (existing, adopted) = match by_stored {
+            Some(n) => (Some(n), false),
+            None => match by_slug
+                .get(card.slug.as_str())
+                .and_then(|id| snapshot.notes.get(id))
+            {
+                Some(n) => (Some(n), true),
+                None => (None, false),
+            },
+        };
+        let step = match existing {
+            None => Step {
+                slug: card.slug.clone(),
+                note: card.note.clone(),
+                action: match w.stored_id {
+                    Some(gone) => Action::Recreate { gone },
+                    None => Action::Create,
+                },
+                add_tags: Vec::new(),
+                remove_tags: Vec::new(),
+                move_cards: Vec::new(),
+                adopted: false,
+            },
+            Some(n) => {
+                let want = fields(card);
+                let changed: Vec<String> = FIELDS
+                    .iter()
+                    .filter(|f| want.get(**f) != n.fields.get(**f))
+                    .map(|f| f.to_string())
+                    .collect();
+                let theirs: BTreeSet<&str> = n.tags.iter().map(String::as_str).collect();
+                let ours: BTreeSet<&str> = card.tags.iter().map(String::as_str).collect();
+                let add_tags = ours.difference(&theirs).map(|t| t.to_string()).collect();
+                let remove_tags = theirs
+                    .difference(&ours)
+                    .filter(|t| !keep_tags.iter().any(|k| k.eq_ignore_ascii_case(t)))
+                    .map(|t| t.to_string())
+                    .collect();
+                let move_cards = n
+                    .decks
+                    .iter()
+                    .filter(|(_, d)| **d != card.deck)
+                    .map(|(c, _)| *c)
+                    .collect();
+                Step {
+                    slug: card.slug.clone(),
+                    note: card.note.clone(),
+                    action: if changed.is_empty() {
+                        Action::Unchanged { id: n.id }
+                    } else {
+                        Action::UpdateFields {
+                            id: n.id,
+                            fields: changed,
+                        }
+                    },
+                    add_tags,
+                    remove_tags,
+                    move_cards,
+                    adopted,
+                }
+            }
+        };
+        steps.push(step);
+    }
+    let live: BTreeSet<&str> = wanted.iter().map(|w| w.card.slug.as_str()).collect();
+    let mut orphans: Vec<(i64, String)> = if all {
+        snapshot
+            .notes
+            .values()
+            .filter(|n| !live.contains(n.slug()))
+            .map(|n| (n.id, n.slug().to_string()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    orphans.sort();
+    let missing_decks = needed_decks
+        .into_iter()
+        .filter(|d| !decks.contains(d))
+        .collect();
+    Plan {
+        steps,
+        orphans,
+        missing_decks,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn card(slug: &str) -> Card {
+        Card {
+            slug: slug.into(),
+            note: "n.md".into(),
+            note_id: "n".into(),
+            index: 0,
+            lang: "en".into(),
+            deck: "D".into(),
+            tags: vec!["decksmith".into(), "lang::en".into()],
+            front: "<p>F</p>".into(),
+            back: "<p>B</p>".into(),
+            source: "n.md".into(),
+            media: vec![],
+            hash: String::new(),
+        }
+    }
+
+    fn anki(id: i64, c: &Card) -> AnkiNote {
+        AnkiNote {
+            id,
+            fields: fields(c),
+            tags: c.tags.clone(),
+            decks: BTreeMap::from([(id + 1, c.deck.clone())]),
+        }
+    }
+
+    fn step_for<'a>(p: &'a Plan, slug: &str) -> &'a Step {
+        p.steps.iter().find(|s| s.slug == slug).expect("step")
+    }
+
+    #[test]
+    fn unchanged_cards_plan_no_writes() {
+        let c = card("n-0-en");
+        let snap = Snapshot {
+            notes: HashMap::from([(10, anki(10, &c))]),
+        };
+        let p = plan(
+            &[Wanted {
+                card: c,
+                stored_id: Some(10),
+            }],
+            &snap,
+            &["D".into()],
+            &[],
+            true,
+        );
+        assert_eq!(step_for(&p, "n-0-en").action, Action::Unchanged { id: 10 });
+        assert!(!p.steps.iter().any(Step::writes));
+        assert!(p.orphans.is_empty() && p.missing_decks.is_empty());
+    }
+
+    #[test]
+    fn recovery_recreation_updates_tags_decks_orphans() {
+        let a = card("n-0-en");
+        let mut b = card("n-0-ru");
+        let c = card("n-1-en");
+        let mut moved = anki(20, &b);
+        b.back = "<p>changed</p>".into();
+        moved.decks = BTreeMap::from([(21, "Default".to_string())]);
+        moved.tags.push("leech".into());
+        moved.tags.push("stale".into());
+        let orphan = anki(30, &card("old-0-en"));
+        let snap = Snapshot {
+            notes: HashMap::from([(10, anki(10, &a)), (20, moved), (30, orphan)]),
+        };
+        let wanted = vec![
+            // Lost id: adopted by slug.
+            Wanted {
+                card: a,
+                stored_id: None,
+            },
+            Wanted {
+                card: b,
+                stored_id: Some(20),
+            },
+            // Stored id gone from Anki.
+            Wanted {
+                card: c,
+                stored_id: Some(99),
+            },
+        ];
+        let p = plan(&wanted, &snap, &[], &["leech".into()], true);
+        let s = step_for(&p, "n-0-en");
+        assert!(s.adopted && s.action == Action::Unchanged { id: 10 });
+        let s = step_for(&p, "n-0-ru");
+        assert_eq!(
+            s.action,
+            Action::UpdateFields {
+                id: 20,
+                fields: vec!["Back".into()]
+            }
+        );
+        assert_eq!(s.move_cards, vec![21]);
+        assert_eq!(s.remove_tags, vec!["stale".to_string()]);
+        assert_eq!(step_for(&p, "n-1-en").action, Action::Recreate { gone: 99 });
+        assert_eq!(p.orphans, vec![(30, "old-0-en".to_string())]);
+        assert_eq!(p.missing_decks, vec!["D".to_string()]);
+        // Orphans are unknown when only part of the vault is synced.
+        assert!(plan(&wanted, &snap, &[], &[], false).orphans.is_empty());
+    }
+}

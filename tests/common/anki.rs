@@ -1,0 +1,71 @@
+//! A real AnkiConnect-compatible backend for the sync tests: anki-connect-server (the Anki
+//! engine, no GUI) on a free loopback port with a fresh collection, stopped when dropped.
+//! `scripts/test` provisions it and sets `DECKSMITH_ANKI_SERVER`.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct AnkiServer {
+    child: Child,
+    pub url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl AnkiServer {
+    /// Start a server, or `None` (with a message) when it is not provisioned outside CI.
+    pub fn start() -> Option<AnkiServer> {
+        let exe = match std::env::var_os("DECKSMITH_ANKI_SERVER") {
+            Some(p) => PathBuf::from(p),
+            None => {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "DECKSMITH_ANKI_SERVER is not set: run the suite through scripts/test"
+                );
+                eprintln!("skipped: no Anki backend (run the suite through scripts/test)");
+                return None;
+            }
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let child = Command::new(&exe)
+            .arg("api")
+            .current_dir(dir.path())
+            .env(
+                "ANKICONNECT_COLLECTION_PATH",
+                dir.path().join("collection.anki2"),
+            )
+            .env("ANKICONNECT_BIND", "127.0.0.1")
+            .env("ANKICONNECT_PORT", port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start anki-connect-server");
+        let server = AnkiServer {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            _dir: dir,
+        };
+        let client = decksmith::anki::Client::new(&server.url, None).expect("client");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while client.version().is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "anki-connect-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(server)
+    }
+}
+
+impl Drop for AnkiServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

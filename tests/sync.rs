@@ -1,0 +1,308 @@
+//! `decksmith sync` end to end against a real Anki engine (anki-connect-server on a free
+//! loopback port with a fresh collection; see `tests/common/anki.rs`). Nothing is mocked.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::anki::AnkiServer;
+use decksmith::anki::Client;
+use serde_json::json;
+
+const SYNCED_AT: &str = "2026-02-01T10:00:00.000000+00:00";
+
+fn vault() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(&common::fixture("vault"), dir.path());
+    std::fs::remove_dir_all(dir.path().join("broken")).expect("drop broken notes");
+    let _ = std::fs::remove_dir_all(dir.path().join(".decksmith-cache"));
+    dir
+}
+
+fn sync(url: &str, dir: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_decksmith"))
+        .args(["sync", "--anki-url", url])
+        .args(extra)
+        .arg(dir)
+        .env("DECKSMITH_SYNCED_AT", SYNCED_AT)
+        .env_remove("DECKSMITH_ANKI_KEY")
+        .output()
+        .expect("runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Every note file of the vault, by path.
+fn files(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "md") {
+                let rel = p
+                    .strip_prefix(dir)
+                    .expect("inside")
+                    .to_string_lossy()
+                    .into_owned();
+                out.push((rel, std::fs::read_to_string(&p).expect("read")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The note id Anki holds for a slug.
+fn id_of(client: &Client, slug: &str) -> i64 {
+    let ids = client
+        .find_notes(&format!("\"note:decksmith\" \"Slug:{slug}\""))
+        .expect("findNotes");
+    assert_eq!(ids.len(), 1, "one note for {slug}: {ids:?}");
+    ids[0]
+}
+
+fn anki_id_in(text: &str, slug: &str) -> Option<i64> {
+    let at = text.find(&format!("slug: {slug}\n"))?;
+    let rest = &text[at..];
+    let line = rest
+        .lines()
+        .take(4)
+        .find(|l| l.trim_start().starts_with("anki_id:"))?;
+    line.split(':').nth(1)?.trim().parse().ok()
+}
+
+#[test]
+fn first_sync_then_no_op_then_one_edit() {
+    let Some(server) = AnkiServer::start() else {
+        return;
+    };
+    let dir = vault();
+    let before = files(dir.path());
+    let out = sync(&server.url, dir.path(), &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout(&out).contains("14 created"), "{}", stdout(&out));
+
+    // Anki holds the notes with their fields, deck and tags.
+    let client = Client::new(&server.url, None).expect("client");
+    let id = id_of(&client, "sysdes-102-0-ru");
+    let info = client
+        .notes_info(&[id])
+        .expect("notesInfo")
+        .remove(&id)
+        .expect("note");
+    assert!(
+        info.field("Front").expect("Front").contains("ограничени"),
+        "{info:?}"
+    );
+    assert!(
+        info.field("Back").expect("Back").contains("<table>")
+            || info.field("Back").expect("Back").contains("<p>")
+    );
+    assert_eq!(
+        info.field("Source"),
+        Some("30-System-Design/q-rate-limiting-algorithms--system-design--hard.md")
+    );
+    for tag in ["decksmith", "lang::ru", "difficulty::hard", "system-design"] {
+        assert!(
+            info.tags.iter().any(|t| t == tag),
+            "{tag} missing: {:?}",
+            info.tags
+        );
+    }
+    let cards = client
+        .call::<Vec<i64>>("findCards", json!({"query": format!("nid:{id}")}), 1)
+        .expect("findCards");
+    assert_eq!(
+        client.cards_info(&cards).expect("cardsInfo")[0].deck_name,
+        "SystemDesign"
+    );
+
+    // The write-back, byte for byte (ids vary by run: compared with what Anki returned).
+    let after = files(dir.path());
+    let changed: Vec<&str> = after
+        .iter()
+        .zip(&before)
+        .filter(|(a, b)| a.1 != b.1)
+        .map(|(a, _)| a.0.as_str())
+        .collect();
+    assert_eq!(changed.len(), 5, "{changed:?}");
+    let rate = &after
+        .iter()
+        .find(|(p, _)| p.ends_with("q-rate-limiting-algorithms--system-design--hard.md"))
+        .expect("note")
+        .1;
+    let golden = std::fs::read_to_string(
+        common::repo().join("tests/golden/q-rate-limiting-algorithms--system-design--hard.md"),
+    )
+    .expect("golden file");
+    let expected = golden
+        .replace("<id-en>", &id_of(&client, "sysdes-102-0-en").to_string())
+        .replace("<id-ru>", &id.to_string());
+    assert_eq!(rate, &expected, "write-back differs from the golden file");
+
+    // A second sync changes nothing: two read requests, no file touched.
+    let out = sync(&server.url, dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("0 created, 0 updated") && stdout(&out).contains("; 2 requests"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(files(dir.path()), after);
+
+    // Editing one note's answer updates exactly that Anki note.
+    let path = dir
+        .path()
+        .join("70-Kotlin/q-launch-vs-async--kotlin--easy.md");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let edited = text.replacen(
+        "## Answer (EN)\n",
+        "## Answer (EN)\n\nA freshly added sentence.\n",
+        1,
+    );
+    assert_ne!(text, edited);
+    std::fs::write(&path, &edited).expect("write");
+    let out = sync(&server.url, dir.path(), &[]);
+    assert!(
+        stdout(&out).contains("0 created, 1 updated"),
+        "{}",
+        stdout(&out)
+    );
+    let en0 = id_of(&client, "kotlin-201-0-en");
+    let back = client
+        .notes_info(&[en0])
+        .expect("info")
+        .remove(&en0)
+        .expect("note");
+    assert!(
+        back.field("Back")
+            .expect("Back")
+            .contains("A freshly added sentence.")
+    );
+}
+
+#[test]
+fn lost_ids_are_recovered_and_deleted_notes_recreated() {
+    let Some(server) = AnkiServer::start() else {
+        return;
+    };
+    let dir = vault();
+    assert_eq!(sync(&server.url, dir.path(), &[]).status.code(), Some(0));
+    let client = Client::new(&server.url, None).expect("client");
+    let path = dir
+        .path()
+        .join("30-System-Design/q-rate-limiting-algorithms--system-design--hard.md");
+    let synced = std::fs::read_to_string(&path).expect("read");
+    let en = anki_id_in(&synced, "sysdes-102-0-en").expect("id written");
+
+    // Lose the ids of the whole list: the cards are found by slug, not duplicated.
+    let cut = synced.find("anki_cards:\n").expect("list");
+    let end = synced[cut..].find("---\n").expect("fence") + cut;
+    std::fs::write(&path, format!("{}{}", &synced[..cut], &synced[end..])).expect("write");
+    let out = sync(&server.url, dir.path(), &[]);
+    assert!(stdout(&out).contains("0 created"), "{}", stdout(&out));
+    let recovered = std::fs::read_to_string(&path).expect("read");
+    assert_eq!(anki_id_in(&recovered, "sysdes-102-0-en"), Some(en));
+    assert_eq!(
+        client.find_notes("\"note:decksmith\"").expect("find").len(),
+        14
+    );
+
+    // Delete a note in Anki: the next sync recreates it and records the new id.
+    client.delete_notes(&[en]).expect("delete");
+    let out = sync(&server.url, dir.path(), &[]);
+    assert!(stdout(&out).contains("1 created"), "{}", stdout(&out));
+    let again = anki_id_in(
+        &std::fs::read_to_string(&path).expect("read"),
+        "sysdes-102-0-en",
+    )
+    .expect("id");
+    assert_ne!(again, en);
+    assert_eq!(id_of(&client, "sysdes-102-0-en"), again);
+}
+
+#[test]
+fn a_foreign_note_type_of_the_same_name_is_refused() {
+    let Some(server) = AnkiServer::start() else {
+        return;
+    };
+    let client = Client::new(&server.url, None).expect("client");
+    client
+        .raw(
+            "createModel",
+            json!({"modelName": "decksmith", "inOrderFields": ["Front", "Back"], "isCloze": false,
+                   "cardTemplates": [{"Name": "C", "Front": "{{Front}}", "Back": "{{Back}}"}]}),
+            0,
+        )
+        .expect("createModel");
+    let dir = vault();
+    let before = files(dir.path());
+    let out = sync(&server.url, dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("note type `decksmith`") && err.contains("never changes a note type"),
+        "{err}"
+    );
+    assert_eq!(files(dir.path()), before, "nothing written");
+    assert!(
+        client
+            .find_notes("\"note:decksmith\"")
+            .expect("find")
+            .is_empty()
+    );
+}
+
+#[test]
+fn unreachable_anki_exits_3_with_a_hint() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let dir = vault();
+    let out = sync(&format!("http://127.0.0.1:{port}"), dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot reach AnkiConnect") && err.contains("start Anki"),
+        "{err}"
+    );
+}
+
+#[test]
+fn dry_run_plans_without_writing() {
+    let Some(server) = AnkiServer::start() else {
+        return;
+    };
+    let dir = vault();
+    let before = files(dir.path());
+    let out = sync(&server.url, dir.path(), &["--dry-run"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).starts_with("Plan for 14 cards: 8 to create, 6 to recreate"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(files(dir.path()), before);
+    let client = Client::new(&server.url, None).expect("client");
+    assert!(
+        client
+            .model_field_names("decksmith")
+            .expect("fields")
+            .is_none(),
+        "not even the note type"
+    );
+}
