@@ -174,6 +174,13 @@ fn first_sync_then_no_op_then_one_edit() {
     );
     assert_ne!(text, edited);
     std::fs::write(&path, &edited).expect("write");
+    let plan = sync(&server.url, dir.path(), &["--dry-run", "--diff"]);
+    assert!(
+        stdout(&plan).contains("update Back of note")
+            && stdout(&plan).contains("+ <p>A freshly added sentence.</p>"),
+        "{}",
+        stdout(&plan)
+    );
     let out = sync(&server.url, dir.path(), &[]);
     assert!(
         stdout(&out).contains("0 created, 1 updated"),
@@ -304,5 +311,42 @@ fn dry_run_plans_without_writing() {
             .expect("fields")
             .is_none(),
         "not even the note type"
+    );
+}
+
+#[test]
+fn orphans_are_listed_and_pruned_only_within_the_limit() {
+    let Some(server) = AnkiServer::start() else {
+        return;
+    };
+    let dir = vault();
+    assert_eq!(sync(&server.url, dir.path(), &[]).status.code(), Some(0));
+    std::fs::remove_file(
+        dir.path()
+            .join("30-System-Design/q-rate-limiting-algorithms--system-design--hard.md"),
+    )
+    .expect("remove a note");
+    let out = sync(&server.url, dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("orphan     sysdes-102-0-en") && stdout(&out).contains("2 orphaned"),
+        "{}",
+        stdout(&out)
+    );
+    let client = Client::new(&server.url, None).expect("client");
+    // 2 of 14 notes is more than the 10% limit: refused without --force.
+    let out = sync(&server.url, dir.path(), &["--prune"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("prune refused"), "{}", stdout(&out));
+    assert_eq!(
+        client.find_notes("\"note:decksmith\"").expect("find").len(),
+        14
+    );
+    let out = sync(&server.url, dir.path(), &["--prune", "--force"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("2 deleted"), "{}", stdout(&out));
+    assert_eq!(
+        client.find_notes("\"note:decksmith\"").expect("find").len(),
+        12
     );
 }

@@ -59,6 +59,16 @@ pub enum Skip {
     NoId,
 }
 
+impl std::fmt::Display for Skip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Skip::NoFrontMatter => "no readable front matter",
+            Skip::NoId => "no `id` to build slugs from",
+            Skip::DamagedFrontMatter => "damaged front matter; see `decksmith check`",
+        })
+    }
+}
+
 /// The cards of one note.
 #[derive(Clone, Debug, Serialize)]
 pub struct NoteCards {

@@ -151,6 +151,9 @@ pub struct SyncArgs {
     /// Print the plan and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Show the changed lines of every field to update.
+    #[arg(long)]
+    pub diff: bool,
     /// Output format of the plan and summary.
     #[arg(long, value_enum, default_value = "text")]
     pub format: CardsFormat,
@@ -484,7 +487,11 @@ fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         prune: args.prune,
         force: args.force,
         synced_at,
-        all: args.paths.is_empty(),
+        // Naming the vault's root is syncing all of it; orphans are only known then.
+        all: args.paths.is_empty()
+            || args.paths.iter().any(|p| {
+                crate::vault::walk::relative(settings.root(), p).is_some_and(|r| r.is_empty())
+            }),
     };
     let outcome = match crate::sync::apply::sync(
         &client,
@@ -513,7 +520,7 @@ fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
             s.push('\n');
             s
         }
-        CardsFormat::Text => output::sync::render(&outcome, args.dry_run),
+        CardsFormat::Text => output::sync::render(&outcome, args.dry_run, args.diff),
     };
     write_stdout(&text)?;
     let incomplete = !outcome.failed.is_empty()

@@ -89,7 +89,6 @@ fn snapshot(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
         ("modelFieldNames", json!({ "modelName": cfg.note_type })),
         ("deckNames", json!({})),
         ("findNotes", json!({ "query": q })),
-        ("findCards", json!({ "query": q })),
     ])?;
     let mut it = first.into_iter();
     let mut next = || it.next().unwrap_or_else(|| Err("missing reply".into()));
@@ -113,11 +112,6 @@ fn snapshot(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
     } else {
         Vec::new()
     };
-    let card_ids: Vec<i64> = if fields.is_some() {
-        sub_ok(next(), "findCards")?
-    } else {
-        Vec::new()
-    };
     let mut snap = Snapshot::default();
     if note_ids.is_empty() {
         return Ok(Seen {
@@ -126,18 +120,19 @@ fn snapshot(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
             snapshot: snap,
         });
     }
-    let second = client.multi(&[
-        ("notesInfo", json!({ "notes": note_ids })),
-        ("cardsInfo", json!({ "cards": card_ids })),
-    ])?;
-    let mut it = second.into_iter();
+    // Fields and tags, and which deck each note's card is in: one `findNotes` per deck
+    // (`cardsInfo` renders every card and costs 30× more).
+    let mut subs: Vec<(&str, Value)> = vec![("notesInfo", json!({ "notes": note_ids }))];
+    for d in &decks {
+        subs.push((
+            "findNotes",
+            json!({ "query": deck_query(&cfg.note_type, d) }),
+        ));
+    }
+    let mut it = client.multi(&subs)?.into_iter();
     let infos: Vec<Value> = sub_ok(
         it.next().unwrap_or_else(|| Err("missing reply".into())),
         "notesInfo",
-    )?;
-    let cards: Vec<Value> = sub_ok(
-        it.next().unwrap_or_else(|| Err("missing reply".into())),
-        "cardsInfo",
     )?;
     for info in infos
         .into_iter()
@@ -152,13 +147,8 @@ fn snapshot(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
             .map(|m| {
                 m.iter()
                     .map(|(k, v)| {
-                        (
-                            k.clone(),
-                            v.get("value")
-                                .and_then(Value::as_str)
-                                .unwrap_or("")
-                                .to_string(),
-                        )
+                        let value = v.get("value").and_then(Value::as_str).unwrap_or("");
+                        (k.clone(), value.to_string())
                     })
                     .collect()
             })
@@ -178,23 +168,16 @@ fn snapshot(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
                 id,
                 fields,
                 tags,
-                decks: BTreeMap::new(),
+                deck: None,
             },
         );
     }
-    for c in cards
-        .into_iter()
-        .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()))
-    {
-        let (Some(cid), Some(nid), Some(deck)) = (
-            c.get("cardId").and_then(Value::as_i64),
-            c.get("note").and_then(Value::as_i64),
-            c.get("deckName").and_then(Value::as_str),
-        ) else {
-            continue;
-        };
-        if let Some(n) = snap.notes.get_mut(&nid) {
-            n.decks.insert(cid, deck.to_string());
+    for (d, r) in decks.iter().zip(it) {
+        let ids: Vec<i64> = sub_ok(r, "findNotes")?;
+        for id in ids {
+            if let Some(n) = snap.notes.get_mut(&id) {
+                n.deck = Some(d.clone());
+            }
         }
     }
     Ok(Seen {
@@ -204,7 +187,47 @@ fn snapshot(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
     })
 }
 
-fn create_model(client: &Client, cfg: &AnkiConfig) -> Result<(), AnkiError> {
+/// The notes of `deck` itself, not of its subdecks.
+fn deck_query(note_type: &str, deck: &str) -> String {
+    let d = deck
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('*', "\\*");
+    format!("{} \"deck:{d}\" -\"deck:{d}::*\"", query(note_type))
+}
+
+/// Move notes into their decks: `moves` maps a deck to note ids. Two requests (the notes'
+/// cards, then one `changeDeck` per deck), none when nothing moves.
+fn move_notes(client: &Client, moves: &BTreeMap<String, Vec<i64>>) -> Result<(), AnkiError> {
+    if moves.is_empty() {
+        return Ok(());
+    }
+    let finds: Vec<(&str, Value)> = moves
+        .values()
+        .map(|ids| {
+            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+            (
+                "findCards",
+                json!({ "query": format!("nid:{}", list.join(",")) }),
+            )
+        })
+        .collect();
+    let cards = client.multi(&finds)?;
+    let mut changes: Vec<(&str, Value)> = Vec::new();
+    for (deck, r) in moves.keys().zip(cards) {
+        let cids: Vec<i64> = sub_ok(r, "findCards")?;
+        if !cids.is_empty() {
+            changes.push(("changeDeck", json!({ "cards": cids, "deck": deck })));
+        }
+    }
+    if !changes.is_empty() {
+        client.multi(&changes)?;
+    }
+    Ok(())
+}
+
+/// Create decksmith's note type.
+pub fn create_model(client: &Client, cfg: &AnkiConfig) -> Result<(), AnkiError> {
     client
         .raw(
             "createModel",
@@ -224,7 +247,8 @@ fn create_model(client: &Client, cfg: &AnkiConfig) -> Result<(), AnkiError> {
         .map(|_| ())
 }
 
-fn note_json(card: &Card, cfg: &AnkiConfig) -> Value {
+/// The `addNotes` entry of a card.
+pub fn note_json(card: &Card, cfg: &AnkiConfig) -> Value {
     json!({
         "deckName": card.deck,
         "modelName": cfg.note_type,
@@ -313,6 +337,7 @@ pub fn sync(
         plan.steps.iter().any(plan::Step::writes) || (opts.prune && !plan.orphans.is_empty());
     if needs_writes && let Some(actions) = client.actions()? {
         let needed = [
+            "getDecks",
             "addNotes",
             "canAddNotes",
             "updateNoteFields",
@@ -320,7 +345,6 @@ pub fn sync(
             "removeTags",
             "changeDeck",
             "createDeck",
-            "cardsInfo",
             "findCards",
             "multi",
         ];
@@ -399,33 +423,46 @@ pub fn sync(
     }
     out.created = new_ids.keys().cloned().collect();
     // New notes may land outside their deck (the add-on on Anki 26 ignores `deckName`):
-    // check and move, one `changeDeck` per deck.
+    // find where their cards are (`getDecks`) and move the misplaced ones.
     if !new_ids.is_empty() {
-        let nids: Vec<String> = new_ids.values().map(i64::to_string).collect();
-        let mut moves: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-        for chunk in nids.chunks(1000) {
-            let cids = client.call::<Vec<i64>>(
-                "findCards",
-                json!({ "query": format!("nid:{}", chunk.join(",")) }),
-                chunk.len(),
-            )?;
-            let deck_of: HashMap<i64, &str> = new_ids
-                .iter()
-                .filter_map(|(slug, id)| card_of.get(slug.as_str()).map(|c| (*id, c.deck.as_str())))
-                .collect();
-            for info in client.cards_info(&cids)? {
-                if let Some(want) = deck_of.get(&info.note)
-                    && info.deck_name != *want
+        let mut wanted_deck: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        for (slug, id) in &new_ids {
+            if let Some(c) = card_of.get(slug.as_str()) {
+                wanted_deck.entry(c.deck.clone()).or_default().push(*id);
+            }
+        }
+        let finds: Vec<(&str, Value)> = wanted_deck
+            .values()
+            .map(|ids| {
+                let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+                (
+                    "findCards",
+                    json!({ "query": format!("nid:{}", list.join(",")) }),
+                )
+            })
+            .collect();
+        let found = client.multi(&finds)?;
+        let mut want_of_card: HashMap<i64, &str> = HashMap::new();
+        for (deck, r) in wanted_deck.keys().zip(found) {
+            for cid in sub_ok::<Vec<i64>>(r, "findCards")? {
+                want_of_card.insert(cid, deck.as_str());
+            }
+        }
+        let cids: Vec<i64> = want_of_card.keys().copied().collect();
+        let actual: BTreeMap<String, Vec<i64>> =
+            client.call("getDecks", json!({ "cards": cids }), cids.len())?;
+        let mut misplaced: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+        for (deck, cards) in &actual {
+            for cid in cards {
+                if let Some(want) = want_of_card.get(cid)
+                    && want != deck
                 {
-                    moves
-                        .entry(want.to_string())
-                        .or_default()
-                        .push(info.card_id);
+                    misplaced.entry(want).or_default().push(*cid);
                 }
             }
         }
-        if !moves.is_empty() {
-            let subs: Vec<(&str, Value)> = moves
+        if !misplaced.is_empty() {
+            let subs: Vec<(&str, Value)> = misplaced
                 .iter()
                 .map(|(d, c)| ("changeDeck", json!({ "cards": c, "deck": d })))
                 .collect();
@@ -461,7 +498,7 @@ pub fn sync(
     // Tags and decks of existing notes, grouped.
     let mut add: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
     let mut remove: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-    let mut moves: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    let mut moves: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     for s in &plan.steps {
         let (Some(id), Some(card)) = (s.existing_id(), card_of.get(s.slug.as_str())) else {
             continue;
@@ -472,11 +509,8 @@ pub fn sync(
         for t in &s.remove_tags {
             remove.entry(t.as_str()).or_default().push(id);
         }
-        if !s.move_cards.is_empty() {
-            moves
-                .entry(card.deck.as_str())
-                .or_default()
-                .extend(&s.move_cards);
+        if s.move_deck {
+            moves.entry(card.deck.clone()).or_default().push(id);
         }
     }
     let mut subs: Vec<(&str, Value)> = Vec::new();
@@ -489,14 +523,10 @@ pub fn sync(
             .iter()
             .map(|(t, n)| ("removeTags", json!({ "notes": n, "tags": t }))),
     );
-    subs.extend(
-        moves
-            .iter()
-            .map(|(d, c)| ("changeDeck", json!({ "cards": c, "deck": d }))),
-    );
     if !subs.is_empty() {
         client.multi(&subs)?;
     }
+    move_notes(client, &moves)?;
     // Orphans: reported; deleted only on request, within the configured share.
     if opts.prune && opts.all && !plan.orphans.is_empty() {
         let share = plan.orphans.len() as f64 / managed.max(1) as f64;
@@ -543,19 +573,29 @@ pub fn sync(
             });
         }
     }
-    for (path, list) in pushed {
-        let Some(note) = by_path.get(path) else {
-            continue;
-        };
-        match writeback::edit(&note.text, &list) {
-            Ok(None) => {}
-            Ok(Some(new)) => {
-                match writeback::write_atomic(&root.join(path), note.text.as_bytes(), &new) {
-                    Ok(()) => out.written.push(path.to_string()),
-                    Err(e) => out.write_refused.push((path.to_string(), e.to_string())),
+    // Files are independent: edit, verify and write them in parallel, report in path order.
+    use rayon::prelude::*;
+    let results: Vec<(&str, Result<bool, String>)> = pushed
+        .par_iter()
+        .filter_map(|(path, list)| {
+            let note = by_path.get(path)?;
+            let result = match writeback::edit(&note.text, list) {
+                Ok(None) => Ok(false),
+                Ok(Some(new)) => {
+                    writeback::write_atomic(&root.join(path), note.text.as_bytes(), &new)
+                        .map(|()| true)
+                        .map_err(|e| e.to_string())
                 }
-            }
-            Err(e) => out.write_refused.push((path.to_string(), e.to_string())),
+                Err(e) => Err(e.to_string()),
+            };
+            Some((*path, result))
+        })
+        .collect();
+    for (path, result) in results {
+        match result {
+            Ok(true) => out.written.push(path.to_string()),
+            Ok(false) => {}
+            Err(e) => out.write_refused.push((path.to_string(), e)),
         }
     }
     out.requests = client.requests();

@@ -21,8 +21,8 @@ pub struct AnkiNote {
     pub id: i64,
     pub fields: BTreeMap<String, String>,
     pub tags: Vec<String>,
-    /// Card id → deck.
-    pub decks: BTreeMap<i64, String>,
+    /// The deck of the note's card (decksmith's note type has one card per note).
+    pub deck: Option<String>,
 }
 
 impl AnkiNote {
@@ -67,10 +67,13 @@ pub struct Step {
     /// Tags to add and to remove (on an existing note).
     pub add_tags: Vec<String>,
     pub remove_tags: Vec<String>,
-    /// Card ids to move to the card's deck (on an existing note).
-    pub move_cards: Vec<i64>,
+    /// The note's card is in another deck and moves to the card's deck.
+    pub move_deck: bool,
     /// The note was found by its slug, not by its stored id (recovery).
     pub adopted: bool,
+    /// For changed fields: (field, value in Anki, value to push).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub diffs: Vec<(String, String, String)>,
 }
 
 impl Step {
@@ -87,7 +90,7 @@ impl Step {
         !matches!(self.action, Action::Unchanged { .. })
             || !self.add_tags.is_empty()
             || !self.remove_tags.is_empty()
-            || !self.move_cards.is_empty()
+            || self.move_deck
     }
 }
 
@@ -165,8 +168,9 @@ pub fn plan(
                 },
                 add_tags: Vec::new(),
                 remove_tags: Vec::new(),
-                move_cards: Vec::new(),
+                move_deck: false,
                 adopted: false,
+                diffs: Vec::new(),
             },
             Some(n) => {
                 let want = fields(card);
@@ -183,12 +187,15 @@ pub fn plan(
                     .filter(|t| !keep_tags.iter().any(|k| k.eq_ignore_ascii_case(t)))
                     .map(|t| t.to_string())
                     .collect();
-                let move_cards = n
-                    .decks
+                let diffs = changed
                     .iter()
-                    .filter(|(_, d)| **d != card.deck)
-                    .map(|(c, _)| *c)
+                    .map(|f| {
+                        let old = n.fields.get(f).cloned().unwrap_or_default();
+                        let new = want.get(f).cloned().unwrap_or_default();
+                        (f.clone(), old, new)
+                    })
                     .collect();
+                let move_deck = n.deck.as_ref().is_some_and(|d| *d != card.deck);
                 Step {
                     slug: card.slug.clone(),
                     note: card.note.clone(),
@@ -200,9 +207,10 @@ pub fn plan(
                             fields: changed,
                         }
                     },
+                    diffs,
                     add_tags,
                     remove_tags,
-                    move_cards,
+                    move_deck,
                     adopted,
                 }
             }
@@ -258,7 +266,7 @@ mod tests {
             id,
             fields: fields(c),
             tags: c.tags.clone(),
-            decks: BTreeMap::from([(id + 1, c.deck.clone())]),
+            deck: Some(c.deck.clone()),
         }
     }
 
@@ -294,7 +302,7 @@ mod tests {
         let c = card("n-1-en");
         let mut moved = anki(20, &b);
         b.back = "<p>changed</p>".into();
-        moved.decks = BTreeMap::from([(21, "Default".to_string())]);
+        moved.deck = Some("Default".to_string());
         moved.tags.push("leech".into());
         moved.tags.push("stale".into());
         let orphan = anki(30, &card("old-0-en"));
@@ -328,7 +336,7 @@ mod tests {
                 fields: vec!["Back".into()]
             }
         );
-        assert_eq!(s.move_cards, vec![21]);
+        assert!(s.move_deck);
         assert_eq!(s.remove_tags, vec!["stale".to_string()]);
         assert_eq!(step_for(&p, "n-1-en").action, Action::Recreate { gone: 99 });
         assert_eq!(p.orphans, vec![(30, "old-0-en".to_string())]);

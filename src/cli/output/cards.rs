@@ -3,7 +3,7 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use crate::cards::{NoteCards, Skip};
+use crate::cards::NoteCards;
 
 fn size(n: usize) -> String {
     if n < 1024 {
@@ -19,12 +19,7 @@ pub fn render(notes: &[NoteCards], html: Option<&Path>) -> String {
     for n in notes {
         if let Some(skip) = &n.skipped {
             without += 1;
-            let why = match skip {
-                Skip::NoFrontMatter => "no readable front matter",
-                Skip::NoId => "no `id` to build slugs from",
-                Skip::DamagedFrontMatter => "damaged front matter; see `decksmith check`",
-            };
-            let _ = writeln!(out, "{}: no cards ({why})", n.note);
+            let _ = writeln!(out, "{}: no cards ({skip})", n.note);
             continue;
         }
         if n.cards.is_empty() {

@@ -22,8 +22,8 @@ fn line(s: &Step) -> String {
     if !s.remove_tags.is_empty() {
         extra.push(format!("-tags {}", s.remove_tags.join(" ")));
     }
-    if !s.move_cards.is_empty() {
-        extra.push(format!("move {} card(s)", s.move_cards.len()));
+    if s.move_deck {
+        extra.push("move to its deck".to_string());
     }
     let extra = if extra.is_empty() {
         String::new()
@@ -33,7 +33,19 @@ fn line(s: &Step) -> String {
     format!("  {what}: {}  {}{extra}", s.slug, s.note)
 }
 
-pub fn render(o: &Outcome, dry_run: bool) -> String {
+/// Lines of `old` missing from `new` as `-`, lines of `new` missing from `old` as `+`.
+fn field_diff(out: &mut String, field: &str, old: &str, new: &str) {
+    let _ = writeln!(out, "      {field}:");
+    let (o, n): (Vec<&str>, Vec<&str>) = (old.lines().collect(), new.lines().collect());
+    for l in o.iter().filter(|l| !n.contains(l)) {
+        let _ = writeln!(out, "      - {l}");
+    }
+    for l in n.iter().filter(|l| !o.contains(l)) {
+        let _ = writeln!(out, "      + {l}");
+    }
+}
+
+pub fn render(o: &Outcome, dry_run: bool, diff: bool) -> String {
     let mut out = String::new();
     let p = &o.plan;
     let count = |f: &dyn Fn(&Step) -> bool| p.steps.iter().filter(|s| f(s)).count();
@@ -51,6 +63,11 @@ pub fn render(o: &Outcome, dry_run: bool) -> String {
     );
     for s in p.steps.iter().filter(|s| s.writes() || s.adopted) {
         let _ = writeln!(out, "{}", line(s));
+        if diff {
+            for (field, old, new) in &s.diffs {
+                field_diff(&mut out, field, old, new);
+            }
+        }
     }
     for (id, slug) in &p.orphans {
         let _ = writeln!(

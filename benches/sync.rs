@@ -1,0 +1,144 @@
+//! `cargo bench --bench sync`: `decksmith sync` against the real Anki engine
+//! (anki-connect-server; `DECKSMITH_ANKI_SERVER` names its executable, as `scripts/test`
+//! sets it). Measures a first sync of a ~2,000-card vault against the backend's own time
+//! for one `addNotes` of the same notes, and a no-op sync: wall time and HTTP requests.
+
+#[path = "support/vaultgen.rs"]
+mod vaultgen;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use decksmith::anki::Client;
+use decksmith::config;
+use decksmith::lint::{self, Overrides, Settings, Targets};
+
+/// A running server; its collection folder lives as long as it does.
+struct Server(Child, String, #[allow(dead_code)] tempfile::TempDir);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(exe: &Path) -> Server {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let child = Command::new(exe)
+        .arg("api")
+        .current_dir(dir.path())
+        .env("ANKICONNECT_COLLECTION_PATH", dir.path().join("c.anki2"))
+        .env("ANKICONNECT_BIND", "127.0.0.1")
+        .env("ANKICONNECT_PORT", port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start server");
+    let url = format!("http://127.0.0.1:{port}");
+    let client = Client::new(&url, None).expect("client");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while client.version().is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Server(child, url, dir)
+}
+
+fn run_sync(url: &str, vault: &Path) -> (Duration, usize, String) {
+    let t = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_decksmith"))
+        .args(["sync", "--anki-url", url])
+        .arg(vault)
+        .output()
+        .expect("sync runs");
+    let elapsed = t.elapsed();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    // Exit 1 is expected: the synthetic vault has damaged notes, which sync skips and lists.
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let requests = text
+        .rsplit("; ")
+        .next()
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    (elapsed, requests, text)
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        eprintln!("benchmark skipped (run with `cargo bench --bench sync`)");
+        return;
+    }
+    let Some(exe) = std::env::var_os("DECKSMITH_ANKI_SERVER") else {
+        eprintln!("skipped: set DECKSMITH_ANKI_SERVER (scripts/anki-server prints it)");
+        return;
+    };
+    let exe = Path::new(&exe);
+    let notes: usize = std::env::var("DECKSMITH_BENCH_NOTES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1021);
+    let vault = tempfile::tempdir().expect("tempdir");
+    vaultgen::generate(vault.path(), notes).expect("generate");
+
+    // The backend's own time for one `addNotes` of exactly the notes sync creates.
+    let loaded = config::load(vault.path().to_path_buf(), None).expect("defaults");
+    let settings = Settings::new(loaded, &Overrides::default()).expect("settings");
+    let cfg = &settings.loaded.config;
+    let read = lint::read_notes(&settings, &Targets::default()).expect("read");
+    let cards = decksmith::cards::vault_cards(&read, &cfg.kinds, &cfg.cards, "bench");
+    let payload: Vec<serde_json::Value> = cards
+        .iter()
+        .flat_map(|n| n.cards.iter())
+        .map(|c| decksmith::sync::apply::note_json(c, &cfg.anki))
+        .collect();
+    let baseline = {
+        let server = start(exe);
+        let client = Client::new(&server.1, None).expect("client");
+        decksmith::sync::apply::create_model(&client, &cfg.anki).expect("model");
+        let decks: std::collections::BTreeSet<&str> = payload
+            .iter()
+            .filter_map(|n| n["deckName"].as_str())
+            .collect();
+        for d in decks {
+            client.create_deck(d).expect("deck");
+        }
+        let t = Instant::now();
+        client.add_notes(&payload).expect("addNotes");
+        t.elapsed()
+    };
+
+    let server = start(exe);
+    let (first, first_requests, _) = run_sync(&server.1, vault.path());
+    let mut noop = Vec::new();
+    let mut noop_requests = 0;
+    for _ in 0..5 {
+        let (t, r, _) = run_sync(&server.1, vault.path());
+        noop.push(t);
+        noop_requests = r;
+    }
+    noop.sort();
+    println!(
+        "| cards | backend `addNotes` alone | first sync | ratio | first-sync requests | no-op sync (median of 5) | no-op requests |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    println!(
+        "| {} | {:.3} s | {:.3} s | {:.2}× | {first_requests} | {:.3} s | {noop_requests} |",
+        payload.len(),
+        baseline.as_secs_f64(),
+        first.as_secs_f64(),
+        first.as_secs_f64() / baseline.as_secs_f64(),
+        noop[2].as_secs_f64()
+    );
+}

@@ -1,0 +1,297 @@
+//! Sync against the behaviours of the real AnkiConnect add-on that the test backend does not
+//! reproduce, played by a small in-process server with the add-on's reply shapes (from the
+//! recordings): `addNotes` ignoring `deckName` on Anki 26 (notes land in `Default`), `null`
+//! slots for refused notes, the 25.x line's all-or-nothing rollback with a stringified error
+//! list, and `{}` placeholders for deleted notes. Every connection is closed after one reply.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+
+/// The note whose front the fake add-on refuses to add (as it refuses an empty front).
+const POISON: &str = "Как работает алгоритм «скользящее окно»?";
+
+#[derive(Default)]
+struct State {
+    notes: BTreeMap<i64, (BTreeMap<String, String>, Vec<String>, String)>,
+    next: i64,
+    model: bool,
+    decks: Vec<String>,
+    /// Roll back a whole `addNotes` call when one note fails (the 25.x line).
+    rollback: bool,
+    actions: Vec<String>,
+}
+
+fn ok(v: Value) -> Value {
+    json!({ "result": v, "error": null })
+}
+
+fn err(m: &str) -> Value {
+    json!({ "result": null, "error": m })
+}
+
+fn refused(note: &Value) -> bool {
+    note["fields"]["Front"]
+        .as_str()
+        .is_some_and(|f| f.contains(POISON))
+}
+
+fn handle(s: &mut State, action: &str, p: &Value) -> Value {
+    s.actions.push(action.to_string());
+    match action {
+        "version" => ok(json!(6)),
+        "apiReflect" => ok(json!({"scopes": ["actions"], "actions": [
+            "addNotes", "addNote", "canAddNotes", "updateNoteFields", "addTags", "removeTags",
+            "changeDeck", "createDeck", "getDecks", "findCards", "findNotes", "notesInfo", "multi"]})),
+        "modelFieldNames" if s.model => ok(json!(["Front", "Back", "Slug", "Source"])),
+        "modelFieldNames" => err("model was not found: decksmith"),
+        "createModel" => {
+            s.model = true;
+            ok(json!({"name": "decksmith"}))
+        }
+        "deckNames" => ok(json!(s.decks)),
+        "createDeck" => {
+            s.decks.push(p["deck"].as_str().unwrap_or("").to_string());
+            ok(json!(1))
+        }
+        "findNotes" => {
+            // `"note:decksmith" "deck:D" -"deck:D::*"` lists the notes of deck D.
+            let q = p["query"].as_str().unwrap_or("");
+            let deck = q.split("\"deck:").nth(1).and_then(|r| r.split('"').next());
+            ok(json!(s.notes.iter().filter(|(_, n)| deck.is_none_or(|d| n.2 == d)).map(|(id, _)| *id).collect::<Vec<_>>()))
+        }
+        "getDecks" => {
+            let mut by_deck: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+            for c in p["cards"].as_array().map_or(&vec![], |a| a) {
+                let cid = c.as_i64().unwrap_or(0);
+                if let Some(n) = s.notes.get(&(cid - 1)) {
+                    by_deck.entry(n.2.clone()).or_default().push(cid);
+                }
+            }
+            ok(json!(by_deck))
+        }
+        "findCards" => {
+            let q = p["query"].as_str().unwrap_or("");
+            let ids: Vec<i64> = match q.strip_prefix("nid:") {
+                Some(list) => list.split(',').filter_map(|n| n.parse().ok()).filter(|n| s.notes.contains_key(n)).collect(),
+                None => s.notes.keys().copied().collect(),
+            };
+            // Card id = note id + 1.
+            ok(json!(ids.iter().map(|i| i + 1).collect::<Vec<_>>()))
+        }
+        "notesInfo" => ok(Value::Array(
+            p["notes"].as_array().map_or(&vec![], |a| a).iter().map(|id| {
+                let id = id.as_i64().unwrap_or(0);
+                match s.notes.get(&id) {
+                    // The add-on keeps a `{}` placeholder for a deleted note.
+                    None => json!({}),
+                    Some((f, t, _)) => json!({"noteId": id, "modelName": "decksmith", "tags": t, "cards": [id + 1],
+                        "fields": f.iter().map(|(k, v)| (k.clone(), json!({"value": v, "order": 0}))).collect::<serde_json::Map<_, _>>()}),
+                }
+            }).collect(),
+        )),
+        "cardsInfo" => ok(Value::Array(
+            p["cards"].as_array().map_or(&vec![], |a| a).iter().map(|c| {
+                let nid = c.as_i64().unwrap_or(0) - 1;
+                match s.notes.get(&nid) {
+                    None => json!({}),
+                    Some((_, _, d)) => json!({"cardId": nid + 1, "note": nid, "deckName": d}),
+                }
+            }).collect(),
+        )),
+        "canAddNotes" => ok(json!(vec![true; p["notes"].as_array().map_or(0, Vec::len)])),
+        "addNotes" => {
+            let notes = p["notes"].as_array().cloned().unwrap_or_default();
+            if s.rollback && notes.iter().any(refused) {
+                return err("['cannot create note because it is a duplicate']");
+            }
+            let slots: Vec<Value> = notes.iter().map(|n| if refused(n) { Value::Null } else { json!(add(s, n)) }).collect();
+            ok(Value::Array(slots))
+        }
+        "addNote" if refused(&p["note"]) => err("cannot create note because it is a duplicate"),
+        "addNote" => ok(json!(add(s, &p["note"]))),
+        "changeDeck" => {
+            let deck = p["deck"].as_str().unwrap_or("").to_string();
+            for c in p["cards"].as_array().map_or(&vec![], |a| a) {
+                if let Some(n) = s.notes.get_mut(&(c.as_i64().unwrap_or(0) - 1)) {
+                    n.2 = deck.clone();
+                }
+            }
+            ok(Value::Null)
+        }
+        "updateNoteFields" | "addTags" | "removeTags" | "deleteNotes" => ok(Value::Null),
+        "multi" => ok(Value::Array(
+            p["actions"].as_array().map_or(&vec![], |a| a).iter()
+                .map(|a| handle(s, a["action"].as_str().unwrap_or(""), &a["params"])).collect(),
+        )),
+        _ => err("unsupported action"),
+    }
+}
+
+/// Anki 26 with the add-on: the note lands in `Default`, whatever `deckName` said.
+fn add(s: &mut State, note: &Value) -> i64 {
+    s.next += 10;
+    let id = 1_795_000_000_000 + s.next;
+    let fields = note["fields"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let tags = note["tags"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| t.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    s.notes.insert(id, (fields, tags, "Default".to_string()));
+    id
+}
+
+fn serve(state: Arc<Mutex<State>>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut buf = vec![0; length];
+            let _ = reader.read_exact(&mut buf);
+            let req: Value = serde_json::from_slice(&buf).unwrap_or(Value::Null);
+            let reply = {
+                let mut s = state.lock().expect("lock");
+                handle(&mut s, req["action"].as_str().unwrap_or(""), &req["params"])
+            };
+            let text = reply.to_string();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{text}",
+                text.len()
+            );
+        }
+    });
+    url
+}
+
+fn vault() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(&common::fixture("vault"), dir.path());
+    std::fs::remove_dir_all(dir.path().join("broken")).expect("drop broken notes");
+    dir
+}
+
+fn sync(url: &str, dir: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_decksmith"))
+        .args(["sync", "--anki-url", url])
+        .arg(dir)
+        .env("DECKSMITH_SYNCED_AT", "2026-02-01T10:00:00.000000+00:00")
+        .output()
+        .expect("runs")
+}
+
+fn poison(dir: &std::path::Path) {
+    // Make the Russian question of one note the one the add-on refuses.
+    let p = dir.join("30-System-Design/q-rate-limiting-algorithms--system-design--hard.md");
+    let text = std::fs::read_to_string(&p).expect("read");
+    let start = text.find("# Вопрос (RU)\n> ").expect("RU question") + "# Вопрос (RU)\n> ".len();
+    let end = start + text[start..].find('\n').expect("line");
+    std::fs::write(&p, format!("{}{POISON}{}", &text[..start], &text[end..])).expect("write");
+}
+
+#[test]
+fn new_notes_are_moved_to_their_deck() {
+    let state = Arc::new(Mutex::new(State::default()));
+    let url = serve(Arc::clone(&state));
+    let dir = vault();
+    let out = sync(&url, dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let s = state.lock().expect("lock");
+    assert_eq!(s.notes.len(), 14);
+    // The add-on put every note in `Default`; sync saw it and moved them.
+    assert!(
+        s.notes
+            .values()
+            .all(|n| n.2 == "SystemDesign" || n.2 == "Kotlin"),
+        "{:?}",
+        s.notes.values().map(|n| &n.2).collect::<Vec<_>>()
+    );
+    assert!(s.actions.iter().any(|a| a == "changeDeck"));
+}
+
+#[test]
+fn refused_notes_are_named_and_the_rest_synced() {
+    for rollback in [false, true] {
+        let state = Arc::new(Mutex::new(State {
+            rollback,
+            ..State::default()
+        }));
+        let url = serve(Arc::clone(&state));
+        let dir = vault();
+        poison(dir.path());
+        let out = sync(&url, dir.path());
+        let text = String::from_utf8_lossy(&out.stdout);
+        // Exit 1: finished, but a card failed; the failure is named.
+        assert_eq!(out.status.code(), Some(1), "rollback={rollback}: {text}");
+        assert!(
+            text.contains("failed     sysdes-102-0-ru"),
+            "rollback={rollback}: {text}"
+        );
+        assert!(text.contains("13 created"), "rollback={rollback}: {text}");
+        assert_eq!(state.lock().expect("lock").notes.len(), 13);
+        // The refused card gets no entry; its sibling does.
+        let note = std::fs::read_to_string(
+            dir.path()
+                .join("30-System-Design/q-rate-limiting-algorithms--system-design--hard.md"),
+        )
+        .expect("read");
+        assert!(
+            note.contains("slug: sysdes-102-0-en") && !note.contains("slug: sysdes-102-0-ru"),
+            "{note}"
+        );
+    }
+}
+
+#[test]
+fn deleted_notes_answer_with_placeholders_and_are_recreated() {
+    let state = Arc::new(Mutex::new(State::default()));
+    let url = serve(Arc::clone(&state));
+    let dir = vault();
+    assert_eq!(sync(&url, dir.path()).status.code(), Some(0));
+    {
+        let mut s = state.lock().expect("lock");
+        let first = *s.notes.keys().next().expect("a note");
+        s.notes.remove(&first);
+        s.actions.clear();
+    }
+    let out = sync(&url, dir.path());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("1 created") && text.contains("recreate"),
+        "{text}"
+    );
+    assert_eq!(state.lock().expect("lock").notes.len(), 14);
+}
