@@ -16,9 +16,12 @@ use serde_json::{Value, json};
 /// The note whose front the fake add-on refuses to add (as it refuses an empty front).
 const POISON: &str = "Как работает алгоритм «скользящее окно»?";
 
+/// A note in the fake collection: fields, tags, deck.
+type FakeNote = (BTreeMap<String, String>, Vec<String>, String);
+
 #[derive(Default)]
 struct State {
-    notes: BTreeMap<i64, (BTreeMap<String, String>, Vec<String>, String)>,
+    notes: BTreeMap<i64, FakeNote>,
     next: i64,
     model: bool,
     decks: Vec<String>,
