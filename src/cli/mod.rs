@@ -448,6 +448,47 @@ fn cards(args: &CardsArgs) -> Result<ExitStatus, String> {
     Ok(ExitStatus::Success)
 }
 
+/// A progress bar on stderr, drawn only when stderr is a terminal (never under pre-commit,
+/// CI or a pipe).
+struct Bar(Option<indicatif::ProgressBar>);
+
+impl Bar {
+    fn new() -> Bar {
+        Bar(std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::hidden();
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            bar
+        }))
+    }
+}
+
+impl crate::sync::apply::Progress for Bar {
+    fn start(&self, phase: &str, total: usize) {
+        if let Some(b) = &self.0 {
+            b.reset();
+            b.set_length(total as u64);
+            b.set_message(phase.to_string());
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{msg:>16} [{bar:40}] {pos}/{len}")
+            {
+                b.set_style(style.progress_chars("=> "));
+            }
+        }
+    }
+
+    fn advance(&self, n: usize) {
+        if let Some(b) = &self.0 {
+            b.inc(n as u64);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}
+
 fn vault_name(settings: &Settings) -> String {
     let cfg = &settings.loaded.config.cards;
     if cfg.vault_name.is_empty() {
@@ -493,6 +534,7 @@ fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
                 crate::vault::walk::relative(settings.root(), p).is_some_and(|r| r.is_empty())
             }),
     };
+    let bar = Bar::new();
     let outcome = match crate::sync::apply::sync(
         &client,
         &cfg.anki,
@@ -500,6 +542,7 @@ fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         &notes,
         &cards,
         &opts,
+        &bar,
     ) {
         Ok(o) => o,
         Err(e) => {
