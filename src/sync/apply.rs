@@ -214,13 +214,12 @@ fn deck_query(note_type: &str, deck: &str) -> String {
     format!("{} \"deck:{d}\" -\"deck:{d}::*\"", query(note_type))
 }
 
-/// Move notes into their decks: `moves` maps a deck to note ids. Two requests (the notes'
-/// cards, then one `changeDeck` per deck), none when nothing moves.
-fn move_notes(client: &Client, moves: &BTreeMap<String, Vec<i64>>) -> Result<(), AnkiError> {
-    if moves.is_empty() {
-        return Ok(());
-    }
-    let finds: Vec<(&str, Value)> = moves
+/// The card ids of the notes grouped under each deck: one `multi` of `findCards`.
+fn cards_of(
+    client: &Client,
+    notes: &BTreeMap<String, Vec<i64>>,
+) -> Result<BTreeMap<String, Vec<i64>>, AnkiError> {
+    let finds: Vec<(&str, Value)> = notes
         .values()
         .map(|ids| {
             let list: Vec<String> = ids.iter().map(i64::to_string).collect();
@@ -230,16 +229,22 @@ fn move_notes(client: &Client, moves: &BTreeMap<String, Vec<i64>>) -> Result<(),
             )
         })
         .collect();
-    let cards = client.multi(&finds)?;
-    let mut changes: Vec<(&str, Value)> = Vec::new();
-    for (deck, r) in moves.keys().zip(cards) {
-        let cids: Vec<i64> = sub_ok(r, "findCards")?;
-        if !cids.is_empty() {
-            changes.push(("changeDeck", json!({ "cards": cids, "deck": deck })));
-        }
+    let mut out = BTreeMap::new();
+    for (deck, r) in notes.keys().zip(client.multi(&finds)?) {
+        out.insert(deck.clone(), sub_ok::<Vec<i64>>(r, "findCards")?);
     }
-    if !changes.is_empty() {
-        client.multi(&changes)?;
+    Ok(out)
+}
+
+/// Move cards into decks: one `multi` of `changeDeck`, none when nothing moves.
+fn change_decks(client: &Client, moves: &BTreeMap<String, Vec<i64>>) -> Result<(), AnkiError> {
+    let subs: Vec<(&str, Value)> = moves
+        .iter()
+        .filter(|(_, cards)| !cards.is_empty())
+        .map(|(deck, cards)| ("changeDeck", json!({ "cards": cards, "deck": deck })))
+        .collect();
+    if !subs.is_empty() {
+        client.multi(&subs)?;
     }
     Ok(())
 }
@@ -466,43 +471,26 @@ pub fn sync(
                 wanted_deck.entry(c.deck.clone()).or_default().push(*id);
             }
         }
-        let finds: Vec<(&str, Value)> = wanted_deck
-            .values()
-            .map(|ids| {
-                let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-                (
-                    "findCards",
-                    json!({ "query": format!("nid:{}", list.join(",")) }),
-                )
-            })
-            .collect();
-        let found = client.multi(&finds)?;
-        let mut want_of_card: HashMap<i64, &str> = HashMap::new();
-        for (deck, r) in wanted_deck.keys().zip(found) {
-            for cid in sub_ok::<Vec<i64>>(r, "findCards")? {
-                want_of_card.insert(cid, deck.as_str());
+        let mut want_of_card: HashMap<i64, String> = HashMap::new();
+        for (deck, cids) in cards_of(client, &wanted_deck)? {
+            for cid in cids {
+                want_of_card.insert(cid, deck.clone());
             }
         }
         let cids: Vec<i64> = want_of_card.keys().copied().collect();
         let actual: BTreeMap<String, Vec<i64>> =
             client.call("getDecks", json!({ "cards": cids }), cids.len())?;
-        let mut misplaced: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+        let mut misplaced: BTreeMap<String, Vec<i64>> = BTreeMap::new();
         for (deck, cards) in &actual {
             for cid in cards {
                 if let Some(want) = want_of_card.get(cid)
                     && want != deck
                 {
-                    misplaced.entry(want).or_default().push(*cid);
+                    misplaced.entry(want.clone()).or_default().push(*cid);
                 }
             }
         }
-        if !misplaced.is_empty() {
-            let subs: Vec<(&str, Value)> = misplaced
-                .iter()
-                .map(|(d, c)| ("changeDeck", json!({ "cards": c, "deck": d })))
-                .collect();
-            client.multi(&subs)?;
-        }
+        change_decks(client, &misplaced)?;
     }
     // Field updates.
     let updates: Vec<(i64, &Card)> = plan
@@ -561,7 +549,9 @@ pub fn sync(
     if !subs.is_empty() {
         client.multi(&subs)?;
     }
-    move_notes(client, &moves)?;
+    if !moves.is_empty() {
+        change_decks(client, &cards_of(client, &moves)?)?;
+    }
     // Orphans: reported; deleted only on request, within the configured share.
     if opts.prune && opts.all && !plan.orphans.is_empty() {
         let share = plan.orphans.len() as f64 / managed.max(1) as f64;
