@@ -403,27 +403,43 @@ pub fn sync(
         .filter(|s| matches!(s.action, Action::Create | Action::Recreate { .. }))
         .filter_map(|s| card_of.get(s.slug.as_str()).copied())
         .collect();
+    // Pre-flight every new note first, in one request: the backend's check grows with the
+    // collection, so it is cheapest before anything is added. It decides on the first field,
+    // the deck and the note type alone, so it is sent without the other fields (a body a
+    // tenth the size; the add-on reads bodies in quadratic time).
+    let probes: Vec<(&str, Value)> = to_create
+        .chunks(cfg.chunk_size)
+        .map(|chunk| {
+            let notes: Vec<Value> = chunk
+                .iter()
+                .map(|c| {
+                    json!({
+                        "deckName": c.deck,
+                        "modelName": cfg.note_type,
+                        "fields": { "Front": c.front },
+                        "options": { "allowDuplicate": true },
+                    })
+                })
+                .collect();
+            ("canAddNotes", json!({ "notes": notes }))
+        })
+        .collect();
+    let verdicts: Vec<bool> = if probes.is_empty() {
+        Vec::new()
+    } else {
+        let mut all = Vec::with_capacity(to_create.len());
+        for r in client.multi(&probes)? {
+            all.extend(sub_ok::<Vec<bool>>(r, "canAddNotes")?);
+        }
+        all
+    };
     progress.start("creating notes", to_create.len());
-    for chunk in to_create.chunks(cfg.chunk_size) {
+    for (n, chunk) in to_create.chunks(cfg.chunk_size).enumerate() {
         progress.advance(chunk.len());
         let notes_json: Vec<Value> = chunk.iter().map(|c| note_json(c, cfg)).collect();
-        // The pre-flight decides on the first field, the deck and the note type alone, so it
-        // is sent without the other fields: a body a tenth the size (the add-on reads bodies
-        // in quadratic time).
-        let probes: Vec<Value> = chunk
-            .iter()
-            .map(|c| {
-                json!({
-                    "deckName": c.deck,
-                    "modelName": cfg.note_type,
-                    "fields": { "Front": c.front },
-                    "options": { "allowDuplicate": true },
-                })
-            })
-            .collect();
-        let ok = client.can_add_notes(&probes)?;
+        let offset = n * cfg.chunk_size;
         let (good, bad): (Vec<usize>, Vec<usize>) =
-            (0..chunk.len()).partition(|i| ok.get(*i).copied().unwrap_or(false));
+            (0..chunk.len()).partition(|i| verdicts.get(offset + i).copied().unwrap_or(false));
         for i in bad {
             out.failed.push((
                 chunk[i].slug.clone(),

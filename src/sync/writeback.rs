@@ -104,7 +104,7 @@ pub fn edit(text: &str, pushed: &[Pushed]) -> Result<Option<String>, Refusal> {
         new_yaml,
         &text[block.yaml.end..]
     );
-    verify(text, &parsed, &new_text, pushed, split.eol)?;
+    verify(text, &split, &parsed, &new_text, pushed)?;
     Ok(Some(new_text))
 }
 
@@ -307,8 +307,9 @@ fn apply(
     Ok(out)
 }
 
-/// The byte range of `anki_cards` (key through the end of its value's last line), if any.
-fn cards_region(text: &str, parsed: &Parsed) -> Option<Range<usize>> {
+/// The byte range of `anki_cards` (key through the end of its value's last line, within the
+/// YAML that ends at `yaml_end`), if any.
+fn cards_region(text: &str, parsed: &Parsed, yaml_end: usize) -> Option<Range<usize>> {
     let root = parsed.root.as_ref()?;
     let (key, value) = root
         .entries()
@@ -316,9 +317,6 @@ fn cards_region(text: &str, parsed: &Parsed) -> Option<Range<usize>> {
         .find(|(k, _)| k.as_str() == Some("anki_cards"))?;
     let start = text[..key.span.start].rfind('\n').map_or(0, |i| i + 1);
     let end_of_value = value.span.end.max(key.span.end);
-    let yaml_end = frontmatter::split(text)
-        .block
-        .map_or(text.len(), |b| b.yaml.end);
     let end = text[end_of_value..]
         .find('\n')
         .map_or(text.len(), |i| end_of_value + i + 1)
@@ -383,13 +381,13 @@ fn without(text: &str, range: Option<Range<usize>>) -> String {
 /// Prove the edit (step 5 of the module documentation).
 fn verify(
     old: &str,
+    old_split: &frontmatter::Split,
     old_parsed: &Parsed,
     new: &str,
     pushed: &[Pushed],
-    eol: Eol,
 ) -> Result<(), Refusal> {
     let fail = |what: &str| Err(Refusal::Unverified(what.to_string()));
-    let old_split = frontmatter::split(old);
+    let eol = old_split.eol;
     let (new_split, new_parsed) = read(new)
         .map_err(|e| Refusal::Unverified(format!("the result does not read back: {e}")))?;
     let (Some(ob), Some(nb)) = (&old_split.block, &new_split.block) else {
@@ -414,19 +412,17 @@ fn verify(
     if new_parsed.json != expected(&old_parsed.json, pushed) {
         return fail("the data differs from the planned change");
     }
-    let old_rest = without(old, cards_region(old, old_parsed));
-    let new_rest = without(new, cards_region(new, &new_parsed));
+    let old_rest = without(old, cards_region(old, old_parsed, ob.yaml.end));
+    let new_rest = without(new, cards_region(new, &new_parsed, nb.yaml.end));
     if old_rest != new_rest {
         return fail("text outside `anki_cards` changed");
     }
-    match edit_plan_is_empty(new, pushed) {
-        true => Ok(()),
-        false => fail("applying the edit again would change the file"),
+    // The result already parsed strictly above; planning the same edit on it must find
+    // nothing left to do.
+    if !plan(&new_parsed.json, pushed).is_empty() {
+        return fail("applying the edit again would change the file");
     }
-}
-
-fn edit_plan_is_empty(text: &str, pushed: &[Pushed]) -> bool {
-    read(text).is_ok_and(|(_, parsed)| plan(&parsed.json, pushed).is_empty())
+    Ok(())
 }
 
 /// Write `new` over `path` if the file still holds `original`: a temporary file in the same
