@@ -314,8 +314,7 @@ pub fn sync(
     let mut wanted: Vec<Wanted> = Vec::new();
     for nc in cards {
         if let Some(skip) = &nc.skipped {
-            out.skipped_notes
-                .push((nc.note.clone(), format!("{skip:?}")));
+            out.skipped_notes.push((nc.note.clone(), skip.to_string()));
             continue;
         }
         let stored = by_path
