@@ -350,3 +350,56 @@ fn orphans_are_listed_and_pruned_only_within_the_limit() {
         12
     );
 }
+
+#[test]
+fn images_are_stored_under_content_names() {
+    let Some(server) = AnkiServer::start() else {
+        return;
+    };
+    let dir = vault();
+    std::fs::create_dir_all(dir.path().join("img")).expect("mkdir");
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n decksmith test image";
+    std::fs::write(dir.path().join("img/diagram.png"), png).expect("write image");
+    let path = dir
+        .path()
+        .join("30-System-Design/q-rate-limiting-algorithms--system-design--hard.md");
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(
+        &path,
+        text.replacen(
+            "## Answer (EN)\n",
+            "## Answer (EN)\n\n![[diagram.png]]\n",
+            1,
+        ),
+    )
+    .expect("write");
+    let out = sync(&server.url, dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("1 media stored"), "{}", stdout(&out));
+    let client = Client::new(&server.url, None).expect("client");
+    let names: Vec<String> = client
+        .call("getMediaFilesNames", json!({"pattern": "decksmith-*"}), 0)
+        .expect("media names");
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(names[0].starts_with("decksmith-") && names[0].ends_with(".png"));
+    let id = id_of(&client, "sysdes-102-0-en");
+    let back = client
+        .notes_info(&[id])
+        .expect("info")
+        .remove(&id)
+        .expect("note");
+    assert!(
+        back.field("Back")
+            .expect("Back")
+            .contains(&format!("src=\"{}\"", names[0])),
+        "{:?}",
+        back.field("Back")
+    );
+    // Nothing changes on the next run: the image is not stored again.
+    let out = sync(&server.url, dir.path(), &[]);
+    assert!(
+        stdout(&out).contains("0 created, 0 updated") && stdout(&out).contains("0 media stored"),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -79,6 +79,16 @@ pub struct NoteCards {
     pub skipped: Option<Skip>,
 }
 
+/// FNV-1a 64 of raw bytes, as 16 hex digits (media file names).
+pub fn fnv1a_bytes(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
 /// FNV-1a 64: stable across runs, machines and Rust versions (unlike `DefaultHasher`).
 fn fnv1a(parts: &[&str]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;

@@ -512,7 +512,24 @@ fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         use_cache: false,
     };
     let notes = lint::read_notes(&settings, &targets).map_err(|e| e.to_string())?;
-    let cards = crate::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, &vault_name(&settings));
+    let mut cards =
+        crate::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, &vault_name(&settings));
+    // Images are resolved against the whole vault and stored under content names.
+    let entries: Vec<crate::vault::index::IndexEntry> = notes
+        .iter()
+        .map(crate::vault::index::IndexEntry::of)
+        .collect();
+    let index =
+        crate::vault::index::VaultIndex::build(&entries, &lint::attachments(&settings), false);
+    let mut media = Vec::new();
+    let mut missing_media = Vec::new();
+    for n in cards.iter_mut() {
+        let (files, missing) = crate::sync::media::prepare(&mut n.cards, &index, settings.root());
+        media.extend(files);
+        missing_media.extend(missing);
+    }
+    media.sort_by(|a, b| a.name.cmp(&b.name));
+    media.dedup_by(|a, b| a.name == b.name);
     let url = args
         .anki_url
         .clone()
@@ -542,9 +559,13 @@ fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         &notes,
         &cards,
         &opts,
+        &media,
         &bar,
     ) {
-        Ok(o) => o,
+        Ok(mut o) => {
+            o.missing_media = missing_media;
+            o
+        }
         Err(e) => {
             let hint = match &e {
                 crate::sync::apply::SyncError::Anki(a) if a.is_unreachable() => format!(
@@ -567,6 +588,7 @@ fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
     };
     write_stdout(&text)?;
     let incomplete = !outcome.failed.is_empty()
+        || !outcome.missing_media.is_empty()
         || !outcome.skipped_notes.is_empty()
         || !outcome.write_refused.is_empty()
         || outcome.prune_refused.is_some();

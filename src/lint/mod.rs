@@ -540,6 +540,11 @@ pub fn read_notes(settings: &Settings, targets: &Targets) -> Result<Vec<Note>, S
         .collect())
 }
 
+/// The vault's non-Markdown files (images and other attachments), vault-relative.
+pub fn attachments(settings: &Settings) -> Vec<String> {
+    walk::walk(settings.root(), &settings.exclude).attachments
+}
+
 /// Check a vault.
 pub fn check(settings: &Settings, targets: &Targets) -> Result<Report, SetupError> {
     let listing = walk::walk(settings.root(), &settings.exclude);

@@ -70,6 +70,10 @@ pub struct Outcome {
     pub written: Vec<String>,
     pub write_refused: Vec<(String, String)>,
     pub skipped_notes: Vec<(String, String)>,
+    /// Media references that name no file of the vault: (slug, reference).
+    pub missing_media: Vec<(String, String)>,
+    /// Media files stored in Anki by this run.
+    pub media_stored: usize,
     pub requests: usize,
 }
 
@@ -307,6 +311,7 @@ pub fn sync(
     notes: &[Note],
     cards: &[NoteCards],
     opts: &Options,
+    media: &[super::media::MediaFile],
     progress: &dyn Progress,
 ) -> Result<Outcome, SyncError> {
     let mut out = Outcome::default();
@@ -380,6 +385,31 @@ pub fn sync(
             return Err(SyncError::Incompatible(format!(
                 "AnkiConnect lacks the actions {missing:?}; update the add-on"
             )));
+        }
+    }
+    // Media first, so new and updated notes show their images at once: one request to list
+    // what Anki has, one to store what it lacks.
+    if !media.is_empty() {
+        let have: Vec<String> =
+            client.call("getMediaFilesNames", json!({ "pattern": "decksmith-*" }), 0)?;
+        let subs: Vec<(&str, Value)> = media
+            .iter()
+            .filter(|m| !have.contains(&m.name))
+            .map(|m| {
+                let path = std::fs::canonicalize(&m.path).unwrap_or_else(|_| m.path.clone());
+                (
+                    "storeMediaFile",
+                    json!({ "filename": m.name, "path": path.to_string_lossy() }),
+                )
+            })
+            .collect();
+        if !subs.is_empty() {
+            for r in client.multi(&subs)? {
+                match r {
+                    Ok(_) => out.media_stored += 1,
+                    Err(e) => out.failed.push(("media".into(), e)),
+                }
+            }
         }
     }
     if !plan.missing_decks.is_empty() {

@@ -3,6 +3,7 @@
 //! `writeback` is the only code in decksmith that writes a note.
 
 pub mod apply;
+pub mod media;
 pub mod plan;
 pub mod timestamp;
 pub mod writeback;

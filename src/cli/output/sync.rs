@@ -84,6 +84,12 @@ pub fn render(o: &Outcome, dry_run: bool, diff: bool) -> String {
     for (slug, why) in &o.failed {
         let _ = writeln!(out, "  failed     {slug}: {why}");
     }
+    for (slug, reference) in &o.missing_media {
+        let _ = writeln!(
+            out,
+            "  missing media {reference} (card {slug}): no such file in the vault"
+        );
+    }
     for (note, why) in &o.write_refused {
         let _ = writeln!(out, "  not written {note}: {why}");
     }
@@ -92,11 +98,12 @@ pub fn render(o: &Outcome, dry_run: bool, diff: bool) -> String {
     }
     let _ = writeln!(
         out,
-        "Synced: {} created, {} updated, {} deleted, {} failed; {} notes written; {} requests to AnkiConnect.",
+        "Synced: {} created, {} updated, {} deleted, {} failed; {} media stored; {} notes written; {} requests to AnkiConnect.",
         o.created.len(),
         o.updated.len(),
         o.pruned,
         o.failed.len(),
+        o.media_stored,
         o.written.len(),
         o.requests
     );
