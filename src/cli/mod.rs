@@ -552,16 +552,13 @@ fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
             }),
     };
     let bar = Bar::new();
-    let outcome = match crate::sync::apply::sync(
-        &client,
-        &cfg.anki,
-        settings.root(),
-        &notes,
-        &cards,
-        &opts,
-        &media,
-        &bar,
-    ) {
+    let input = crate::sync::apply::Input {
+        root: settings.root(),
+        notes: &notes,
+        cards: &cards,
+        media: &media,
+    };
+    let outcome = match crate::sync::apply::sync(&client, &cfg.anki, &input, &opts, &bar) {
         Ok(mut o) => {
             o.missing_media = missing_media;
             o

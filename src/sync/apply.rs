@@ -303,17 +303,28 @@ fn stored_ids(note: &Note) -> HashMap<String, i64> {
         .unwrap_or_default()
 }
 
-/// Sync `cards` (of `notes`, read from `root`) into Anki.
+/// What a sync pushes: the notes read from the vault at `root`, their cards and media.
+pub struct Input<'a> {
+    pub root: &'a Path,
+    pub notes: &'a [Note],
+    pub cards: &'a [NoteCards],
+    pub media: &'a [super::media::MediaFile],
+}
+
+/// Sync the input's cards into Anki.
 pub fn sync(
     client: &Client,
     cfg: &AnkiConfig,
-    root: &Path,
-    notes: &[Note],
-    cards: &[NoteCards],
+    input: &Input<'_>,
     opts: &Options,
-    media: &[super::media::MediaFile],
     progress: &dyn Progress,
 ) -> Result<Outcome, SyncError> {
+    let Input {
+        root,
+        notes,
+        cards,
+        media,
+    } = *input;
     let mut out = Outcome::default();
     let by_path: HashMap<&str, &Note> = notes.iter().map(|n| (n.path.as_str(), n)).collect();
     let mut wanted: Vec<Wanted> = Vec::new();
