@@ -6,50 +6,17 @@
 #[path = "support/vaultgen.rs"]
 mod vaultgen;
 
+#[path = "../tests/common/anki.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod anki;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use decksmith::anki::Client;
 use decksmith::config;
 use decksmith::lint::{self, Overrides, Settings, Targets};
-
-/// A running server; its collection folder lives as long as it does.
-struct Server(Child, String, #[allow(dead_code)] tempfile::TempDir);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(exe: &Path) -> Server {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let child = Command::new(exe)
-        .arg("api")
-        .current_dir(dir.path())
-        .env("ANKICONNECT_COLLECTION_PATH", dir.path().join("c.anki2"))
-        .env("ANKICONNECT_BIND", "127.0.0.1")
-        .env("ANKICONNECT_PORT", port.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start server");
-    let url = format!("http://127.0.0.1:{port}");
-    let client = Client::new(&url, None).expect("client");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while client.version().is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Server(child, url, dir)
-}
 
 fn run_sync(url: &str, vault: &Path) -> (Duration, usize, String) {
     let t = Instant::now();
@@ -80,11 +47,10 @@ fn main() {
         eprintln!("benchmark skipped (run with `cargo bench --bench sync`)");
         return;
     }
-    let Some(exe) = std::env::var_os("DECKSMITH_ANKI_SERVER") else {
+    if std::env::var_os("DECKSMITH_ANKI_SERVER").is_none() {
         eprintln!("skipped: set DECKSMITH_ANKI_SERVER (scripts/anki-server prints it)");
         return;
-    };
-    let exe = Path::new(&exe);
+    }
     let notes: usize = std::env::var("DECKSMITH_BENCH_NOTES")
         .ok()
         .and_then(|n| n.parse().ok())
@@ -104,8 +70,8 @@ fn main() {
         .map(|c| decksmith::sync::apply::note_json(c, &cfg.anki))
         .collect();
     let baseline = {
-        let server = start(exe);
-        let client = Client::new(&server.1, None).expect("client");
+        let server = anki::AnkiServer::start().expect("server");
+        let client = Client::new(&server.url, None).expect("client");
         decksmith::sync::apply::create_model(&client, &cfg.anki).expect("model");
         let decks: std::collections::BTreeSet<&str> = payload
             .iter()
@@ -119,12 +85,12 @@ fn main() {
         t.elapsed()
     };
 
-    let server = start(exe);
-    let (first, first_requests, _) = run_sync(&server.1, vault.path());
+    let server = anki::AnkiServer::start().expect("server");
+    let (first, first_requests, _) = run_sync(&server.url, vault.path());
     let mut noop = Vec::new();
     let mut noop_requests = 0;
     for _ in 0..5 {
-        let (t, r, _) = run_sync(&server.1, vault.path());
+        let (t, r, _) = run_sync(&server.url, vault.path());
         noop.push(t);
         noop_requests = r;
     }
