@@ -298,3 +298,26 @@ fn deleted_notes_answer_with_placeholders_and_are_recreated() {
     );
     assert_eq!(state.lock().expect("lock").notes.len(), 14);
 }
+
+#[test]
+fn notes_sharing_an_id_are_held_back() {
+    let state = Arc::new(Mutex::new(State::default()));
+    let url = serve(Arc::clone(&state));
+    let dir = vault();
+    let original = dir
+        .path()
+        .join("30-System-Design/q-rate-limiting-algorithms--system-design--hard.md");
+    let copy = dir
+        .path()
+        .join("30-System-Design/q-rate-limiting-copy--system-design--hard.md");
+    std::fs::copy(&original, &copy).expect("copy");
+    let out = sync(&url, dir.path());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("failed     sysdes-102-0-en: the slug is claimed by"),
+        "{text}"
+    );
+    // The other cards are synced; the clashing ones are not.
+    assert_eq!(state.lock().expect("lock").notes.len(), 12);
+}

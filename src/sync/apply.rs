@@ -344,6 +344,36 @@ pub fn sync(
             });
         }
     }
+    // Two notes with one id claim the same slugs: pushing both would overwrite one card
+    // with the other on every run. Neither is synced until the clash is fixed (NAM003).
+    let mut claims: HashMap<&str, Vec<&str>> = HashMap::new();
+    for w in &wanted {
+        claims
+            .entry(w.card.slug.as_str())
+            .or_default()
+            .push(w.card.note.as_str());
+    }
+    let clashing: std::collections::HashSet<String> = claims
+        .iter()
+        .filter(|(_, notes)| notes.len() > 1)
+        .map(|(slug, _)| slug.to_string())
+        .collect();
+    let mut clash_reports: Vec<(String, String)> = claims
+        .iter()
+        .filter(|(_, notes)| notes.len() > 1)
+        .map(|(slug, notes)| {
+            (
+                slug.to_string(),
+                format!(
+                    "the slug is claimed by {} (duplicate id; see NAM003)",
+                    notes.join(" and ")
+                ),
+            )
+        })
+        .collect();
+    clash_reports.sort();
+    out.failed.extend(clash_reports);
+    wanted.retain(|w| !clashing.contains(&w.card.slug));
     let Seen {
         fields,
         decks,
