@@ -502,25 +502,26 @@ fn vault_name(settings: &Settings) -> String {
     }
 }
 
-fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
-    let loaded = load_config(&args.paths, &args.vault)?;
-    let settings = Settings::new(loaded, &Overrides::default()).map_err(|e| e.to_string())?;
+/// The vault side of a sync: notes, their cards (media renamed), media to store.
+struct SyncVault {
+    notes: Vec<crate::vault::note::Note>,
+    cards: Vec<crate::cards::NoteCards>,
+    media: Vec<crate::sync::media::MediaFile>,
+    missing_media: Vec<(String, String)>,
+}
+
+fn read_sync_vault(settings: &Settings, targets: &Targets) -> Result<SyncVault, String> {
     let cfg = &settings.loaded.config;
-    let targets = Targets {
-        paths: args.paths.clone(),
-        force_exclude: true,
-        use_cache: false,
-    };
-    let notes = lint::read_notes(&settings, &targets).map_err(|e| e.to_string())?;
+    let notes = lint::read_notes(settings, targets).map_err(|e| e.to_string())?;
     let mut cards =
-        crate::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, &vault_name(&settings));
+        crate::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, &vault_name(settings));
     // Images are resolved against the whole vault and stored under content names.
     let entries: Vec<crate::vault::index::IndexEntry> = notes
         .iter()
         .map(crate::vault::index::IndexEntry::of)
         .collect();
     let index =
-        crate::vault::index::VaultIndex::build(&entries, &lint::attachments(&settings), false);
+        crate::vault::index::VaultIndex::build(&entries, &lint::attachments(settings), false);
     let mut media = Vec::new();
     let mut missing_media = Vec::new();
     for n in cards.iter_mut() {
@@ -530,12 +531,55 @@ fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
     }
     media.sort_by(|a, b| a.name.cmp(&b.name));
     media.dedup_by(|a, b| a.name == b.name);
+    Ok(SyncVault {
+        notes,
+        cards,
+        media,
+        missing_media,
+    })
+}
+
+/// Report a sync that could not reach a compatible Anki (exit code 3).
+fn anki_unavailable(e: &crate::sync::apply::SyncError, url: &str) -> ExitStatus {
+    let hint = match e {
+        crate::sync::apply::SyncError::Anki(a) if a.is_unreachable() => format!(
+            "\n  hint: start Anki with the AnkiConnect add-on installed (add-on code 2055492159), \
+             or check the address ({url}); AnkiConnect's API key, if set, goes in DECKSMITH_ANKI_KEY"
+        ),
+        _ => String::new(),
+    };
+    let _ = writeln!(std::io::stderr().lock(), "decksmith: {e}{hint}");
+    ExitStatus::Unavailable
+}
+
+fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
+    let loaded = load_config(&args.paths, &args.vault)?;
+    let settings = Settings::new(loaded, &Overrides::default()).map_err(|e| e.to_string())?;
+    let cfg = &settings.loaded.config;
+    let targets = Targets {
+        paths: args.paths.clone(),
+        force_exclude: true,
+        use_cache: false,
+    };
     let url = args
         .anki_url
         .clone()
         .unwrap_or_else(|| cfg.anki.url.clone());
     let key = std::env::var("DECKSMITH_ANKI_KEY").ok();
     let client = crate::anki::Client::new(&url, key).map_err(|e| e.to_string())?;
+    // Anki's side does not depend on the vault: read it while the vault is read and its
+    // cards rendered, so the two waits overlap.
+    let (seen, vault) = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| crate::sync::apply::read_anki(&client, &cfg.anki));
+        let vault = read_sync_vault(&settings, &targets);
+        (reader.join(), vault)
+    });
+    let vault = vault?;
+    let seen = match seen {
+        Ok(Ok(seen)) => seen,
+        Ok(Err(e)) => return Ok(anki_unavailable(&e, &url)),
+        Err(_) => return Err("reading Anki failed unexpectedly".into()),
+    };
     // A fixed value makes runs reproducible (tests, golden files).
     let synced_at = std::env::var("DECKSMITH_SYNCED_AT").unwrap_or_else(|_| {
         crate::sync::timestamp::format(std::time::SystemTime::now(), cfg.anki.synced_at_format)
@@ -551,30 +595,20 @@ fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
                 crate::vault::walk::relative(settings.root(), p).is_some_and(|r| r.is_empty())
             }),
     };
-    let bar = Bar::new();
     let input = crate::sync::apply::Input {
         root: settings.root(),
-        notes: &notes,
-        cards: &cards,
-        media: &media,
+        notes: &vault.notes,
+        cards: &vault.cards,
+        media: &vault.media,
     };
-    let outcome = match crate::sync::apply::sync(&client, &cfg.anki, &input, &opts, &bar) {
-        Ok(mut o) => {
-            o.missing_media = missing_media;
-            o
-        }
-        Err(e) => {
-            let hint = match &e {
-                crate::sync::apply::SyncError::Anki(a) if a.is_unreachable() => format!(
-                    "\n  hint: start Anki with the AnkiConnect add-on installed (add-on code 2055492159), \
-                     or check the address ({url}); AnkiConnect's API key, if set, goes in DECKSMITH_ANKI_KEY"
-                ),
-                _ => String::new(),
-            };
-            let _ = writeln!(std::io::stderr().lock(), "decksmith: {e}{hint}");
-            return Ok(ExitStatus::Unavailable);
-        }
-    };
+    let outcome =
+        match crate::sync::apply::sync(&client, &cfg.anki, &input, seen, &opts, &Bar::new()) {
+            Ok(mut o) => {
+                o.missing_media = vault.missing_media;
+                o
+            }
+            Err(e) => return Ok(anki_unavailable(&e, &url)),
+        };
     let text = match args.format {
         CardsFormat::Json => {
             let mut s = serde_json::to_string_pretty(&outcome).map_err(|e| e.to_string())?;

@@ -95,16 +95,17 @@ fn sub_ok<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// What the first reads tell about Anki.
-struct Seen {
+/// What the first reads tell about Anki ([`read_anki`]).
+pub struct Seen {
     /// The note type's fields; `None` when it does not exist.
     fields: Option<Vec<String>>,
     decks: Vec<String>,
     snapshot: Snapshot,
 }
 
-/// Read decksmith's notes from Anki: two `multi` requests whatever the vault size.
-fn snapshot(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
+/// Read decksmith's notes from Anki: two `multi` requests whatever the vault size. It does
+/// not depend on the vault, so the command line runs it while the vault is read.
+pub fn read_anki(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
     let q = query(&cfg.note_type);
     let first = client.multi(&[
         ("version", json!({})),
@@ -316,6 +317,7 @@ pub fn sync(
     client: &Client,
     cfg: &AnkiConfig,
     input: &Input<'_>,
+    seen: Seen,
     opts: &Options,
     progress: &dyn Progress,
 ) -> Result<Outcome, SyncError> {
@@ -378,7 +380,7 @@ pub fn sync(
         fields,
         decks,
         snapshot: snap,
-    } = snapshot(client, cfg)?;
+    } = seen;
     match &fields {
         Some(f) if f.iter().map(String::as_str).ne(plan::FIELDS) => {
             return Err(SyncError::Incompatible(format!(
