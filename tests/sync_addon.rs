@@ -27,6 +27,8 @@ struct State {
     decks: Vec<String>,
     /// Roll back a whole `addNotes` call when one note fails (the 25.x line).
     rollback: bool,
+    /// AnkiConnect has an API key and the request carries none.
+    key_required: bool,
     actions: Vec<String>,
 }
 
@@ -46,6 +48,9 @@ fn refused(note: &Value) -> bool {
 
 fn handle(s: &mut State, action: &str, p: &Value) -> Value {
     s.actions.push(action.to_string());
+    if s.key_required {
+        return err("valid api key must be provided");
+    }
     match action {
         "version" => ok(json!(6)),
         "apiReflect" => ok(json!({"scopes": ["actions"], "actions": [
@@ -320,4 +325,21 @@ fn notes_sharing_an_id_are_held_back() {
     );
     // The other cards are synced; the clashing ones are not.
     assert_eq!(state.lock().expect("lock").notes.len(), 12);
+}
+
+#[test]
+fn a_required_api_key_is_explained() {
+    let state = Arc::new(Mutex::new(State {
+        key_required: true,
+        ..State::default()
+    }));
+    let url = serve(Arc::clone(&state));
+    let dir = vault();
+    let out = sync(&url, dir.path());
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("DECKSMITH_ANKI_KEY") && err.contains("apiKey"),
+        "{err}"
+    );
 }

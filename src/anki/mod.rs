@@ -297,14 +297,6 @@ impl Client {
         self.call("version", json!({}), 0)
     }
 
-    /// Whether the backend requires an API key.
-    pub fn requires_key(&self) -> Result<bool, AnkiError> {
-        let v: Value = self.raw("requestPermission", json!({}), 0)?;
-        Ok(v.get("requireApikey")
-            .and_then(Value::as_bool)
-            .unwrap_or(false))
-    }
-
     /// The actions the backend implements, when it can say (`apiReflect`).
     pub fn actions(&self) -> Result<Option<Vec<String>>, AnkiError> {
         match self.raw(
@@ -322,16 +314,8 @@ impl Client {
         }
     }
 
-    pub fn deck_names(&self) -> Result<Vec<String>, AnkiError> {
-        self.call("deckNames", json!({}), 0)
-    }
-
     pub fn create_deck(&self, deck: &str) -> Result<i64, AnkiError> {
         self.call("createDeck", json!({ "deck": deck }), 0)
-    }
-
-    pub fn model_names(&self) -> Result<Vec<String>, AnkiError> {
-        self.call("modelNames", json!({}), 0)
     }
 
     /// The fields of a note type; `None` when it does not exist (an error on the add-on,
@@ -393,10 +377,6 @@ impl Client {
         Ok(out)
     }
 
-    pub fn can_add_notes(&self, notes: &[Value]) -> Result<Vec<bool>, AnkiError> {
-        self.call("canAddNotes", json!({ "notes": notes }), notes.len())
-    }
-
     /// `addNotes` for one chunk, accepting both reply shapes.
     pub fn add_notes(&self, notes: &[Value]) -> Result<Added, AnkiError> {
         match self.call::<Vec<Option<i64>>>("addNotes", json!({ "notes": notes }), notes.len()) {
@@ -408,33 +388,6 @@ impl Client {
             Err(AnkiError::Action { message, .. }) => Ok(Added::Rejected(message)),
             Err(e) => Err(e),
         }
-    }
-
-    pub fn add_tags(&self, notes: &[i64], tags: &str) -> Result<(), AnkiError> {
-        self.raw(
-            "addTags",
-            json!({ "notes": notes, "tags": tags }),
-            notes.len(),
-        )
-        .map(|_| ())
-    }
-
-    pub fn remove_tags(&self, notes: &[i64], tags: &str) -> Result<(), AnkiError> {
-        self.raw(
-            "removeTags",
-            json!({ "notes": notes, "tags": tags }),
-            notes.len(),
-        )
-        .map(|_| ())
-    }
-
-    pub fn change_deck(&self, cards: &[i64], deck: &str) -> Result<(), AnkiError> {
-        self.raw(
-            "changeDeck",
-            json!({ "cards": cards, "deck": deck }),
-            cards.len(),
-        )
-        .map(|_| ())
     }
 
     pub fn delete_notes(&self, notes: &[i64]) -> Result<(), AnkiError> {

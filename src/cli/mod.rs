@@ -542,6 +542,11 @@ fn read_sync_vault(settings: &Settings, targets: &Targets) -> Result<SyncVault, 
 /// Report a sync that could not reach a compatible Anki (exit code 3).
 fn anki_unavailable(e: &crate::sync::apply::SyncError, url: &str) -> ExitStatus {
     let hint = match e {
+        crate::sync::apply::SyncError::Anki(a) if a.to_string().contains("valid api key") => {
+            "\n  hint: AnkiConnect has an API key (its `apiKey` setting): put the same key in \
+             DECKSMITH_ANKI_KEY, or unset DECKSMITH_ANKI_KEY if AnkiConnect has none"
+                .to_string()
+        }
         crate::sync::apply::SyncError::Anki(a) if a.is_unreachable() => format!(
             "\n  hint: start Anki with the AnkiConnect add-on installed (add-on code 2055492159), \
              or check the address ({url}); AnkiConnect's API key, if set, goes in DECKSMITH_ANKI_KEY"
