@@ -5,6 +5,7 @@
 
 mod hook;
 pub mod output;
+mod sync;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -232,7 +233,7 @@ pub fn run(cli: Cli) -> ExitStatus {
     let result = match cli.command {
         Command::Check(args) => check(&args),
         Command::Cards(args) => cards(&args),
-        Command::Sync(args) => sync(&args),
+        Command::Sync(args) => sync::sync(&args),
         Command::Rule(args) => rule(&args),
         Command::Init(args) => init(&args),
         Command::Hook(args) => {
@@ -448,47 +449,6 @@ fn cards(args: &CardsArgs) -> Result<ExitStatus, String> {
     Ok(ExitStatus::Success)
 }
 
-/// A progress bar on stderr, drawn only when stderr is a terminal (never under pre-commit,
-/// CI or a pipe).
-struct Bar(Option<indicatif::ProgressBar>);
-
-impl Bar {
-    fn new() -> Bar {
-        Bar(std::io::stderr().is_terminal().then(|| {
-            let bar = indicatif::ProgressBar::hidden();
-            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-            bar
-        }))
-    }
-}
-
-impl crate::sync::apply::Progress for Bar {
-    fn start(&self, phase: &str, total: usize) {
-        if let Some(b) = &self.0 {
-            b.reset();
-            b.set_length(total as u64);
-            b.set_message(phase.to_string());
-            if let Ok(style) =
-                indicatif::ProgressStyle::with_template("{msg:>16} [{bar:40}] {pos}/{len}")
-            {
-                b.set_style(style.progress_chars("=> "));
-            }
-        }
-    }
-
-    fn advance(&self, n: usize) {
-        if let Some(b) = &self.0 {
-            b.inc(n as u64);
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(b) = &self.0 {
-            b.finish_and_clear();
-        }
-    }
-}
-
 fn vault_name(settings: &Settings) -> String {
     let cfg = &settings.loaded.config.cards;
     if cfg.vault_name.is_empty() {
@@ -500,139 +460,6 @@ fn vault_name(settings: &Settings) -> String {
     } else {
         cfg.vault_name.clone()
     }
-}
-
-/// The vault side of a sync: notes, their cards (media renamed), media to store.
-struct SyncVault {
-    notes: Vec<crate::vault::note::Note>,
-    cards: Vec<crate::cards::NoteCards>,
-    media: Vec<crate::sync::media::MediaFile>,
-    missing_media: Vec<(String, String)>,
-}
-
-fn read_sync_vault(settings: &Settings, targets: &Targets) -> Result<SyncVault, String> {
-    let cfg = &settings.loaded.config;
-    let notes = lint::read_notes(settings, targets).map_err(|e| e.to_string())?;
-    let mut cards =
-        crate::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, &vault_name(settings));
-    // Images are resolved against the whole vault and stored under content names.
-    let entries: Vec<crate::vault::index::IndexEntry> = notes
-        .iter()
-        .map(crate::vault::index::IndexEntry::of)
-        .collect();
-    let index =
-        crate::vault::index::VaultIndex::build(&entries, &lint::attachments(settings), false);
-    let mut media = Vec::new();
-    let mut missing_media = Vec::new();
-    for n in cards.iter_mut() {
-        let (files, missing) = crate::sync::media::prepare(&mut n.cards, &index, settings.root());
-        media.extend(files);
-        missing_media.extend(missing);
-    }
-    media.sort_by(|a, b| a.name.cmp(&b.name));
-    media.dedup_by(|a, b| a.name == b.name);
-    Ok(SyncVault {
-        notes,
-        cards,
-        media,
-        missing_media,
-    })
-}
-
-/// Report a sync that could not reach a compatible Anki (exit code 3).
-fn anki_unavailable(e: &crate::sync::apply::SyncError, url: &str) -> ExitStatus {
-    let hint = match e {
-        crate::sync::apply::SyncError::Anki(a) if a.to_string().contains("valid api key") => {
-            "\n  hint: AnkiConnect has an API key (its `apiKey` setting): put the same key in \
-             DECKSMITH_ANKI_KEY, or unset DECKSMITH_ANKI_KEY if AnkiConnect has none"
-                .to_string()
-        }
-        crate::sync::apply::SyncError::Anki(a) if a.is_unreachable() => format!(
-            "\n  hint: start Anki with the AnkiConnect add-on installed (add-on code 2055492159), \
-             or check the address ({url}); AnkiConnect's API key, if set, goes in DECKSMITH_ANKI_KEY"
-        ),
-        _ => String::new(),
-    };
-    let _ = writeln!(std::io::stderr().lock(), "decksmith: {e}{hint}");
-    ExitStatus::Unavailable
-}
-
-fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
-    let loaded = load_config(&args.paths, &args.vault)?;
-    let settings = Settings::new(loaded, &Overrides::default()).map_err(|e| e.to_string())?;
-    let cfg = &settings.loaded.config;
-    let targets = Targets {
-        paths: args.paths.clone(),
-        force_exclude: true,
-        use_cache: false,
-    };
-    let url = args
-        .anki_url
-        .clone()
-        .unwrap_or_else(|| cfg.anki.url.clone());
-    let key = std::env::var("DECKSMITH_ANKI_KEY").ok();
-    let client = crate::anki::Client::new(&url, key).map_err(|e| e.to_string())?;
-    // Anki's side does not depend on the vault: read it while the vault is read and its
-    // cards rendered, so the two waits overlap.
-    let (seen, vault) = std::thread::scope(|scope| {
-        let reader = scope.spawn(|| crate::sync::apply::read_anki(&client, &cfg.anki));
-        let vault = read_sync_vault(&settings, &targets);
-        (reader.join(), vault)
-    });
-    let vault = vault?;
-    let seen = match seen {
-        Ok(Ok(seen)) => seen,
-        Ok(Err(e)) => return Ok(anki_unavailable(&e, &url)),
-        Err(_) => return Err("reading Anki failed unexpectedly".into()),
-    };
-    // A fixed value makes runs reproducible (tests, golden files).
-    let synced_at = std::env::var("DECKSMITH_SYNCED_AT").unwrap_or_else(|_| {
-        crate::sync::timestamp::format(std::time::SystemTime::now(), cfg.anki.synced_at_format)
-    });
-    let opts = crate::sync::apply::Options {
-        dry_run: args.dry_run,
-        prune: args.prune,
-        force: args.force,
-        synced_at,
-        // Naming the vault's root is syncing all of it; orphans are only known then.
-        all: args.paths.is_empty()
-            || args.paths.iter().any(|p| {
-                crate::vault::walk::relative(settings.root(), p).is_some_and(|r| r.is_empty())
-            }),
-    };
-    let input = crate::sync::apply::Input {
-        root: settings.root(),
-        notes: &vault.notes,
-        cards: &vault.cards,
-        media: &vault.media,
-    };
-    let outcome =
-        match crate::sync::apply::sync(&client, &cfg.anki, &input, seen, &opts, &Bar::new()) {
-            Ok(mut o) => {
-                o.missing_media = vault.missing_media;
-                o
-            }
-            Err(e) => return Ok(anki_unavailable(&e, &url)),
-        };
-    let text = match args.format {
-        CardsFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&outcome).map_err(|e| e.to_string())?;
-            s.push('\n');
-            s
-        }
-        CardsFormat::Text => output::sync::render(&outcome, args.dry_run, args.diff),
-    };
-    write_stdout(&text)?;
-    let incomplete = !outcome.failed.is_empty()
-        || !outcome.missing_media.is_empty()
-        || !outcome.skipped_notes.is_empty()
-        || !outcome.write_refused.is_empty()
-        || outcome.prune_refused.is_some();
-    Ok(if incomplete && !args.dry_run {
-        ExitStatus::Failure
-    } else {
-        ExitStatus::Success
-    })
 }
 
 fn rule(args: &RuleArgs) -> Result<ExitStatus, String> {
