@@ -57,6 +57,11 @@ fn main() {
         .unwrap_or(1021);
     let vault = tempfile::tempdir().expect("tempdir");
     vaultgen::generate(vault.path(), notes).expect("generate");
+    // Keep a copy for profiling: DECKSMITH_BENCH_KEEP=DIR writes DIR/sync-<n>/.
+    if let Some(keep) = std::env::var_os("DECKSMITH_BENCH_KEEP") {
+        let dir = Path::new(&keep).join(format!("sync-{notes}"));
+        vaultgen::generate(&dir, notes).expect("generate kept vault");
+    }
 
     // The backend's own time for one `addNotes` of exactly the notes sync creates.
     let loaded = config::load(vault.path().to_path_buf(), None).expect("defaults");
