@@ -240,8 +240,14 @@ fn lost_ids_are_recovered_and_deleted_notes_recreated() {
     assert_eq!(id_of(&client, "sysdes-102-0-en"), again);
 }
 
+fn field_names(client: &Client) -> Vec<String> {
+    client
+        .call("modelFieldNames", json!({"modelName": "decksmith"}), 0)
+        .expect("modelFieldNames")
+}
+
 #[test]
-fn a_foreign_note_type_of_the_same_name_is_refused() {
+fn a_foreign_note_type_is_refused_and_changed_only_on_request() {
     let Some(server) = AnkiServer::start() else {
         return;
     };
@@ -249,7 +255,7 @@ fn a_foreign_note_type_of_the_same_name_is_refused() {
     client
         .raw(
             "createModel",
-            json!({"modelName": "decksmith", "inOrderFields": ["Front", "Back"], "isCloze": false,
+            json!({"modelName": "decksmith", "inOrderFields": ["Back", "Extra", "Front"], "isCloze": false,
                    "cardTemplates": [{"Name": "C", "Front": "{{Front}}", "Back": "{{Back}}"}]}),
             0,
         )
@@ -260,7 +266,9 @@ fn a_foreign_note_type_of_the_same_name_is_refused() {
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("note type `decksmith`") && err.contains("never changes a note type"),
+        err.contains("note type `decksmith`")
+            && err.contains("changes a note type only when asked")
+            && err.contains("--update-note-type"),
         "{err}"
     );
     assert_eq!(files(dir.path()), before, "nothing written");
@@ -269,6 +277,99 @@ fn a_foreign_note_type_of_the_same_name_is_refused() {
             .find_notes("\"note:decksmith\"")
             .expect("find")
             .is_empty()
+    );
+
+    // A dry run with the flag says what it would change and changes nothing.
+    let out = sync(
+        &server.url,
+        dir.path(),
+        &["--update-note-type", "--dry-run"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(
+            "note type: add the fields Slug, Source; put the fields Front, Back, Slug, Source first, in that order; replace the card template `C`; replace the styling"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(field_names(&client), ["Back", "Extra", "Front"]);
+
+    // With the flag: decksmith's fields first, the user's field kept, the template replaced.
+    let out = sync(&server.url, dir.path(), &["--update-note-type"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(
+        field_names(&client),
+        ["Front", "Back", "Slug", "Source", "Extra"]
+    );
+    let templates: serde_json::Value = client
+        .call("modelTemplates", json!({"modelName": "decksmith"}), 0)
+        .expect("modelTemplates");
+    assert_eq!(templates["C"]["Back"], decksmith::sync::notetype::BACK);
+    let en = id_of(&client, "sysdes-102-0-en");
+    let info: Vec<serde_json::Value> = client
+        .call("notesInfo", json!({"notes": [en]}), 1)
+        .expect("notesInfo");
+    assert_eq!(info[0]["fields"]["Slug"]["value"], "sysdes-102-0-en");
+
+    // Now it is decksmith's: nothing left to change or report.
+    let out = sync(&server.url, dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("note type"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("0 created, 0 updated"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn styling_drift_is_reported_and_left_alone() {
+    let Some(server) = AnkiServer::start() else {
+        return;
+    };
+    let client = Client::new(&server.url, None).expect("client");
+    let dir = vault();
+    assert_eq!(sync(&server.url, dir.path(), &[]).status.code(), Some(0));
+    // The user styles the cards in Anki and adds a field of their own.
+    client
+        .raw(
+            "updateModelStyling",
+            json!({"model": {"name": "decksmith", "css": ".card { color: red; }"}}),
+            0,
+        )
+        .expect("styling");
+    client
+        .raw(
+            "modelFieldAdd",
+            json!({"modelName": "decksmith", "fieldName": "My notes", "index": 4}),
+            0,
+        )
+        .expect("field");
+    let before = files(dir.path());
+    let out = sync(&server.url, dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("note type differs from this decksmith's: it would replace the styling; `sync --update-note-type` does that"),
+        "{}",
+        stdout(&out)
+    );
+    let css: serde_json::Value = client
+        .call("modelStyling", json!({"modelName": "decksmith"}), 0)
+        .expect("modelStyling");
+    assert_eq!(css["css"], ".card { color: red; }");
+    assert_eq!(files(dir.path()), before, "nothing written");
+
+    let out = sync(&server.url, dir.path(), &["--update-note-type"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let css: serde_json::Value = client
+        .call("modelStyling", json!({"modelName": "decksmith"}), 0)
+        .expect("modelStyling");
+    assert_eq!(css["css"], decksmith::cards::preview::CARD_CSS);
+    assert_eq!(
+        field_names(&client),
+        ["Front", "Back", "Slug", "Source", "My notes"],
+        "the user's field is kept"
     );
 }
 

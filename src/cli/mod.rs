@@ -168,6 +168,15 @@ pub struct SyncArgs {
     /// Allow --prune beyond its safety limit.
     #[arg(long, requires = "prune")]
     pub force: bool,
+    /// Make Anki's note type match this decksmith's: add missing fields and put decksmith's
+    /// first (other fields are kept), replace its card template and styling.
+    ///
+    /// Changing fields or templates is a schema change: on its next sync with AnkiWeb, Anki
+    /// demands a one-way full sync, and reviews made on other devices since their last sync
+    /// can be lost. Sync every device with AnkiWeb first. Without this flag decksmith never
+    /// changes a note type: it stops when the fields differ and reports other differences.
+    #[arg(long)]
+    pub update_note_type: bool,
 }
 
 #[derive(Args, Debug)]

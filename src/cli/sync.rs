@@ -142,6 +142,7 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         force: args.force,
         synced_at,
         // Naming the vault's root is syncing all of it; orphans are only known then.
+        update_note_type: args.update_note_type,
         all: args.paths.is_empty()
             || args.paths.iter().any(|p| {
                 crate::vault::walk::relative(settings.root(), p).is_some_and(|r| r.is_empty())

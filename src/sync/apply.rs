@@ -12,6 +12,7 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::notetype::{self, Found};
 use super::plan::{self, Action, AnkiNote, Plan, Snapshot, Wanted};
 use super::writeback::{self, Pushed};
 use crate::anki::{Added, AnkiError, Client};
@@ -56,6 +57,8 @@ pub struct Options {
     pub synced_at: String,
     /// Whether the cards cover the whole vault (orphans are only known then).
     pub all: bool,
+    /// Make Anki's note type decksmith's when it differs (a schema change in Anki).
+    pub update_note_type: bool,
 }
 
 /// What a sync did.
@@ -74,6 +77,10 @@ pub struct Outcome {
     pub missing_media: Vec<(String, String)>,
     /// Media files stored in Anki by this run.
     pub media_stored: usize,
+    /// Changes made to Anki's note type (planned ones in a dry run).
+    pub note_type_changes: Vec<String>,
+    /// Drift in the note type's templates or styling that was left alone.
+    pub note_type_drift: Vec<String>,
     pub requests: usize,
 }
 
@@ -97,8 +104,8 @@ fn sub_ok<T: serde::de::DeserializeOwned>(
 
 /// What the first reads tell about Anki ([`read_anki`]).
 pub struct Seen {
-    /// The note type's fields; `None` when it does not exist.
-    fields: Option<Vec<String>>,
+    /// The note type; `None` when it does not exist.
+    note_type: Option<Found>,
     decks: Vec<String>,
     snapshot: Snapshot,
 }
@@ -112,6 +119,8 @@ pub fn read_anki(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
         ("modelFieldNames", json!({ "modelName": cfg.note_type })),
         ("deckNames", json!({})),
         ("findNotes", json!({ "query": q })),
+        ("modelTemplates", json!({ "modelName": cfg.note_type })),
+        ("modelStyling", json!({ "modelName": cfg.note_type })),
     ])?;
     let mut it = first.into_iter();
     let mut next = || it.next().unwrap_or_else(|| Err("missing reply".into()));
@@ -130,15 +139,26 @@ pub fn read_anki(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
         _ => None,
     };
     let decks: Vec<String> = sub_ok(next(), "deckNames")?;
+    let found_notes = next();
+    // Older backends lack these two; drift in templates and styling is then not reported.
+    let templates = next().ok().and_then(|v| serde_json::from_value(v).ok());
+    let css = next()
+        .ok()
+        .and_then(|v| v.get("css").and_then(Value::as_str).map(str::to_string));
     let note_ids: Vec<i64> = if fields.is_some() {
-        sub_ok(next(), "findNotes")?
+        sub_ok(found_notes, "findNotes")?
     } else {
         Vec::new()
     };
+    let note_type = fields.map(|fields| Found {
+        fields,
+        templates,
+        css,
+    });
     let mut snap = Snapshot::default();
     if note_ids.is_empty() {
         return Ok(Seen {
-            fields,
+            note_type,
             decks,
             snapshot: snap,
         });
@@ -204,7 +224,7 @@ pub fn read_anki(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
         }
     }
     Ok(Seen {
-        fields,
+        note_type,
         decks,
         snapshot: snap,
     })
@@ -265,14 +285,56 @@ pub fn create_model(client: &Client, cfg: &AnkiConfig) -> Result<(), AnkiError> 
                 "css": CARD_CSS,
                 "isCloze": false,
                 "cardTemplates": [{
-                    "Name": "Card",
-                    "Front": "{{Front}}",
-                    "Back": "{{FrontSide}}\n<hr id=answer>\n{{Back}}",
+                    "Name": notetype::TEMPLATE,
+                    "Front": notetype::FRONT,
+                    "Back": notetype::BACK,
                 }],
             }),
             0,
         )
         .map(|_| ())
+}
+
+/// Make the note type decksmith's (`sync --update-note-type`), and check that it is.
+fn update_model(
+    client: &Client,
+    cfg: &AnkiConfig,
+    drift: &notetype::Drift,
+) -> Result<(), SyncError> {
+    let subs = drift.requests(&cfg.note_type);
+    if let Some(actions) = client.actions()? {
+        let missing: Vec<&str> = subs
+            .iter()
+            .map(|(a, _)| *a)
+            .filter(|a| !actions.iter().any(|x| x == a))
+            .collect();
+        if !missing.is_empty() {
+            return Err(SyncError::Incompatible(format!(
+                "AnkiConnect lacks the actions {missing:?} needed to change the note type; update the add-on"
+            )));
+        }
+    }
+    for (r, (action, _)) in client.multi(&subs)?.into_iter().zip(&subs) {
+        if let Err(e) = r {
+            return Err(SyncError::Incompatible(format!(
+                "changing the note type `{}` failed ({action}: {e})",
+                cfg.note_type
+            )));
+        }
+    }
+    let fields: Vec<String> =
+        client.call("modelFieldNames", json!({ "modelName": cfg.note_type }), 0)?;
+    if fields
+        .iter()
+        .take(plan::FIELDS.len())
+        .ne(plan::FIELDS.iter())
+    {
+        return Err(SyncError::Incompatible(format!(
+            "the note type `{}` still has the fields {fields:?} after the change",
+            cfg.note_type
+        )));
+    }
+    Ok(())
 }
 
 /// The `addNotes` entry of a card.
@@ -377,22 +439,29 @@ pub fn sync(
     out.failed.extend(clash_reports);
     wanted.retain(|w| !clashing.contains(&w.card.slug));
     let Seen {
-        fields,
+        note_type,
         decks,
         snapshot: snap,
     } = seen;
-    match &fields {
-        Some(f) if f.iter().map(String::as_str).ne(plan::FIELDS) => {
-            return Err(SyncError::Incompatible(format!(
-                "Anki has a note type `{}` with the fields {:?}, not {:?}. decksmith never changes a note type \
-                 (Anki would demand a one-way full sync); rename that note type in Anki, or set another \
-                 `[anki] note-type` in decksmith.toml.",
-                cfg.note_type,
-                f,
-                plan::FIELDS
-            )));
-        }
-        _ => {}
+    let drift = note_type.as_ref().map(notetype::drift).unwrap_or_default();
+    if !drift.compatible() && !opts.update_note_type {
+        let fields = note_type
+            .as_ref()
+            .map(|n| n.fields.clone())
+            .unwrap_or_default();
+        return Err(SyncError::Incompatible(format!(
+            "Anki has a note type `{}` with the fields {fields:?}; decksmith needs {:?} first, in that order. \
+             decksmith changes a note type only when asked, because Anki then demands a one-way full sync: \
+             rename that note type in Anki or set another `[anki] note-type` in decksmith.toml, or run \
+             `decksmith sync --update-note-type` to change it.",
+            cfg.note_type,
+            plan::FIELDS
+        )));
+    }
+    if opts.update_note_type {
+        out.note_type_changes = drift.describe();
+    } else {
+        out.note_type_drift = drift.describe();
     }
     let managed = snap.notes.len();
     out.plan = plan::plan(&wanted, &snap, &decks, &cfg.keep_tags, opts.all);
@@ -400,8 +469,10 @@ pub fn sync(
         out.requests = client.requests();
         return Ok(out);
     }
-    if fields.is_none() {
+    if note_type.is_none() {
         create_model(client, cfg)?;
+    } else if opts.update_note_type && !drift.is_empty() {
+        update_model(client, cfg, &drift)?;
     }
     let plan = out.plan.clone();
     let needs_writes =

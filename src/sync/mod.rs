@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod media;
+pub mod notetype;
 pub mod plan;
 pub mod timestamp;
 pub mod writeback;

@@ -61,6 +61,20 @@ pub fn render(o: &Outcome, dry_run: bool, diff: bool) -> String {
         count(&|s| matches!(s.action, Action::Unchanged { .. }) && s.writes()),
         p.orphans.len()
     );
+    if !o.note_type_changes.is_empty() {
+        let _ = writeln!(
+            out,
+            "  note type: {} (--update-note-type)",
+            o.note_type_changes.join("; ")
+        );
+    }
+    if !o.note_type_drift.is_empty() {
+        let _ = writeln!(
+            out,
+            "  note type differs from this decksmith's: it would {}; `sync --update-note-type` does that",
+            o.note_type_drift.join("; ")
+        );
+    }
     for s in p.steps.iter().filter(|s| s.writes() || s.adopted) {
         let _ = writeln!(out, "{}", line(s));
         if diff {
