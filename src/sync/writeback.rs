@@ -66,6 +66,31 @@ pub enum Refusal {
 /// Apply `pushed` to a note's text. `Ok(None)`: nothing to change. A slug pushed twice
 /// counts once, with its last values.
 pub fn edit(text: &str, pushed: &[Pushed]) -> Result<Option<String>, Refusal> {
+    let (split, parsed) = read(text)?;
+    edit_parsed(text, &split, &parsed, pushed)
+}
+
+/// [`edit`] a note that was already split and parsed (with [`frontmatter::split`] and
+/// [`yaml::parse`] of its text): it is vetted the same way, and not parsed again.
+pub fn edit_note(
+    note: &crate::vault::note::Note,
+    pushed: &[Pushed],
+) -> Result<Option<String>, Refusal> {
+    let parsed = match &note.yaml {
+        None => return Err(Refusal::NoFrontMatter),
+        Some(Err(e)) => return Err(Refusal::Damaged(format!("YAML error: {}", e.message))),
+        Some(Ok(parsed)) => parsed,
+    };
+    vet(&note.split, parsed)?;
+    edit_parsed(&note.text, &note.split, parsed, pushed)
+}
+
+fn edit_parsed(
+    text: &str,
+    split: &frontmatter::Split,
+    parsed: &Parsed,
+    pushed: &[Pushed],
+) -> Result<Option<String>, Refusal> {
     let mut unique: Vec<Pushed> = Vec::with_capacity(pushed.len());
     for p in pushed.iter().rev() {
         if !unique.iter().any(|u| u.slug == p.slug) {
@@ -74,7 +99,6 @@ pub fn edit(text: &str, pushed: &[Pushed]) -> Result<Option<String>, Refusal> {
     }
     unique.reverse();
     let pushed = unique.as_slice();
-    let (split, parsed) = read(text)?;
     let Some(block) = split.block.clone() else {
         return Err(Refusal::NoFrontMatter);
     };
@@ -95,8 +119,28 @@ pub fn edit(text: &str, pushed: &[Pushed]) -> Result<Option<String>, Refusal> {
     if changes.is_empty() {
         return Ok(None);
     }
-    let yaml_text = &text[block.yaml.clone()];
     let quote = quote_char(text, list);
+    // yaml-edit's cost grows with its input: an existing list is edited as a document of its
+    // own (the `anki_cards` lines alone) and spliced back. The whole front matter is the
+    // fallback, and both are held to the same verification.
+    let region = cards_region(text, parsed, block.yaml.end)
+        .filter(|_| matches!(cards.map(|n| &n.kind), Some(NodeKind::Seq(_))));
+    if let Some(region) = region {
+        let edited = apply(&text[region.clone()], &changes, true, quote).map(|new_region| {
+            format!(
+                "{}{}{}",
+                &text[..region.start],
+                new_region,
+                &text[region.end..]
+            )
+        });
+        if let Ok(new_text) = edited
+            && verify(text, split, parsed, &new_text, pushed).is_ok()
+        {
+            return Ok(Some(new_text));
+        }
+    }
+    let yaml_text = &text[block.yaml.clone()];
     let new_yaml = apply(yaml_text, &changes, cards.is_some(), quote)?;
     let new_text = format!(
         "{}{}{}",
@@ -104,7 +148,7 @@ pub fn edit(text: &str, pushed: &[Pushed]) -> Result<Option<String>, Refusal> {
         new_yaml,
         &text[block.yaml.end..]
     );
-    verify(text, &split, &parsed, &new_text, pushed)?;
+    verify(text, split, parsed, &new_text, pushed)?;
     Ok(Some(new_text))
 }
 
@@ -122,6 +166,21 @@ fn read(text: &str) -> Result<(frontmatter::Split, Parsed), Refusal> {
     }
     let parsed = yaml::parse(&text[block.yaml.clone()], block.yaml.start)
         .map_err(|e| Refusal::Damaged(format!("YAML error: {}", e.message)))?;
+    vet(&split, &parsed)?;
+    Ok((split, parsed))
+}
+
+/// Refuse damaged front matter (step 2 of the module documentation).
+fn vet(split: &frontmatter::Split, parsed: &Parsed) -> Result<(), Refusal> {
+    let Some(block) = &split.block else {
+        return Err(Refusal::NoFrontMatter);
+    };
+    if let Some(d) = split.defects.first() {
+        return Err(Refusal::Damaged(format!("{d:?}")));
+    }
+    if block.closed_by_dots {
+        return Err(Refusal::ClosedByDots);
+    }
     if let Some(d) = parsed.duplicates.first() {
         return Err(Refusal::Damaged(format!("duplicate key `{}`", d.key)));
     }
@@ -142,7 +201,7 @@ fn read(text: &str) -> Result<(frontmatter::Split, Parsed), Refusal> {
             }
         }
     }
-    Ok((split, parsed))
+    Ok(())
 }
 
 /// One planned change.
@@ -427,18 +486,38 @@ fn verify(
 
 /// Write `new` over `path` if the file still holds `original`: a temporary file in the same
 /// folder, flushed, permissions copied, renamed over the original (a symlink's target is
-/// written, not the link).
+/// written, not the link), and the rename made durable.
 pub fn write_atomic(path: &Path, original: &[u8], new: &str) -> Result<(), WriteError> {
-    let target: PathBuf = std::fs::canonicalize(path)
-        .map_err(|e| WriteError::Io(path.to_path_buf(), e.to_string()))?;
+    let dir = replace(path, original, new)?;
+    sync_dir(&dir);
+    Ok(())
+}
+
+/// [`write_atomic`] without making the rename durable: the folder it returns must be given
+/// to [`sync_dir`] (once for many files; one folder flush per file costs as much as the
+/// write itself). Until then a crash can only leave the old file in place, never a mix.
+pub fn replace(path: &Path, original: &[u8], new: &str) -> Result<PathBuf, WriteError> {
+    let io = |e: std::io::Error| WriteError::Io(path.to_path_buf(), e.to_string());
+    // Resolving every path would cost a `readlink` per component: only links are resolved.
+    let target: PathBuf = if std::fs::symlink_metadata(path)
+        .map_err(io)?
+        .file_type()
+        .is_symlink()
+    {
+        std::fs::canonicalize(path).map_err(io)?
+    } else {
+        path.to_path_buf()
+    };
     let io = |e: std::io::Error| WriteError::Io(target.clone(), e.to_string());
     let current = std::fs::read(&target).map_err(io)?;
     if current != original {
         return Err(WriteError::Refused(Refusal::ChangedSinceRead));
     }
-    let dir = target
-        .parent()
-        .ok_or_else(|| WriteError::Io(target.clone(), "no parent folder".into()))?;
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        Some(_) => PathBuf::from("."),
+        None => return Err(WriteError::Io(target.clone(), "no parent folder".into())),
+    };
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -451,16 +530,20 @@ pub fn write_atomic(path: &Path, original: &[u8], new: &str) -> Result<(), Write
         let perms = std::fs::metadata(&target)?.permissions();
         std::fs::set_permissions(&tmp, perms)?;
         std::fs::rename(&tmp, &target)?;
-        // Make the rename durable; not every platform can open a folder.
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
         Ok::<(), std::io::Error>(())
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result.map_err(io)
+    result.map_err(io)?;
+    Ok(dir)
+}
+
+/// Make renames in `dir` durable. Not every platform can open a folder; there it is a no-op.
+pub fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
 }
 
 /// A failed write.
