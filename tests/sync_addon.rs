@@ -84,13 +84,17 @@ fn handle(s: &mut State, action: &str, p: &Value) -> Value {
             ok(json!(by_deck))
         }
         "findCards" => {
+            // `nid:1,2 -("deck:D" -"deck:D::*")`: those of the notes whose card is not in D.
             let q = p["query"].as_str().unwrap_or("");
-            let ids: Vec<i64> = match q.strip_prefix("nid:") {
+            let (nids, rest) = q.split_once(' ').unwrap_or((q, ""));
+            let not_in = rest.split("\"deck:").nth(1).and_then(|r| r.split('"').next());
+            let ids: Vec<i64> = match nids.strip_prefix("nid:") {
                 Some(list) => list.split(',').filter_map(|n| n.parse().ok()).filter(|n| s.notes.contains_key(n)).collect(),
                 None => s.notes.keys().copied().collect(),
             };
+            let ids = ids.into_iter().filter(|n| not_in.is_none_or(|d| s.notes[n].2 != d));
             // Card id = note id + 1.
-            ok(json!(ids.iter().map(|i| i + 1).collect::<Vec<_>>()))
+            ok(json!(ids.map(|i| i + 1).collect::<Vec<_>>()))
         }
         "notesInfo" => ok(Value::Array(
             p["notes"].as_array().map_or(&vec![], |a| a).iter().map(|id| {

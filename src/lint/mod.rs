@@ -529,14 +529,24 @@ fn index_anchors(settings: &Settings, index: &mut VaultIndex, notes: &[Note], en
     }
 }
 
-/// Read the notes a command names (or the whole vault) whole, sorted by path.
+/// Read the notes a command names (or the whole vault), sorted by path: notes of kinds that
+/// give cards whole, the others for their front matter.
 pub fn read_notes(settings: &Settings, targets: &Targets) -> Result<Vec<Note>, SetupError> {
     let mut entries = walk::walk(settings.root(), &settings.exclude).notes;
     let wanted = select(settings, targets, &mut entries)?;
+    let kinds = &settings.loaded.config.kinds;
     Ok(entries
         .par_iter()
         .filter(|e| wanted.contains(&e.rel))
-        .map(|e| load_note(settings, e, true))
+        .map(|e| {
+            // Notes of kinds that give no cards are only indexed: their front matter is
+            // enough.
+            let cards = settings
+                .kind_of(&e.rel)
+                .and_then(|k| kinds.get(k))
+                .is_some_and(|k| k.cards.is_some());
+            load_note(settings, e, cards)
+        })
         .collect())
 }
 

@@ -106,6 +106,10 @@ fn sub_ok<T: serde::de::DeserializeOwned>(
 pub struct Seen {
     /// The note type; `None` when it does not exist.
     note_type: Option<Found>,
+    /// The actions the backend implements, when it can say (`apiReflect`).
+    actions: Option<Vec<String>>,
+    /// decksmith's media files in Anki, when the backend could list them.
+    media: Option<Vec<String>>,
     decks: Vec<String>,
     snapshot: Snapshot,
 }
@@ -121,6 +125,14 @@ pub fn read_anki(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
         ("findNotes", json!({ "query": q })),
         ("modelTemplates", json!({ "modelName": cfg.note_type })),
         ("modelStyling", json!({ "modelName": cfg.note_type })),
+        (
+            "apiReflect",
+            json!({ "scopes": ["actions"], "actions": null }),
+        ),
+        (
+            "getMediaFilesNames",
+            json!({ "pattern": format!("{}*", super::media::PREFIX) }),
+        ),
     ])?;
     let mut it = first.into_iter();
     let mut next = || it.next().unwrap_or_else(|| Err("missing reply".into()));
@@ -145,6 +157,14 @@ pub fn read_anki(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
     let css = next()
         .ok()
         .and_then(|v| v.get("css").and_then(Value::as_str).map(str::to_string));
+    let actions = next().ok().and_then(|v| {
+        v.get("actions")?.as_array().map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+    });
+    let media = next().ok().and_then(|v| serde_json::from_value(v).ok());
     let note_ids: Vec<i64> = if fields.is_some() {
         sub_ok(found_notes, "findNotes")?
     } else {
@@ -159,6 +179,8 @@ pub fn read_anki(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
     if note_ids.is_empty() {
         return Ok(Seen {
             note_type,
+            actions,
+            media,
             decks,
             snapshot: snap,
         });
@@ -225,6 +247,8 @@ pub fn read_anki(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
     }
     Ok(Seen {
         note_type,
+        actions,
+        media,
         decks,
         snapshot: snap,
     })
@@ -232,11 +256,16 @@ pub fn read_anki(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
 
 /// The notes of `deck` itself, not of its subdecks.
 fn deck_query(note_type: &str, deck: &str) -> String {
+    format!("{} {}", query(note_type), in_deck(deck))
+}
+
+/// A search for `deck` itself, not its subdecks.
+fn in_deck(deck: &str) -> String {
     let d = deck
         .replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('*', "\\*");
-    format!("{} \"deck:{d}\" -\"deck:{d}::*\"", query(note_type))
+    format!("\"deck:{d}\" -\"deck:{d}::*\"")
 }
 
 /// The card ids of the notes grouped under each deck: one `multi` of `findCards`.
@@ -276,10 +305,12 @@ fn change_decks(client: &Client, moves: &BTreeMap<String, Vec<i64>>) -> Result<(
 
 /// Create decksmith's note type.
 pub fn create_model(client: &Client, cfg: &AnkiConfig) -> Result<(), AnkiError> {
-    client
-        .raw(
-            "createModel",
-            json!({
+    client.raw("createModel", model_params(cfg), 0).map(|_| ())
+}
+
+/// The `createModel` parameters of decksmith's note type.
+fn model_params(cfg: &AnkiConfig) -> Value {
+    json!({
                 "modelName": cfg.note_type,
                 "inOrderFields": plan::FIELDS,
                 "css": CARD_CSS,
@@ -289,20 +320,119 @@ pub fn create_model(client: &Client, cfg: &AnkiConfig) -> Result<(), AnkiError> 
                     "Front": notetype::FRONT,
                     "Back": notetype::BACK,
                 }],
-            }),
-            0,
-        )
-        .map(|_| ())
+    })
+}
+
+/// Whether an HTML field plainly has text for Anki: a letter or digit outside tags and
+/// character references.
+fn has_text(html: &str) -> bool {
+    let (mut in_tag, mut in_reference) = (false, false);
+    for c in html.chars() {
+        match c {
+            '<' if !in_tag => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if in_tag => {}
+            '&' => in_reference = true,
+            ';' if in_reference => in_reference = false,
+            c if in_reference => in_reference = c.is_ascii_alphanumeric() || c == '#',
+            c if c.is_alphanumeric() => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Ask Anki whether it would add each new note, before any is added.
+///
+/// With duplicates allowed, Anki refuses a new note for three reasons only: its note type,
+/// its deck, or an empty first field. The note type and the decks were checked or created
+/// just before, so one probe per deck stands for every note of that deck whose front
+/// plainly has text, and only a note whose front may look empty to Anki (markup, media or
+/// character references alone) is probed itself. A deck whose probe is refused has all its
+/// notes probed. The probes go out in one request before anything is added: the backend's
+/// check grows with the collection. A note that Anki refuses anyway is still named, from
+/// the `addNotes` reply.
+fn preflight(client: &Client, cfg: &AnkiConfig, cards: &[&Card]) -> Result<Vec<bool>, AnkiError> {
+    if cards.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut stand_in: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut own: Vec<usize> = Vec::new();
+    for (i, c) in cards.iter().enumerate() {
+        if has_text(&c.front) {
+            stand_in.entry(c.deck.as_str()).or_insert(i);
+        } else {
+            own.push(i);
+        }
+    }
+    let mut asked: Vec<usize> = stand_in.values().copied().chain(own).collect();
+    let mut answers = probe(client, cfg, cards, &asked)?;
+    let refused: std::collections::BTreeSet<&str> = stand_in
+        .iter()
+        .filter(|(_, i)| answers.get(i) != Some(&true))
+        .map(|(deck, _)| *deck)
+        .collect();
+    if !refused.is_empty() {
+        asked = (0..cards.len())
+            .filter(|i| refused.contains(cards[*i].deck.as_str()) && !answers.contains_key(i))
+            .collect();
+        answers.extend(probe(client, cfg, cards, &asked)?);
+    }
+    Ok((0..cards.len())
+        .map(|i| {
+            answers
+                .get(&i)
+                .or_else(|| answers.get(stand_in.get(cards[i].deck.as_str())?))
+                .copied()
+                .unwrap_or(false)
+        })
+        .collect())
+}
+
+/// `canAddNotes` for `cards[i]` of every `i` in `which`, in one request. A probe carries
+/// the first field alone: the verdict depends on nothing else, and the add-on reads bodies
+/// in quadratic time.
+fn probe(
+    client: &Client,
+    cfg: &AnkiConfig,
+    cards: &[&Card],
+    which: &[usize],
+) -> Result<HashMap<usize, bool>, AnkiError> {
+    let subs: Vec<(&str, Value)> = which
+        .chunks(cfg.chunk_size)
+        .map(|chunk| {
+            let notes: Vec<Value> = chunk
+                .iter()
+                .map(|i| {
+                    json!({
+                        "deckName": cards[*i].deck,
+                        "modelName": cfg.note_type,
+                        "fields": { "Front": cards[*i].front },
+                        "options": { "allowDuplicate": true },
+                    })
+                })
+                .collect();
+            ("canAddNotes", json!({ "notes": notes }))
+        })
+        .collect();
+    let mut verdicts = Vec::with_capacity(which.len());
+    if !subs.is_empty() {
+        for r in client.multi(&subs)? {
+            verdicts.extend(sub_ok::<Vec<bool>>(r, "canAddNotes")?);
+        }
+    }
+    Ok(which.iter().copied().zip(verdicts).collect())
 }
 
 /// Make the note type decksmith's (`sync --update-note-type`), and check that it is.
 fn update_model(
     client: &Client,
     cfg: &AnkiConfig,
+    actions: Option<&[String]>,
     drift: &notetype::Drift,
 ) -> Result<(), SyncError> {
     let subs = drift.requests(&cfg.note_type);
-    if let Some(actions) = client.actions()? {
+    if let Some(actions) = actions {
         let missing: Vec<&str> = subs
             .iter()
             .map(|(a, _)| *a)
@@ -440,6 +570,8 @@ pub fn sync(
     wanted.retain(|w| !clashing.contains(&w.card.slug));
     let Seen {
         note_type,
+        actions,
+        media: media_in_anki,
         decks,
         snapshot: snap,
     } = seen;
@@ -469,18 +601,13 @@ pub fn sync(
         out.requests = client.requests();
         return Ok(out);
     }
-    if note_type.is_none() {
-        create_model(client, cfg)?;
-    } else if opts.update_note_type && !drift.is_empty() {
-        update_model(client, cfg, &drift)?;
-    }
     let plan = out.plan.clone();
     let needs_writes =
         plan.steps.iter().any(plan::Step::writes) || (opts.prune && !plan.orphans.is_empty());
-    if needs_writes && let Some(actions) = client.actions()? {
+    if needs_writes && let Some(actions) = &actions {
         let needed = [
-            "getDecks",
             "addNotes",
+            "addNote",
             "canAddNotes",
             "updateNoteFields",
             "addTags",
@@ -501,11 +628,41 @@ pub fn sync(
             )));
         }
     }
+    // The note type and missing decks, in one request.
+    let mut setup: Vec<(&str, Value)> = Vec::new();
+    if note_type.is_none() {
+        setup.push(("createModel", model_params(cfg)));
+    } else if opts.update_note_type && !drift.is_empty() {
+        update_model(client, cfg, actions.as_deref(), &drift)?;
+    }
+    if needs_writes {
+        setup.extend(
+            plan.missing_decks
+                .iter()
+                .map(|d| ("createDeck", json!({ "deck": d }))),
+        );
+    }
+    if !setup.is_empty() {
+        for (r, (action, _)) in client.multi(&setup)?.into_iter().zip(&setup) {
+            if let Err(message) = r {
+                return Err(SyncError::Anki(AnkiError::Action {
+                    action: action.to_string(),
+                    message,
+                }));
+            }
+        }
+    }
     // Media first, so new and updated notes show their images at once: one request to list
     // what Anki has, one to store what it lacks.
     if !media.is_empty() {
-        let have: Vec<String> =
-            client.call("getMediaFilesNames", json!({ "pattern": "decksmith-*" }), 0)?;
+        let have: Vec<String> = match media_in_anki {
+            Some(have) => have,
+            None => client.call(
+                "getMediaFilesNames",
+                json!({ "pattern": format!("{}*", super::media::PREFIX) }),
+                0,
+            )?,
+        };
         let subs: Vec<(&str, Value)> = media
             .iter()
             .filter(|m| !have.contains(&m.name))
@@ -526,18 +683,179 @@ pub fn sync(
             }
         }
     }
-    if !plan.missing_decks.is_empty() {
-        let subs: Vec<(&str, Value)> = plan
-            .missing_decks
-            .iter()
-            .map(|d| ("createDeck", json!({ "deck": d })))
-            .collect();
-        client.multi(&subs)?;
-    }
     let card_of: HashMap<&str, &Card> = wanted
         .iter()
         .map(|w| (w.card.slug.as_str(), &w.card))
         .collect();
+    let ctx = Ctx {
+        client,
+        cfg,
+        opts,
+        plan: &plan,
+        card_of: &card_of,
+        by_path: &by_path,
+        managed,
+        progress,
+    };
+    let by_path = &by_path;
+    // Notes are written back while Anki works: a note whose only changes are new cards is
+    // written as soon as the chunk holding its last card is added; the rest once every
+    // request is done. Writing 1,000 notes costs about as much as adding 500 of them.
+    let (early, rest) = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<(&str, Vec<Pushed>)>>();
+        let writer = scope.spawn(move || {
+            let mut results = Vec::new();
+            for batch in rx {
+                results.extend(write_notes(root, by_path, &batch, &Quiet, false));
+            }
+            results
+        });
+        let pushed = apply(&ctx, &mut out, &tx);
+        drop(tx);
+        let early = writer.join().unwrap_or_default();
+        let rest = pushed.map(|batch| {
+            progress.start("writing notes", batch.len());
+            let r = write_notes(root, by_path, &batch, progress, true);
+            progress.finish();
+            r
+        });
+        (early, rest)
+    });
+    let mut results = early;
+    let rest = rest?;
+    results.extend(rest);
+    results.sort_by(|a, b| a.0.cmp(b.0));
+    for (path, result) in results {
+        match result {
+            Ok(true) => out.written.push(path.to_string()),
+            Ok(false) => {}
+            Err(e) => out.write_refused.push((path.to_string(), e)),
+        }
+    }
+    out.requests = client.requests();
+    Ok(out)
+}
+
+/// What the steps after the plan share.
+struct Ctx<'a> {
+    client: &'a Client,
+    cfg: &'a AnkiConfig,
+    opts: &'a Options,
+    plan: &'a Plan,
+    card_of: &'a HashMap<&'a str, &'a Card>,
+    by_path: &'a HashMap<&'a str, &'a Note>,
+    /// decksmith's notes in Anki before the sync.
+    managed: usize,
+    progress: &'a dyn Progress,
+}
+
+/// The write-back of one note's card, if something was pushed for it or its stored id is
+/// not the one in Anki.
+fn push_of(
+    ctx: &Ctx<'_>,
+    s: &plan::Step,
+    new_ids: &BTreeMap<String, i64>,
+    updated: &std::collections::HashSet<String>,
+) -> Option<Pushed> {
+    let card = ctx.card_of.get(s.slug.as_str())?;
+    let id = match s.action {
+        Action::Create | Action::Recreate { .. } => new_ids.get(&s.slug).copied(),
+        Action::UpdateFields { id, .. } => updated.contains(&s.slug).then_some(id),
+        Action::Unchanged { id } => {
+            let stored = ctx
+                .by_path
+                .get(card.note.as_str())
+                .and_then(|n| stored_ids(n).get(&s.slug).copied());
+            (s.writes() || stored != Some(id)).then_some(id)
+        }
+    }?;
+    Some(Pushed {
+        slug: card.slug.clone(),
+        language: card.lang.clone(),
+        anki_id: id,
+        synced_at: ctx.opts.synced_at.clone(),
+    })
+}
+
+/// Edit, verify and write notes in parallel (files are independent); then make the renames
+/// durable, one folder flush per folder.
+fn write_notes<'p>(
+    root: &Path,
+    by_path: &HashMap<&str, &Note>,
+    batch: &[(&'p str, Vec<Pushed>)],
+    progress: &dyn Progress,
+    parallel: bool,
+) -> Vec<(&'p str, Result<bool, String>)> {
+    use rayon::prelude::*;
+    let one = |(path, list): &(&'p str, Vec<Pushed>)| {
+        let note = by_path.get(path)?;
+        let result = match writeback::edit_note(note, list) {
+            Ok(None) => Ok(None),
+            Ok(Some(new)) => writeback::replace(&root.join(path), note.text.as_bytes(), &new)
+                .map(Some)
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        progress.advance(1);
+        Some((*path, result))
+    };
+    let results: Vec<(&str, Result<Option<std::path::PathBuf>, String>)> = if parallel {
+        batch.par_iter().filter_map(one).collect()
+    } else {
+        batch.iter().filter_map(one).collect()
+    };
+    let dirs: std::collections::BTreeSet<&std::path::PathBuf> = results
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok()?.as_ref())
+        .collect();
+    for d in dirs {
+        writeback::sync_dir(d);
+    }
+    results
+        .into_iter()
+        .map(|(path, r)| (path, r.map(|d| d.is_some())))
+        .collect()
+}
+
+/// Send everything to Anki. Notes that only gained cards go to `early` as their chunks
+/// finish; the notes still to write back are returned.
+fn apply<'a>(
+    ctx: &Ctx<'a>,
+    out: &mut Outcome,
+    early: &std::sync::mpsc::Sender<Vec<(&'a str, Vec<Pushed>)>>,
+) -> Result<Vec<(&'a str, Vec<Pushed>)>, SyncError> {
+    let Ctx {
+        client,
+        cfg,
+        opts,
+        plan,
+        card_of,
+        ..
+    } = *ctx;
+    // Which notes can be written as soon as their new cards exist: those with nothing else
+    // to wait for (no field, tag or deck change of an existing card).
+    let mut steps_of: BTreeMap<&str, Vec<&plan::Step>> = BTreeMap::new();
+    for s in &plan.steps {
+        if let Some(card) = card_of.get(s.slug.as_str()) {
+            steps_of.entry(card.note.as_str()).or_default().push(s);
+        }
+    }
+    let mut waiting: HashMap<&str, usize> = HashMap::new();
+    for (note, steps) in &steps_of {
+        let creates = steps
+            .iter()
+            .filter(|s| matches!(s.action, Action::Create | Action::Recreate { .. }))
+            .count();
+        let later = steps.iter().any(|s| {
+            matches!(s.action, Action::UpdateFields { .. })
+                || (matches!(s.action, Action::Unchanged { .. }) && s.writes())
+        });
+        if creates > 0 && !later {
+            waiting.insert(note, creates);
+        }
+    }
+    let mut sent: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let no_updates = std::collections::HashSet::new();
     // Creations, in chunks.
     let mut new_ids: BTreeMap<String, i64> = BTreeMap::new();
     let to_create: Vec<&Card> = plan
@@ -546,39 +864,10 @@ pub fn sync(
         .filter(|s| matches!(s.action, Action::Create | Action::Recreate { .. }))
         .filter_map(|s| card_of.get(s.slug.as_str()).copied())
         .collect();
-    // Pre-flight every new note first, in one request: the backend's check grows with the
-    // collection, so it is cheapest before anything is added. It decides on the first field,
-    // the deck and the note type alone, so it is sent without the other fields (a body a
-    // tenth the size; the add-on reads bodies in quadratic time).
-    let probes: Vec<(&str, Value)> = to_create
-        .chunks(cfg.chunk_size)
-        .map(|chunk| {
-            let notes: Vec<Value> = chunk
-                .iter()
-                .map(|c| {
-                    json!({
-                        "deckName": c.deck,
-                        "modelName": cfg.note_type,
-                        "fields": { "Front": c.front },
-                        "options": { "allowDuplicate": true },
-                    })
-                })
-                .collect();
-            ("canAddNotes", json!({ "notes": notes }))
-        })
-        .collect();
-    let verdicts: Vec<bool> = if probes.is_empty() {
-        Vec::new()
-    } else {
-        let mut all = Vec::with_capacity(to_create.len());
-        for r in client.multi(&probes)? {
-            all.extend(sub_ok::<Vec<bool>>(r, "canAddNotes")?);
-        }
-        all
-    };
-    progress.start("creating notes", to_create.len());
+    let verdicts = preflight(client, cfg, &to_create)?;
+    ctx.progress.start("creating notes", to_create.len());
     for (n, chunk) in to_create.chunks(cfg.chunk_size).enumerate() {
-        progress.advance(chunk.len());
+        ctx.progress.advance(chunk.len());
         let notes_json: Vec<Value> = chunk.iter().map(|c| note_json(c, cfg)).collect();
         let offset = n * cfg.chunk_size;
         let (good, bad): (Vec<usize>, Vec<usize>) =
@@ -590,64 +879,85 @@ pub fn sync(
             ));
         }
         let batch: Vec<Value> = good.iter().map(|i| notes_json[*i].clone()).collect();
-        if batch.is_empty() {
-            continue;
-        }
-        let slots = match client.add_notes(&batch)? {
-            Added::Slots(slots) => slots,
-            // The whole chunk was rolled back: replay it note by note to name each failure.
-            Added::Rejected(_) => vec![None; batch.len()],
-        };
-        let retry: Vec<usize> = (0..batch.len()).filter(|k| slots[*k].is_none()).collect();
-        for (k, slot) in slots.iter().enumerate() {
-            if let Some(id) = slot {
-                new_ids.insert(chunk[good[k]].slug.clone(), *id);
-            }
-        }
-        if !retry.is_empty() {
-            let subs: Vec<(&str, Value)> = retry
-                .iter()
-                .map(|k| ("addNote", json!({ "note": batch[*k] })))
-                .collect();
-            for (k, r) in retry.iter().zip(client.multi(&subs)?) {
-                let slug = chunk[good[*k]].slug.clone();
-                match r.ok().and_then(|v| v.as_i64()) {
-                    Some(id) => {
-                        new_ids.insert(slug, id);
-                    }
-                    None => out.failed.push((slug, "Anki refused the note".into())),
+        if !batch.is_empty() {
+            let slots = match client.add_notes(&batch)? {
+                Added::Slots(slots) => slots,
+                // The whole chunk was rolled back: replay it note by note to name each failure.
+                Added::Rejected(_) => vec![None; batch.len()],
+            };
+            let retry: Vec<usize> = (0..batch.len()).filter(|k| slots[*k].is_none()).collect();
+            for (k, slot) in slots.iter().enumerate() {
+                if let Some(id) = slot {
+                    new_ids.insert(chunk[good[k]].slug.clone(), *id);
                 }
             }
+            if !retry.is_empty() {
+                let subs: Vec<(&str, Value)> = retry
+                    .iter()
+                    .map(|k| ("addNote", json!({ "note": batch[*k] })))
+                    .collect();
+                for (k, r) in retry.iter().zip(client.multi(&subs)?) {
+                    let slug = chunk[good[*k]].slug.clone();
+                    match r.ok().and_then(|v| v.as_i64()) {
+                        Some(id) => {
+                            new_ids.insert(slug, id);
+                        }
+                        None => out.failed.push((slug, "Anki refused the note".into())),
+                    }
+                }
+            }
+        }
+        // Notes whose last new card was in this chunk can be written now.
+        let mut ready = Vec::new();
+        for c in chunk {
+            if let Some(left) = waiting.get_mut(c.note.as_str()) {
+                *left -= 1;
+                if *left == 0 {
+                    ready.push(c.note.as_str());
+                }
+            }
+        }
+        let batch: Vec<(&str, Vec<Pushed>)> = ready
+            .into_iter()
+            .filter_map(|note| {
+                let (key, steps) = steps_of.get_key_value(note)?;
+                sent.insert(key);
+                let list: Vec<Pushed> = steps
+                    .iter()
+                    .filter_map(|s| push_of(ctx, s, &new_ids, &no_updates))
+                    .collect();
+                (!list.is_empty()).then_some((*key, list))
+            })
+            .collect();
+        if !batch.is_empty() {
+            // The writer only stops when this function returns.
+            let _ = early.send(batch);
         }
     }
     out.created = new_ids.keys().cloned().collect();
     // New notes may land outside their deck (the add-on on Anki 26 ignores `deckName`):
-    // find where their cards are (`getDecks`) and move the misplaced ones.
+    // one search per deck finds the new cards that are not in it, and one `changeDeck` per
+    // deck moves them.
     if !new_ids.is_empty() {
-        let mut wanted_deck: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        let mut wanted_deck: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (slug, id) in &new_ids {
             if let Some(c) = card_of.get(slug.as_str()) {
-                wanted_deck.entry(c.deck.clone()).or_default().push(*id);
+                wanted_deck
+                    .entry(c.deck.clone())
+                    .or_default()
+                    .push(id.to_string());
             }
         }
-        let mut want_of_card: HashMap<i64, String> = HashMap::new();
-        for (deck, cids) in cards_of(client, &wanted_deck)? {
-            for cid in cids {
-                want_of_card.insert(cid, deck.clone());
-            }
-        }
-        let cids: Vec<i64> = want_of_card.keys().copied().collect();
-        let actual: BTreeMap<String, Vec<i64>> =
-            client.call("getDecks", json!({ "cards": cids }), cids.len())?;
+        let finds: Vec<(&str, Value)> = wanted_deck
+            .iter()
+            .map(|(deck, ids)| {
+                let q = format!("nid:{} -({})", ids.join(","), in_deck(deck));
+                ("findCards", json!({ "query": q }))
+            })
+            .collect();
         let mut misplaced: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-        for (deck, cards) in &actual {
-            for cid in cards {
-                if let Some(want) = want_of_card.get(cid)
-                    && want != deck
-                {
-                    misplaced.entry(want.clone()).or_default().push(*cid);
-                }
-            }
+        for (deck, r) in wanted_deck.keys().zip(client.multi(&finds)?) {
+            misplaced.insert(deck.clone(), sub_ok(r, "findCards")?);
         }
         change_decks(client, &misplaced)?;
     }
@@ -713,14 +1023,15 @@ pub fn sync(
     }
     // Orphans: reported; deleted only on request, within the configured share.
     if opts.prune && opts.all && !plan.orphans.is_empty() {
+        let managed = ctx.managed;
         let share = plan.orphans.len() as f64 / managed.max(1) as f64;
-        if (wanted.is_empty() || share > cfg.prune_limit) && !opts.force {
+        if (card_of.is_empty() || share > cfg.prune_limit) && !opts.force {
             out.prune_refused = Some(format!(
                 "refusing to delete {} of {managed} decksmith notes ({:.0}% > {:.0}%){}; re-run with --force if that is intended",
                 plan.orphans.len(),
                 share * 100.0,
                 cfg.prune_limit * 100.0,
-                if wanted.is_empty() {
+                if card_of.is_empty() {
                     ", and the vault gave no cards"
                 } else {
                     ""
@@ -732,59 +1043,39 @@ pub fn sync(
             out.pruned = ids.len();
         }
     }
-    // Write-back: `anki_id` and `synced_at` of every card something was pushed for.
-    let mut pushed: BTreeMap<&str, Vec<Pushed>> = BTreeMap::new();
-    for s in &plan.steps {
-        let Some(card) = card_of.get(s.slug.as_str()) else {
-            continue;
-        };
-        let id = match s.action {
-            Action::Create | Action::Recreate { .. } => new_ids.get(&s.slug).copied(),
-            Action::UpdateFields { id, .. } => out.updated.contains(&s.slug).then_some(id),
-            Action::Unchanged { id } => {
-                let stored = by_path
-                    .get(card.note.as_str())
-                    .and_then(|n| stored_ids(n).get(&s.slug).copied());
-                (s.writes() || stored != Some(id)).then_some(id)
-            }
-        };
-        if let Some(id) = id {
-            pushed.entry(card.note.as_str()).or_default().push(Pushed {
-                slug: card.slug.clone(),
-                language: card.lang.clone(),
-                anki_id: id,
-                synced_at: opts.synced_at.clone(),
-            });
-        }
-    }
-    // Files are independent: edit, verify and write them in parallel, report in path order.
-    use rayon::prelude::*;
-    progress.start("writing notes", pushed.len());
-    let results: Vec<(&str, Result<bool, String>)> = pushed
-        .par_iter()
-        .filter_map(|(path, list)| {
-            let note = by_path.get(path)?;
-            let result = match writeback::edit(&note.text, list) {
-                Ok(None) => Ok(false),
-                Ok(Some(new)) => {
-                    writeback::write_atomic(&root.join(path), note.text.as_bytes(), &new)
-                        .map(|()| true)
-                        .map_err(|e| e.to_string())
-                }
-                Err(e) => Err(e.to_string()),
-            };
-            progress.advance(1);
-            Some((*path, result))
+    // Everything else to write back: `anki_id` and `synced_at` of every card something was
+    // pushed for.
+    let updated: std::collections::HashSet<String> = out.updated.iter().cloned().collect();
+    Ok(steps_of
+        .iter()
+        .filter(|(note, _)| !sent.contains(*note))
+        .filter_map(|(note, steps)| {
+            let list: Vec<Pushed> = steps
+                .iter()
+                .filter_map(|s| push_of(ctx, s, &new_ids, &updated))
+                .collect();
+            (!list.is_empty()).then_some((*note, list))
         })
-        .collect();
-    progress.finish();
-    for (path, result) in results {
-        match result {
-            Ok(true) => out.written.push(path.to_string()),
-            Ok(false) => {}
-            Err(e) => out.write_refused.push((path.to_string(), e)),
-        }
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_text;
+
+    #[test]
+    fn text_is_told_from_markup() {
+        assert!(has_text("<p>What is a <code>Mutex</code>?</p>"));
+        assert!(has_text("\\(x^2\\)"));
+        assert!(has_text("&amp;x"));
+        assert!(has_text("Что такое"));
+        assert!(!has_text(""));
+        assert!(!has_text("<p> </p><br>"));
+        assert!(!has_text("<img src=\"decksmith-1.png\">"));
+        assert!(!has_text("&nbsp;&#160;"));
+        assert!(
+            !has_text("&x"),
+            "an unfinished reference is not plainly text"
+        );
     }
-    out.requests = client.requests();
-    Ok(out)
 }

@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 use crate::cards::{Card, fnv1a_bytes};
 use crate::vault::index::{Target, VaultIndex};
 
+/// The prefix of every media file name decksmith stores.
+pub const PREFIX: &str = "decksmith-";
+
 /// One media file to store.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MediaFile {
@@ -56,7 +59,7 @@ pub fn prepare(
                 .extension()
                 .map(|e| format!(".{}", e.to_string_lossy().to_lowercase()))
                 .unwrap_or_default();
-            let name = format!("decksmith-{}{ext}", fnv1a_bytes(&bytes));
+            let name = format!("{PREFIX}{}{ext}", fnv1a_bytes(&bytes));
             files.insert(name.clone(), path);
             renames.push((basename(reference).to_string(), name));
         }
