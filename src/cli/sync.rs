@@ -62,15 +62,27 @@ fn read_sync_vault(settings: &Settings, targets: &Targets) -> Result<SyncVault, 
     let notes = lint::read_notes(settings, targets).map_err(|e| e.to_string())?;
     let mut cards =
         crate::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, &vault_name(settings));
-    // Images are resolved against the whole vault and stored under content names.
+    // Images are resolved against the whole vault and stored under content names. Without
+    // any, the vault is neither indexed nor walked a second time.
+    let mut media = Vec::new();
+    let mut missing_media = Vec::new();
+    if !cards
+        .iter()
+        .any(|n| n.cards.iter().any(|c| !c.media.is_empty()))
+    {
+        return Ok(SyncVault {
+            notes,
+            cards,
+            media,
+            missing_media,
+        });
+    }
     let entries: Vec<crate::vault::index::IndexEntry> = notes
         .iter()
         .map(crate::vault::index::IndexEntry::of)
         .collect();
     let index =
         crate::vault::index::VaultIndex::build(&entries, &lint::attachments(settings), false);
-    let mut media = Vec::new();
-    let mut missing_media = Vec::new();
     for n in cards.iter_mut() {
         let (files, missing) = crate::sync::media::prepare(&mut n.cards, &index, settings.root());
         media.extend(files);

@@ -907,7 +907,12 @@ fn apply<'a>(
                 }
             }
         }
-        // Notes whose last new card was in this chunk can be written now.
+        // Notes whose last new card was in this chunk can be written now, while Anki adds
+        // the next one; after the last chunk nothing is left to overlap, and they are
+        // written with the rest, on every core.
+        if (n + 1) * cfg.chunk_size >= to_create.len() {
+            continue;
+        }
         let mut ready = Vec::new();
         for c in chunk {
             if let Some(left) = waiting.get_mut(c.note.as_str()) {
