@@ -29,6 +29,8 @@ struct State {
     rollback: bool,
     /// AnkiConnect has an API key and the request carries none.
     key_required: bool,
+    /// Requests with this action fail.
+    failing: Option<&'static str>,
     actions: Vec<String>,
 }
 
@@ -51,6 +53,13 @@ fn handle(s: &mut State, action: &str, p: &Value) -> Value {
     if s.key_required {
         return err("valid api key must be provided");
     }
+    // A whole request fails, as when Anki is closed part-way through a sync.
+    let subs = p["actions"].as_array().map_or(&[][..], Vec::as_slice);
+    if s.failing
+        .is_some_and(|f| f == action || subs.iter().any(|a| a["action"] == f))
+    {
+        return err("collection is not available");
+    }
     match action {
         "version" => ok(json!(6)),
         "apiReflect" => ok(json!({"scopes": ["actions"], "actions": [
@@ -62,7 +71,8 @@ fn handle(s: &mut State, action: &str, p: &Value) -> Value {
             s.model = true;
             ok(json!({"name": "decksmith"}))
         }
-        "deckNames" => ok(json!(s.decks)),
+        // Anki always has `Default`.
+        "deckNames" => ok(json!(std::iter::once("Default").chain(s.decks.iter().map(String::as_str)).collect::<Vec<_>>())),
         "createDeck" => {
             s.decks.push(p["deck"].as_str().unwrap_or("").to_string());
             ok(json!(1))
@@ -346,4 +356,58 @@ fn a_required_api_key_is_explained() {
         err.contains("DECKSMITH_ANKI_KEY") && err.contains("apiKey"),
         "{err}"
     );
+}
+
+#[test]
+fn a_failure_after_adding_still_records_what_was_added() {
+    let state = Arc::new(Mutex::new(State {
+        failing: Some("changeDeck"),
+        ..State::default()
+    }));
+    let url = serve(Arc::clone(&state));
+    let dir = vault();
+    let out = sync(&url, dir.path());
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("stopped: ") && text.contains("collection is not available"),
+        "{text}"
+    );
+    assert!(text.contains("Synced: 14 created"), "{text}");
+    // Every added note's id is in its file, though the run stopped before the deck fix.
+    let ids: Vec<i64> = state.lock().expect("lock").notes.keys().copied().collect();
+    let mut recorded = 0;
+    for id in &ids {
+        let found = common_files(dir.path())
+            .iter()
+            .any(|t| t.contains(&format!("anki_id: {id}\n")));
+        recorded += usize::from(found);
+    }
+    assert_eq!(recorded, ids.len());
+
+    // The next run finishes the job: the cards are moved, nothing is added twice.
+    state.lock().expect("lock").failing = None;
+    let out = sync(&url, dir.path());
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let s = state.lock().expect("lock");
+    assert_eq!(s.notes.len(), 14, "no duplicates");
+    assert!(s.notes.values().all(|n| n.2 != "Default"), "{text}");
+}
+
+/// The text of every note of the vault.
+fn common_files(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "md") {
+                out.push(std::fs::read_to_string(&p).expect("read"));
+            }
+        }
+    }
+    out
 }

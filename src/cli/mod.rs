@@ -60,9 +60,10 @@ pub enum Command {
     Cards(CardsArgs),
     /// Push cards to Anki through AnkiConnect and write `anki_id`/`synced_at` back.
     ///
-    /// Exit codes: 0 everything planned was done; 1 some cards failed or notes were skipped
-    /// or not written (each listed with its reason); 2 usage or configuration error; 3 Anki
-    /// unreachable or incompatible (nothing was changed).
+    /// Exit codes: 0 everything planned was done; 1 some cards failed, notes were skipped or
+    /// not written, or Anki failed part-way (each listed with its reason; what was done is
+    /// written back); 2 usage or configuration error; 3 Anki unreachable or incompatible
+    /// (nothing was changed).
     Sync(SyncArgs),
     /// Show the documentation of a rule, or list all rules.
     Rule(RuleArgs),

@@ -183,7 +183,8 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         CardsFormat::Text => output::sync::render(&outcome, args.dry_run, args.diff),
     };
     write_stdout(&text)?;
-    let incomplete = !outcome.failed.is_empty()
+    let incomplete = outcome.stopped.is_some()
+        || !outcome.failed.is_empty()
         || !outcome.missing_media.is_empty()
         || !outcome.skipped_notes.is_empty()
         || !outcome.write_refused.is_empty()

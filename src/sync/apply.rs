@@ -77,6 +77,9 @@ pub struct Outcome {
     pub missing_media: Vec<(String, String)>,
     /// Media files stored in Anki by this run.
     pub media_stored: usize,
+    /// Why the run stopped part-way, after changing Anki: what was done is reported and
+    /// written back, and the next run does the rest.
+    pub stopped: Option<String>,
     /// Changes made to Anki's note type (planned ones in a dry run).
     pub note_type_changes: Vec<String>,
     /// Drift in the note type's templates or styling that was left alone.
@@ -290,15 +293,27 @@ fn cards_of(
     Ok(out)
 }
 
-/// Move cards into decks: one `multi` of `changeDeck`, none when nothing moves.
-fn change_decks(client: &Client, moves: &BTreeMap<String, Vec<i64>>) -> Result<(), AnkiError> {
+/// Move cards into decks: one `multi` of `changeDeck`, none when nothing moves. A move Anki
+/// refuses is reported in `failed`.
+fn change_decks(
+    client: &Client,
+    moves: &BTreeMap<String, Vec<i64>>,
+    failed: &mut Vec<(String, String)>,
+) -> Result<(), AnkiError> {
+    let moves: Vec<(&String, &Vec<i64>)> = moves.iter().filter(|(_, c)| !c.is_empty()).collect();
     let subs: Vec<(&str, Value)> = moves
         .iter()
-        .filter(|(_, cards)| !cards.is_empty())
         .map(|(deck, cards)| ("changeDeck", json!({ "cards": cards, "deck": deck })))
         .collect();
     if !subs.is_empty() {
-        client.multi(&subs)?;
+        for ((deck, cards), r) in moves.iter().zip(client.multi(&subs)?) {
+            if let Err(e) = r {
+                failed.push((
+                    format!("deck {deck}"),
+                    format!("moving {} cards into it failed: {e}", cards.len()),
+                ));
+            }
+        }
     }
     Ok(())
 }
@@ -750,12 +765,13 @@ struct Ctx<'a> {
 }
 
 /// The write-back of one note's card, if something was pushed for it or its stored id is
-/// not the one in Anki.
+/// not the one in Anki. `settled`: every request of the run went through.
 fn push_of(
     ctx: &Ctx<'_>,
     s: &plan::Step,
     new_ids: &BTreeMap<String, i64>,
     updated: &std::collections::HashSet<String>,
+    settled: bool,
 ) -> Option<Pushed> {
     let card = ctx.card_of.get(s.slug.as_str())?;
     let id = match s.action {
@@ -766,7 +782,9 @@ fn push_of(
                 .by_path
                 .get(card.note.as_str())
                 .and_then(|n| stored_ids(n).get(&s.slug).copied());
-            (s.writes() || stored != Some(id)).then_some(id)
+            // Tag and deck changes are done only once every request went through; an id
+            // missing from the note is recorded either way.
+            ((s.writes() && settled) || stored != Some(id)).then_some(id)
         }
     }?;
     Some(Pushed {
@@ -865,189 +883,209 @@ fn apply<'a>(
         .filter_map(|s| card_of.get(s.slug.as_str()).copied())
         .collect();
     let verdicts = preflight(client, cfg, &to_create)?;
-    ctx.progress.start("creating notes", to_create.len());
-    for (n, chunk) in to_create.chunks(cfg.chunk_size).enumerate() {
-        ctx.progress.advance(chunk.len());
-        let notes_json: Vec<Value> = chunk.iter().map(|c| note_json(c, cfg)).collect();
-        let offset = n * cfg.chunk_size;
-        let (good, bad): (Vec<usize>, Vec<usize>) =
-            (0..chunk.len()).partition(|i| verdicts.get(offset + i).copied().unwrap_or(false));
-        for i in bad {
-            out.failed.push((
-                chunk[i].slug.clone(),
-                "Anki refuses the note (empty front or missing deck)".into(),
-            ));
-        }
-        let batch: Vec<Value> = good.iter().map(|i| notes_json[*i].clone()).collect();
-        if !batch.is_empty() {
-            let slots = match client.add_notes(&batch)? {
-                Added::Slots(slots) => slots,
-                // The whole chunk was rolled back: replay it note by note to name each failure.
-                Added::Rejected(_) => vec![None; batch.len()],
-            };
-            let retry: Vec<usize> = (0..batch.len()).filter(|k| slots[*k].is_none()).collect();
-            for (k, slot) in slots.iter().enumerate() {
-                if let Some(id) = slot {
-                    new_ids.insert(chunk[good[k]].slug.clone(), *id);
-                }
+    // From the first note added on, a failure stops the run but not its bookkeeping: what
+    // was done is reported and written back, and the next run does the rest (a card added
+    // but not recorded is found again by its slug).
+    let work = (|| -> Result<(), SyncError> {
+        ctx.progress.start("creating notes", to_create.len());
+        for (n, chunk) in to_create.chunks(cfg.chunk_size).enumerate() {
+            ctx.progress.advance(chunk.len());
+            let notes_json: Vec<Value> = chunk.iter().map(|c| note_json(c, cfg)).collect();
+            let offset = n * cfg.chunk_size;
+            let (good, bad): (Vec<usize>, Vec<usize>) =
+                (0..chunk.len()).partition(|i| verdicts.get(offset + i).copied().unwrap_or(false));
+            for i in bad {
+                out.failed.push((
+                    chunk[i].slug.clone(),
+                    "Anki refuses the note (empty front or missing deck)".into(),
+                ));
             }
-            if !retry.is_empty() {
-                let subs: Vec<(&str, Value)> = retry
-                    .iter()
-                    .map(|k| ("addNote", json!({ "note": batch[*k] })))
-                    .collect();
-                for (k, r) in retry.iter().zip(client.multi(&subs)?) {
-                    let slug = chunk[good[*k]].slug.clone();
-                    match r.ok().and_then(|v| v.as_i64()) {
-                        Some(id) => {
-                            new_ids.insert(slug, id);
+            let batch: Vec<Value> = good.iter().map(|i| notes_json[*i].clone()).collect();
+            if !batch.is_empty() {
+                let slots = match client.add_notes(&batch)? {
+                    Added::Slots(slots) => slots,
+                    // The whole chunk was rolled back: replay it note by note to name each failure.
+                    Added::Rejected(_) => vec![None; batch.len()],
+                };
+                let retry: Vec<usize> = (0..batch.len()).filter(|k| slots[*k].is_none()).collect();
+                for (k, slot) in slots.iter().enumerate() {
+                    if let Some(id) = slot {
+                        new_ids.insert(chunk[good[k]].slug.clone(), *id);
+                    }
+                }
+                if !retry.is_empty() {
+                    let subs: Vec<(&str, Value)> = retry
+                        .iter()
+                        .map(|k| ("addNote", json!({ "note": batch[*k] })))
+                        .collect();
+                    for (k, r) in retry.iter().zip(client.multi(&subs)?) {
+                        let slug = chunk[good[*k]].slug.clone();
+                        match r.ok().and_then(|v| v.as_i64()) {
+                            Some(id) => {
+                                new_ids.insert(slug, id);
+                            }
+                            None => out.failed.push((slug, "Anki refused the note".into())),
                         }
-                        None => out.failed.push((slug, "Anki refused the note".into())),
                     }
                 }
             }
+            // Notes whose last new card was in this chunk can be written now, while Anki adds
+            // the next one; after the last chunk nothing is left to overlap, and they are
+            // written with the rest, on every core.
+            if (n + 1) * cfg.chunk_size >= to_create.len() {
+                continue;
+            }
+            let mut ready = Vec::new();
+            for c in chunk {
+                if let Some(left) = waiting.get_mut(c.note.as_str()) {
+                    *left -= 1;
+                    if *left == 0 {
+                        ready.push(c.note.as_str());
+                    }
+                }
+            }
+            let batch: Vec<(&str, Vec<Pushed>)> = ready
+                .into_iter()
+                .filter_map(|note| {
+                    let (key, steps) = steps_of.get_key_value(note)?;
+                    sent.insert(key);
+                    let list: Vec<Pushed> = steps
+                        .iter()
+                        .filter_map(|s| push_of(ctx, s, &new_ids, &no_updates, false))
+                        .collect();
+                    (!list.is_empty()).then_some((*key, list))
+                })
+                .collect();
+            if !batch.is_empty() {
+                // The writer only stops when this function returns.
+                let _ = early.send(batch);
+            }
         }
-        // Notes whose last new card was in this chunk can be written now, while Anki adds
-        // the next one; after the last chunk nothing is left to overlap, and they are
-        // written with the rest, on every core.
-        if (n + 1) * cfg.chunk_size >= to_create.len() {
-            continue;
+        // New notes may land outside their deck (the add-on on Anki 26 ignores `deckName`):
+        // one search per deck finds the new cards that are not in it, and one `changeDeck` per
+        // deck moves them.
+        if !new_ids.is_empty() {
+            let mut wanted_deck: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for (slug, id) in &new_ids {
+                if let Some(c) = card_of.get(slug.as_str()) {
+                    wanted_deck
+                        .entry(c.deck.clone())
+                        .or_default()
+                        .push(id.to_string());
+                }
+            }
+            let finds: Vec<(&str, Value)> = wanted_deck
+                .iter()
+                .map(|(deck, ids)| {
+                    let q = format!("nid:{} -({})", ids.join(","), in_deck(deck));
+                    ("findCards", json!({ "query": q }))
+                })
+                .collect();
+            let mut misplaced: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+            for (deck, r) in wanted_deck.keys().zip(client.multi(&finds)?) {
+                misplaced.insert(deck.clone(), sub_ok(r, "findCards")?);
+            }
+            change_decks(client, &misplaced, &mut out.failed)?;
         }
-        let mut ready = Vec::new();
-        for c in chunk {
-            if let Some(left) = waiting.get_mut(c.note.as_str()) {
-                *left -= 1;
-                if *left == 0 {
-                    ready.push(c.note.as_str());
+        // Field updates.
+        let updates: Vec<(i64, &Card)> = plan
+            .steps
+            .iter()
+            .filter_map(|s| match s.action {
+                Action::UpdateFields { id, .. } => Some((id, *card_of.get(s.slug.as_str())?)),
+                _ => None,
+            })
+            .collect();
+        for chunk in updates.chunks(cfg.chunk_size) {
+            let subs: Vec<(&str, Value)> = chunk
+                .iter()
+                .map(|(id, c)| {
+                    (
+                        "updateNoteFields",
+                        json!({ "note": { "id": id, "fields": plan::fields(c) } }),
+                    )
+                })
+                .collect();
+            for ((_, c), r) in chunk.iter().zip(client.multi(&subs)?) {
+                match r {
+                    Ok(_) => out.updated.push(c.slug.clone()),
+                    Err(e) => out.failed.push((c.slug.clone(), e)),
                 }
             }
         }
-        let batch: Vec<(&str, Vec<Pushed>)> = ready
-            .into_iter()
-            .filter_map(|note| {
-                let (key, steps) = steps_of.get_key_value(note)?;
-                sent.insert(key);
-                let list: Vec<Pushed> = steps
-                    .iter()
-                    .filter_map(|s| push_of(ctx, s, &new_ids, &no_updates))
-                    .collect();
-                (!list.is_empty()).then_some((*key, list))
-            })
-            .collect();
-        if !batch.is_empty() {
-            // The writer only stops when this function returns.
-            let _ = early.send(batch);
+        // Tags and decks of existing notes, grouped.
+        let mut add: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+        let mut remove: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+        let mut moves: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        for s in &plan.steps {
+            let (Some(id), Some(card)) = (s.existing_id(), card_of.get(s.slug.as_str())) else {
+                continue;
+            };
+            for t in &s.add_tags {
+                add.entry(t.as_str()).or_default().push(id);
+            }
+            for t in &s.remove_tags {
+                remove.entry(t.as_str()).or_default().push(id);
+            }
+            if s.move_deck {
+                moves.entry(card.deck.clone()).or_default().push(id);
+            }
         }
-    }
+        let mut failed_tags = Vec::new();
+        let mut subs: Vec<(&str, Value)> = Vec::new();
+        subs.extend(
+            add.iter()
+                .map(|(t, n)| ("addTags", json!({ "notes": n, "tags": t }))),
+        );
+        subs.extend(
+            remove
+                .iter()
+                .map(|(t, n)| ("removeTags", json!({ "notes": n, "tags": t }))),
+        );
+        if !subs.is_empty() {
+            for ((action, params), r) in subs.iter().zip(client.multi(&subs)?) {
+                if let Err(e) = r {
+                    let tag = params["tags"].as_str().unwrap_or_default();
+                    failed_tags.push((format!("tag {tag}"), format!("{action} failed: {e}")));
+                }
+            }
+        }
+        out.failed.append(&mut failed_tags);
+        if !moves.is_empty() {
+            change_decks(client, &cards_of(client, &moves)?, &mut out.failed)?;
+        }
+        // Orphans: reported; deleted only on request, within the configured share.
+        if opts.prune && opts.all && !plan.orphans.is_empty() {
+            let managed = ctx.managed;
+            let share = plan.orphans.len() as f64 / managed.max(1) as f64;
+            if (card_of.is_empty() || share > cfg.prune_limit) && !opts.force {
+                out.prune_refused = Some(format!(
+                    "refusing to delete {} of {managed} decksmith notes ({:.0}% > {:.0}%){}; re-run with --force if that is intended",
+                    plan.orphans.len(),
+                    share * 100.0,
+                    cfg.prune_limit * 100.0,
+                    if card_of.is_empty() {
+                        ", and the vault gave no cards"
+                    } else {
+                        ""
+                    }
+                ));
+            } else {
+                let ids: Vec<i64> = plan.orphans.iter().map(|(id, _)| *id).collect();
+                client.delete_notes(&ids)?;
+                out.pruned = ids.len();
+            }
+        }
+        Ok(())
+    })();
+    let settled = match work {
+        Ok(()) => true,
+        Err(e) => {
+            out.stopped = Some(e.to_string());
+            false
+        }
+    };
     out.created = new_ids.keys().cloned().collect();
-    // New notes may land outside their deck (the add-on on Anki 26 ignores `deckName`):
-    // one search per deck finds the new cards that are not in it, and one `changeDeck` per
-    // deck moves them.
-    if !new_ids.is_empty() {
-        let mut wanted_deck: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (slug, id) in &new_ids {
-            if let Some(c) = card_of.get(slug.as_str()) {
-                wanted_deck
-                    .entry(c.deck.clone())
-                    .or_default()
-                    .push(id.to_string());
-            }
-        }
-        let finds: Vec<(&str, Value)> = wanted_deck
-            .iter()
-            .map(|(deck, ids)| {
-                let q = format!("nid:{} -({})", ids.join(","), in_deck(deck));
-                ("findCards", json!({ "query": q }))
-            })
-            .collect();
-        let mut misplaced: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-        for (deck, r) in wanted_deck.keys().zip(client.multi(&finds)?) {
-            misplaced.insert(deck.clone(), sub_ok(r, "findCards")?);
-        }
-        change_decks(client, &misplaced)?;
-    }
-    // Field updates.
-    let updates: Vec<(i64, &Card)> = plan
-        .steps
-        .iter()
-        .filter_map(|s| match s.action {
-            Action::UpdateFields { id, .. } => Some((id, *card_of.get(s.slug.as_str())?)),
-            _ => None,
-        })
-        .collect();
-    for chunk in updates.chunks(cfg.chunk_size) {
-        let subs: Vec<(&str, Value)> = chunk
-            .iter()
-            .map(|(id, c)| {
-                (
-                    "updateNoteFields",
-                    json!({ "note": { "id": id, "fields": plan::fields(c) } }),
-                )
-            })
-            .collect();
-        for ((_, c), r) in chunk.iter().zip(client.multi(&subs)?) {
-            match r {
-                Ok(_) => out.updated.push(c.slug.clone()),
-                Err(e) => out.failed.push((c.slug.clone(), e)),
-            }
-        }
-    }
-    // Tags and decks of existing notes, grouped.
-    let mut add: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-    let mut remove: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-    let mut moves: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    for s in &plan.steps {
-        let (Some(id), Some(card)) = (s.existing_id(), card_of.get(s.slug.as_str())) else {
-            continue;
-        };
-        for t in &s.add_tags {
-            add.entry(t.as_str()).or_default().push(id);
-        }
-        for t in &s.remove_tags {
-            remove.entry(t.as_str()).or_default().push(id);
-        }
-        if s.move_deck {
-            moves.entry(card.deck.clone()).or_default().push(id);
-        }
-    }
-    let mut subs: Vec<(&str, Value)> = Vec::new();
-    subs.extend(
-        add.iter()
-            .map(|(t, n)| ("addTags", json!({ "notes": n, "tags": t }))),
-    );
-    subs.extend(
-        remove
-            .iter()
-            .map(|(t, n)| ("removeTags", json!({ "notes": n, "tags": t }))),
-    );
-    if !subs.is_empty() {
-        client.multi(&subs)?;
-    }
-    if !moves.is_empty() {
-        change_decks(client, &cards_of(client, &moves)?)?;
-    }
-    // Orphans: reported; deleted only on request, within the configured share.
-    if opts.prune && opts.all && !plan.orphans.is_empty() {
-        let managed = ctx.managed;
-        let share = plan.orphans.len() as f64 / managed.max(1) as f64;
-        if (card_of.is_empty() || share > cfg.prune_limit) && !opts.force {
-            out.prune_refused = Some(format!(
-                "refusing to delete {} of {managed} decksmith notes ({:.0}% > {:.0}%){}; re-run with --force if that is intended",
-                plan.orphans.len(),
-                share * 100.0,
-                cfg.prune_limit * 100.0,
-                if card_of.is_empty() {
-                    ", and the vault gave no cards"
-                } else {
-                    ""
-                }
-            ));
-        } else {
-            let ids: Vec<i64> = plan.orphans.iter().map(|(id, _)| *id).collect();
-            client.delete_notes(&ids)?;
-            out.pruned = ids.len();
-        }
-    }
     // Everything else to write back: `anki_id` and `synced_at` of every card something was
     // pushed for.
     let updated: std::collections::HashSet<String> = out.updated.iter().cloned().collect();
@@ -1057,7 +1095,7 @@ fn apply<'a>(
         .filter_map(|(note, steps)| {
             let list: Vec<Pushed> = steps
                 .iter()
-                .filter_map(|s| push_of(ctx, s, &new_ids, &updated))
+                .filter_map(|s| push_of(ctx, s, &new_ids, &updated, settled))
                 .collect();
             (!list.is_empty()).then_some((*note, list))
         })

@@ -107,6 +107,13 @@ pub fn render(o: &Outcome, dry_run: bool, diff: bool) -> String {
     for (note, why) in &o.write_refused {
         let _ = writeln!(out, "  not written {note}: {why}");
     }
+    if let Some(why) = &o.stopped {
+        let _ = writeln!(
+            out,
+            "  stopped: {why}\n    what was done is listed and written back; run `decksmith sync` again to finish \
+             (notes added to Anki but not yet recorded are found again by their slug)"
+        );
+    }
     if let Some(why) = &o.prune_refused {
         let _ = writeln!(out, "  prune refused: {why}");
     }
