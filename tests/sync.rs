@@ -240,6 +240,74 @@ fn lost_ids_are_recovered_and_deleted_notes_recreated() {
     assert_eq!(id_of(&client, "sysdes-102-0-en"), again);
 }
 
+#[test]
+fn small_chunks_give_the_same_result() {
+    let Some(server) = AnkiServer::start() else {
+        return;
+    };
+    // Chunks of three cards: some notes' cards straddle two chunks, and notes are written
+    // back while Anki adds the next chunk.
+    let dir = vault();
+    std::fs::write(
+        dir.path().join("decksmith.toml"),
+        "[anki]\nchunk-size = 3\n",
+    )
+    .expect("config");
+    let out = sync(&server.url, dir.path(), &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout(&out).contains(
+            "14 created, 0 updated, 0 deleted, 0 failed; 0 media stored; 5 notes written"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    let client = Client::new(&server.url, None).expect("client");
+    let after = files(dir.path());
+    let mut recorded = 0;
+    for (_, text) in &after {
+        for line in text
+            .lines()
+            .filter(|l| l.trim_start().starts_with("- slug: "))
+        {
+            let slug = line.trim_start().trim_start_matches("- slug: ");
+            if let Some(id) = anki_id_in(text, slug)
+                && text.contains(&format!("synced_at: '{SYNCED_AT}'"))
+            {
+                assert_eq!(id, id_of(&client, slug), "{slug}");
+                recorded += 1;
+            }
+        }
+    }
+    assert_eq!(recorded, 14, "every card's id is in its note");
+    let rate = &after
+        .iter()
+        .find(|(p, _)| p.ends_with("q-rate-limiting-algorithms--system-design--hard.md"))
+        .expect("note")
+        .1;
+    let golden = std::fs::read_to_string(
+        common::repo().join("tests/golden/q-rate-limiting-algorithms--system-design--hard.md"),
+    )
+    .expect("golden file");
+    let expected = golden
+        .replace("<id-en>", &id_of(&client, "sysdes-102-0-en").to_string())
+        .replace("<id-ru>", &id_of(&client, "sysdes-102-0-ru").to_string());
+    assert_eq!(rate, &expected, "write-back differs from the golden file");
+    let out = sync(&server.url, dir.path(), &[]);
+    assert!(
+        stdout(&out).contains("0 created, 0 updated") && stdout(&out).contains("; 2 requests"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(files(dir.path()), after);
+}
+
 fn field_names(client: &Client) -> Vec<String> {
     client
         .call("modelFieldNames", json!({"modelName": "decksmith"}), 0)
