@@ -74,7 +74,7 @@ fn main() {
         .flat_map(|n| n.cards.iter())
         .map(|c| decksmith::sync::apply::note_json(c, &cfg.anki))
         .collect();
-    let baseline = {
+    let baseline_once = || {
         let server = anki::AnkiServer::start().expect("server");
         let client = Client::new(&server.url, None).expect("client");
         decksmith::sync::apply::create_model(&client, &cfg.anki).expect("model");
@@ -89,9 +89,39 @@ fn main() {
         client.add_notes(&payload).expect("addNotes");
         t.elapsed()
     };
+    // The machine's speed drifts: baseline and first sync are measured in turns, each on a
+    // fresh server (and the sync on a fresh copy of the vault), and the medians compared.
+    const ROUNDS: usize = 3;
+    let mut baselines = Vec::new();
+    let mut firsts = Vec::new();
+    let mut first_requests = 0;
+    for _ in 0..ROUNDS {
+        baselines.push(baseline_once());
+        let copy = tempfile::tempdir().expect("tempdir");
+        vaultgen::generate(copy.path(), notes).expect("generate");
+        let server = anki::AnkiServer::start().expect("server");
+        let (t, r, _) = run_sync(&server.url, copy.path());
+        firsts.push(t);
+        first_requests = r;
+    }
+    let secs = |v: &[Duration]| {
+        v.iter()
+            .map(|d| format!("{:.3}", d.as_secs_f64()))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    };
+    eprintln!(
+        "rounds: addNotes {} s; first sync {} s",
+        secs(&baselines),
+        secs(&firsts)
+    );
+    baselines.sort();
+    firsts.sort();
+    let (baseline, first) = (baselines[ROUNDS / 2], firsts[ROUNDS / 2]);
 
+    // No-op syncs of the vault synced once.
     let server = anki::AnkiServer::start().expect("server");
-    let (first, first_requests, _) = run_sync(&server.url, vault.path());
+    run_sync(&server.url, vault.path());
     let mut noop = Vec::new();
     let mut noop_requests = 0;
     for _ in 0..5 {
@@ -101,7 +131,7 @@ fn main() {
     }
     noop.sort();
     println!(
-        "| cards | backend `addNotes` alone | first sync | ratio | first-sync requests | no-op sync (median of 5) | no-op requests |"
+        "| cards | backend `addNotes` alone (median of {ROUNDS}) | first sync (median of {ROUNDS}) | ratio | first-sync requests | no-op sync (median of 5) | no-op requests |"
     );
     println!("|---|---|---|---|---|---|---|");
     println!(
