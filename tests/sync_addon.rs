@@ -2,7 +2,8 @@
 //! reproduce, played by a small in-process server with the add-on's reply shapes (from the
 //! recordings): `addNotes` ignoring `deckName` on Anki 26 (notes land in `Default`), `null`
 //! slots for refused notes, the 25.x line's all-or-nothing rollback with a stringified error
-//! list, and `{}` placeholders for deleted notes. Every connection is closed after one reply.
+//! list, `{}` placeholders for deleted notes, and `canAddNotes` refusing notes of a deck that
+//! does not exist. Every connection is closed after one reply.
 
 mod common;
 
@@ -31,6 +32,10 @@ struct State {
     key_required: bool,
     /// Requests with this action fail.
     failing: Option<&'static str>,
+    /// A deck that `createDeck` says it created but does not (as a deck name Anki rejects).
+    lost_deck: Option<&'static str>,
+    /// The deck of every note `canAddNotes` was asked about.
+    probed: Vec<String>,
     actions: Vec<String>,
 }
 
@@ -74,7 +79,10 @@ fn handle(s: &mut State, action: &str, p: &Value) -> Value {
         // Anki always has `Default`.
         "deckNames" => ok(json!(std::iter::once("Default").chain(s.decks.iter().map(String::as_str)).collect::<Vec<_>>())),
         "createDeck" => {
-            s.decks.push(p["deck"].as_str().unwrap_or("").to_string());
+            let deck = p["deck"].as_str().unwrap_or("");
+            if s.lost_deck != Some(deck) {
+                s.decks.push(deck.to_string());
+            }
             ok(json!(1))
         }
         "findNotes" => {
@@ -126,7 +134,20 @@ fn handle(s: &mut State, action: &str, p: &Value) -> Value {
                 }
             }).collect(),
         )),
-        "canAddNotes" => ok(json!(vec![true; p["notes"].as_array().map_or(0, Vec::len)])),
+        // Duplicates are allowed: only a missing deck (or an empty front) refuses a note.
+        "canAddNotes" => {
+            let notes = p["notes"].as_array().cloned().unwrap_or_default();
+            let verdicts: Vec<bool> = notes
+                .iter()
+                .map(|n| {
+                    let deck = n["deckName"].as_str().unwrap_or("").to_string();
+                    let known = deck == "Default" || s.decks.contains(&deck);
+                    s.probed.push(deck);
+                    known && n["fields"]["Front"].as_str().is_some_and(|f| !f.is_empty())
+                })
+                .collect();
+            ok(json!(verdicts))
+        }
         "addNotes" => {
             let notes = p["notes"].as_array().cloned().unwrap_or_default();
             if s.rollback && notes.iter().any(refused) {
@@ -410,4 +431,41 @@ fn common_files(dir: &std::path::Path) -> Vec<String> {
         }
     }
     out
+}
+
+#[test]
+fn the_preflight_asks_one_note_per_deck_and_every_note_of_a_refused_deck() {
+    let state = Arc::new(Mutex::new(State {
+        lost_deck: Some("Kotlin"),
+        ..State::default()
+    }));
+    let url = serve(Arc::clone(&state));
+    let dir = vault();
+    let out = sync(&url, dir.path());
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for slug in [
+        "kotlin-201-0-en",
+        "kotlin-201-0-ru",
+        "kotlin-201-1-en",
+        "kotlin-201-1-ru",
+    ] {
+        assert!(
+            text.contains(&format!(
+                "failed     {slug}: Anki refuses the note (empty front or missing deck)"
+            )),
+            "{slug}: {text}"
+        );
+    }
+    assert!(text.contains("Synced: 10 created"), "{text}");
+    let s = state.lock().expect("lock");
+    // One stand-in for each of the two decks; then, Kotlin's being refused, its other three.
+    let mut probed = s.probed.clone();
+    probed.sort();
+    assert_eq!(
+        probed,
+        ["Kotlin", "Kotlin", "Kotlin", "Kotlin", "SystemDesign"],
+        "{text}"
+    );
+    assert!(s.notes.values().all(|n| n.2 != "Kotlin"));
 }

@@ -326,15 +326,15 @@ pub fn create_model(client: &Client, cfg: &AnkiConfig) -> Result<(), AnkiError> 
 /// The `createModel` parameters of decksmith's note type.
 fn model_params(cfg: &AnkiConfig) -> Value {
     json!({
-                "modelName": cfg.note_type,
-                "inOrderFields": plan::FIELDS,
-                "css": CARD_CSS,
-                "isCloze": false,
-                "cardTemplates": [{
-                    "Name": notetype::TEMPLATE,
-                    "Front": notetype::FRONT,
-                    "Back": notetype::BACK,
-                }],
+        "modelName": cfg.note_type,
+        "inOrderFields": plan::FIELDS,
+        "css": CARD_CSS,
+        "isCloze": false,
+        "cardTemplates": [{
+            "Name": notetype::TEMPLATE,
+            "Front": notetype::FRONT,
+            "Back": notetype::BACK,
+        }],
     })
 }
 
