@@ -464,11 +464,29 @@ fn dry_run_plans_without_writing() {
         return;
     };
     let dir = vault();
+    // An entry left from the note's old id: listed, and left in place.
+    let kotlin = dir
+        .path()
+        .join("70-Kotlin/q-launch-vs-async--kotlin--easy.md");
+    let text = std::fs::read_to_string(&kotlin).expect("read");
+    let text = text.replacen(
+        "anki_cards:\n",
+        "anki_cards:\n- slug: kotlin-old-0-en\n  language: en\n",
+        1,
+    );
+    std::fs::write(&kotlin, text).expect("write");
     let before = files(dir.path());
     let out = sync(&server.url, dir.path(), &["--dry-run"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(
         stdout(&out).starts_with("Plan for 14 cards: 8 to create, 6 to recreate"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains(
+            "  stale      kotlin-old-0-en  70-Kotlin/q-launch-vs-async--kotlin--easy.md (an `anki_cards` entry"
+        ),
         "{}",
         stdout(&out)
     );

@@ -612,6 +612,21 @@ pub fn sync(
     }
     let managed = snap.notes.len();
     out.plan = plan::plan(&wanted, &snap, &decks, &cfg.keep_tags, opts.all);
+    for nc in cards.iter().filter(|nc| nc.skipped.is_none()) {
+        let Some(note) = by_path.get(nc.note.as_str()) else {
+            continue;
+        };
+        let entries = note.json().get("anki_cards").and_then(Value::as_array);
+        for slug in entries
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.get("slug")?.as_str())
+        {
+            if !nc.cards.iter().any(|c| c.slug == slug) {
+                out.plan.stale.push((nc.note.clone(), slug.to_string()));
+            }
+        }
+    }
     if opts.dry_run {
         out.requests = client.requests();
         return Ok(out);

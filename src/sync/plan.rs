@@ -102,6 +102,9 @@ pub struct Plan {
     pub orphans: Vec<(i64, String)>,
     /// Decks the cards need that Anki lacks.
     pub missing_decks: Vec<String>,
+    /// `anki_cards` entries whose slug their note no longer gives a card for: (note, slug).
+    /// Left in place (see ANK002); their Anki notes, if any, are among the orphans.
+    pub stale: Vec<(String, String)>,
 }
 
 impl Plan {
@@ -237,6 +240,7 @@ pub fn plan(
         steps,
         orphans,
         missing_decks,
+        stale: Vec::new(),
     }
 }
 

@@ -89,6 +89,12 @@ pub fn render(o: &Outcome, dry_run: bool, diff: bool) -> String {
             "  orphan     {slug}  (Anki note {id}; `sync --prune` deletes it)"
         );
     }
+    for (note, slug) in &p.stale {
+        let _ = writeln!(
+            out,
+            "  stale      {slug}  {note} (an `anki_cards` entry for a card the note no longer gives; see ANK002)"
+        );
+    }
     for (note, why) in &o.skipped_notes {
         let _ = writeln!(out, "  skipped    {note}: {why}");
     }

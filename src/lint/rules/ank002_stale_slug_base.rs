@@ -14,9 +14,9 @@ declare_rule! {
     /// second set of entries and left the first set's Anki notes orphaned.
     ///
     /// ## What sync does with it
-    /// `decksmith sync` leaves such entries in place, creates (or recovers) the cards under
-    /// the current id, and lists the Anki notes of the stale entries as orphans; it deletes
-    /// them only with `--prune`.
+    /// `decksmith sync` leaves such entries in place and lists them as stale, creates (or
+    /// recovers) the cards under the current id, and lists the Anki notes of the stale
+    /// entries as orphans; it deletes those only with `--prune`.
     ///
     /// ## How to fix
     /// Nothing is urgent. After a sync under the current id, delete the stale entries, or
