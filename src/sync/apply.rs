@@ -1,10 +1,13 @@
-//! Running a sync: read Anki in two batched requests, plan, apply in chunks, write back.
+//! Running a sync: plan against what Anki holds ([`read_anki`]), apply in chunks and
+//! batches, write back.
 //!
 //! Request counts follow the measured costs of AnkiConnect (25 ms per request on the real
-//! add-on): the whole snapshot is read with two `multi` requests whatever the vault size; a
-//! sync with nothing to change makes no write request at all and touches no file; creations
-//! go through `addNotes` in chunks after a `canAddNotes` pre-flight; updates, tag changes and
-//! deck moves are grouped into one `multi` each.
+//! add-on): a sync with nothing to change makes no write request at all and touches no
+//! file; the note type and missing decks are created in one request; creations go through
+//! `addNotes` in chunks after a `canAddNotes` pre-flight; updates, tag changes and deck moves
+//! are grouped into one `multi` each. The notes of each chunk are written back by another
+//! thread while Anki adds the next one. Once notes were added, a failure stops the run but
+//! not its bookkeeping: what was added is still written back.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -12,8 +15,11 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::notetype::{self, Found};
-use super::plan::{self, Action, AnkiNote, Plan, Snapshot, Wanted};
+use super::notetype;
+use super::plan::{self, Action, Plan, Wanted};
+use super::preflight::preflight;
+pub use super::snapshot::{Seen, read_anki};
+use super::snapshot::{in_deck, sub_ok};
 use super::writeback::{self, Pushed};
 use crate::anki::{Added, AnkiError, Client};
 use crate::cards::preview::CARD_CSS;
@@ -87,190 +93,6 @@ pub struct Outcome {
     pub requests: usize,
 }
 
-fn query(note_type: &str) -> String {
-    format!("\"note:{}\"", note_type.replace('"', "\\\""))
-}
-
-fn sub_ok<T: serde::de::DeserializeOwned>(
-    r: Result<Value, String>,
-    action: &str,
-) -> Result<T, AnkiError> {
-    let v = r.map_err(|message| AnkiError::Action {
-        action: action.to_string(),
-        message,
-    })?;
-    serde_json::from_value(v).map_err(|e| AnkiError::Decode {
-        action: action.to_string(),
-        detail: e.to_string(),
-    })
-}
-
-/// What the first reads tell about Anki ([`read_anki`]).
-pub struct Seen {
-    /// The note type; `None` when it does not exist.
-    note_type: Option<Found>,
-    /// The actions the backend implements, when it can say (`apiReflect`).
-    actions: Option<Vec<String>>,
-    /// decksmith's media files in Anki, when the backend could list them.
-    media: Option<Vec<String>>,
-    decks: Vec<String>,
-    snapshot: Snapshot,
-}
-
-/// Read decksmith's notes from Anki: two `multi` requests whatever the vault size. It does
-/// not depend on the vault, so the command line runs it while the vault is read.
-pub fn read_anki(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
-    let q = query(&cfg.note_type);
-    let first = client.multi(&[
-        ("version", json!({})),
-        ("modelFieldNames", json!({ "modelName": cfg.note_type })),
-        ("deckNames", json!({})),
-        ("findNotes", json!({ "query": q })),
-        ("modelTemplates", json!({ "modelName": cfg.note_type })),
-        ("modelStyling", json!({ "modelName": cfg.note_type })),
-        (
-            "apiReflect",
-            json!({ "scopes": ["actions"], "actions": null }),
-        ),
-        (
-            "getMediaFilesNames",
-            json!({ "pattern": format!("{}*", super::media::PREFIX) }),
-        ),
-    ])?;
-    let mut it = first.into_iter();
-    let mut next = || it.next().unwrap_or_else(|| Err("missing reply".into()));
-    let version: i64 = sub_ok(next(), "version")?;
-    if version < 6 {
-        return Err(SyncError::Incompatible(format!(
-            "AnkiConnect speaks API version {version}; decksmith needs 6. Update the AnkiConnect add-on."
-        )));
-    }
-    let fields: Option<Vec<String>> = match next() {
-        Ok(Value::Array(a)) if !a.is_empty() => Some(
-            a.into_iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect(),
-        ),
-        _ => None,
-    };
-    let decks: Vec<String> = sub_ok(next(), "deckNames")?;
-    let found_notes = next();
-    // Older backends lack these two; drift in templates and styling is then not reported.
-    let templates = next().ok().and_then(|v| serde_json::from_value(v).ok());
-    let css = next()
-        .ok()
-        .and_then(|v| v.get("css").and_then(Value::as_str).map(str::to_string));
-    let actions = next().ok().and_then(|v| {
-        v.get("actions")?.as_array().map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-    });
-    let media = next().ok().and_then(|v| serde_json::from_value(v).ok());
-    let note_ids: Vec<i64> = if fields.is_some() {
-        sub_ok(found_notes, "findNotes")?
-    } else {
-        Vec::new()
-    };
-    let note_type = fields.map(|fields| Found {
-        fields,
-        templates,
-        css,
-    });
-    let mut snap = Snapshot::default();
-    if note_ids.is_empty() {
-        return Ok(Seen {
-            note_type,
-            actions,
-            media,
-            decks,
-            snapshot: snap,
-        });
-    }
-    // Fields and tags, and which deck each note's card is in: one `findNotes` per deck
-    // (`cardsInfo` renders every card and costs 30× more).
-    let mut subs: Vec<(&str, Value)> = vec![("notesInfo", json!({ "notes": note_ids }))];
-    for d in &decks {
-        subs.push((
-            "findNotes",
-            json!({ "query": deck_query(&cfg.note_type, d) }),
-        ));
-    }
-    let mut it = client.multi(&subs)?.into_iter();
-    let infos: Vec<Value> = sub_ok(
-        it.next().unwrap_or_else(|| Err("missing reply".into())),
-        "notesInfo",
-    )?;
-    for info in infos
-        .into_iter()
-        .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()))
-    {
-        let Some(id) = info.get("noteId").and_then(Value::as_i64) else {
-            continue;
-        };
-        let fields = info
-            .get("fields")
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| {
-                        let value = v.get("value").and_then(Value::as_str).unwrap_or("");
-                        (k.clone(), value.to_string())
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let tags = info
-            .get("tags")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|t| t.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        snap.notes.insert(
-            id,
-            AnkiNote {
-                id,
-                fields,
-                tags,
-                deck: None,
-            },
-        );
-    }
-    for (d, r) in decks.iter().zip(it) {
-        let ids: Vec<i64> = sub_ok(r, "findNotes")?;
-        for id in ids {
-            if let Some(n) = snap.notes.get_mut(&id) {
-                n.deck = Some(d.clone());
-            }
-        }
-    }
-    Ok(Seen {
-        note_type,
-        actions,
-        media,
-        decks,
-        snapshot: snap,
-    })
-}
-
-/// The notes of `deck` itself, not of its subdecks.
-fn deck_query(note_type: &str, deck: &str) -> String {
-    format!("{} {}", query(note_type), in_deck(deck))
-}
-
-/// A search for `deck` itself, not its subdecks.
-fn in_deck(deck: &str) -> String {
-    let d = deck
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('*', "\\*");
-    format!("\"deck:{d}\" -\"deck:{d}::*\"")
-}
-
 /// The card ids of the notes grouped under each deck: one `multi` of `findCards`.
 fn cards_of(
     client: &Client,
@@ -336,107 +158,6 @@ fn model_params(cfg: &AnkiConfig) -> Value {
             "Back": notetype::BACK,
         }],
     })
-}
-
-/// Whether an HTML field plainly has text for Anki: a letter or digit outside tags and
-/// character references.
-fn has_text(html: &str) -> bool {
-    let (mut in_tag, mut in_reference) = (false, false);
-    for c in html.chars() {
-        match c {
-            '<' if !in_tag => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            _ if in_tag => {}
-            '&' => in_reference = true,
-            ';' if in_reference => in_reference = false,
-            c if in_reference => in_reference = c.is_ascii_alphanumeric() || c == '#',
-            c if c.is_alphanumeric() => return true,
-            _ => {}
-        }
-    }
-    false
-}
-
-/// Ask Anki whether it would add each new note, before any is added.
-///
-/// With duplicates allowed, Anki refuses a new note for three reasons only: its note type,
-/// its deck, or an empty first field. The note type and the decks were checked or created
-/// just before, so one probe per deck stands for every note of that deck whose front
-/// plainly has text, and only a note whose front may look empty to Anki (markup, media or
-/// character references alone) is probed itself. A deck whose probe is refused has all its
-/// notes probed. The probes go out in one request before anything is added: the backend's
-/// check grows with the collection. A note that Anki refuses anyway is still named, from
-/// the `addNotes` reply.
-fn preflight(client: &Client, cfg: &AnkiConfig, cards: &[&Card]) -> Result<Vec<bool>, AnkiError> {
-    if cards.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut stand_in: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut own: Vec<usize> = Vec::new();
-    for (i, c) in cards.iter().enumerate() {
-        if has_text(&c.front) {
-            stand_in.entry(c.deck.as_str()).or_insert(i);
-        } else {
-            own.push(i);
-        }
-    }
-    let mut asked: Vec<usize> = stand_in.values().copied().chain(own).collect();
-    let mut answers = probe(client, cfg, cards, &asked)?;
-    let refused: std::collections::BTreeSet<&str> = stand_in
-        .iter()
-        .filter(|(_, i)| answers.get(i) != Some(&true))
-        .map(|(deck, _)| *deck)
-        .collect();
-    if !refused.is_empty() {
-        asked = (0..cards.len())
-            .filter(|i| refused.contains(cards[*i].deck.as_str()) && !answers.contains_key(i))
-            .collect();
-        answers.extend(probe(client, cfg, cards, &asked)?);
-    }
-    Ok((0..cards.len())
-        .map(|i| {
-            answers
-                .get(&i)
-                .or_else(|| answers.get(stand_in.get(cards[i].deck.as_str())?))
-                .copied()
-                .unwrap_or(false)
-        })
-        .collect())
-}
-
-/// `canAddNotes` for `cards[i]` of every `i` in `which`, in one request. A probe carries
-/// the first field alone: the verdict depends on nothing else, and the add-on reads bodies
-/// in quadratic time.
-fn probe(
-    client: &Client,
-    cfg: &AnkiConfig,
-    cards: &[&Card],
-    which: &[usize],
-) -> Result<HashMap<usize, bool>, AnkiError> {
-    let subs: Vec<(&str, Value)> = which
-        .chunks(cfg.chunk_size)
-        .map(|chunk| {
-            let notes: Vec<Value> = chunk
-                .iter()
-                .map(|i| {
-                    json!({
-                        "deckName": cards[*i].deck,
-                        "modelName": cfg.note_type,
-                        "fields": { "Front": cards[*i].front },
-                        "options": { "allowDuplicate": true },
-                    })
-                })
-                .collect();
-            ("canAddNotes", json!({ "notes": notes }))
-        })
-        .collect();
-    let mut verdicts = Vec::with_capacity(which.len());
-    if !subs.is_empty() {
-        for r in client.multi(&subs)? {
-            verdicts.extend(sub_ok::<Vec<bool>>(r, "canAddNotes")?);
-        }
-    }
-    Ok(which.iter().copied().zip(verdicts).collect())
 }
 
 /// Make the note type decksmith's (`sync --update-note-type`), and check that it is.
@@ -1115,25 +836,4 @@ fn apply<'a>(
             (!list.is_empty()).then_some((*note, list))
         })
         .collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::has_text;
-
-    #[test]
-    fn text_is_told_from_markup() {
-        assert!(has_text("<p>What is a <code>Mutex</code>?</p>"));
-        assert!(has_text("\\(x^2\\)"));
-        assert!(has_text("&amp;x"));
-        assert!(has_text("Что такое"));
-        assert!(!has_text(""));
-        assert!(!has_text("<p> </p><br>"));
-        assert!(!has_text("<img src=\"decksmith-1.png\">"));
-        assert!(!has_text("&nbsp;&#160;"));
-        assert!(
-            !has_text("&x"),
-            "an unfinished reference is not plainly text"
-        );
-    }
 }

@@ -6,5 +6,7 @@ pub mod apply;
 pub mod media;
 pub mod notetype;
 pub mod plan;
+mod preflight;
+mod snapshot;
 pub mod timestamp;
 pub mod writeback;
