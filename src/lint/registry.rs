@@ -1,6 +1,6 @@
 //! The rule table: every rule's code, name, default severity and documentation.
 //!
-//! A rule's documentation is the doc comment on its declaration (see [`declare_rule!`]), so
+//! A rule's documentation is the doc comment on its declaration (see `declare_rule!`), so
 //! `decksmith rule CODE`, `docs/rules.md` and the source never disagree.
 
 use super::Ctx;

@@ -1,8 +1,6 @@
-//! One file per rule. Each file declares the rule with [`declare_rule!`] (its doc comment is
+//! One file per rule. Each file declares the rule with `declare_rule!` (its doc comment is
 //! the user documentation shown by `decksmith rule CODE`) and a `check` function that pushes
-//! findings. Add a rule by adding a file and a line to [`ALL`].
-//!
-//! [`declare_rule!`]: super::registry::declare_rule
+//! findings. Add a rule by adding a file and a line to `ALL`.
 
 use super::registry::Rule;
 
