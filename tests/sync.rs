@@ -31,31 +31,19 @@ fn sync(url: &str, dir: &Path, extra: &[&str]) -> Output {
         .expect("runs")
 }
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
+/// The run exited with 0 (else its output is shown).
+fn assert_success(o: &Output) {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(o),
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
-/// Every note file of the vault, by path.
-fn files(dir: &Path) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("dir").flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "md") {
-                let rel = p
-                    .strip_prefix(dir)
-                    .expect("inside")
-                    .to_string_lossy()
-                    .into_owned();
-                out.push((rel, std::fs::read_to_string(&p).expect("read")));
-            }
-        }
-    }
-    out.sort();
-    out
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// The note id Anki holds for a slug.
@@ -65,6 +53,24 @@ fn id_of(client: &Client, slug: &str) -> i64 {
         .expect("findNotes");
     assert_eq!(ids.len(), 1, "one note for {slug}: {ids:?}");
     ids[0]
+}
+
+/// The rate-limiting note after its first sync is, byte for byte, the golden file (ids vary
+/// by run: they are taken from Anki).
+fn assert_golden(client: &Client, after: &[(String, String)]) {
+    let rate = &after
+        .iter()
+        .find(|(p, _)| p.ends_with("q-rate-limiting-algorithms--system-design--hard.md"))
+        .expect("note")
+        .1;
+    let golden = std::fs::read_to_string(
+        common::repo().join("tests/golden/q-rate-limiting-algorithms--system-design--hard.md"),
+    )
+    .expect("golden file");
+    let expected = golden
+        .replace("<id-en>", &id_of(client, "sysdes-102-0-en").to_string())
+        .replace("<id-ru>", &id_of(client, "sysdes-102-0-ru").to_string());
+    assert_eq!(rate, &expected, "write-back differs from the golden file");
 }
 
 fn anki_id_in(text: &str, slug: &str) -> Option<i64> {
@@ -83,15 +89,9 @@ fn first_sync_then_no_op_then_one_edit() {
         return;
     };
     let dir = vault();
-    let before = files(dir.path());
+    let before = common::notes(dir.path());
     let out = sync(&server.url, dir.path(), &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert!(stdout(&out).contains("14 created"), "{}", stdout(&out));
 
     // Anki holds the notes with their fields, deck and tags.
@@ -130,7 +130,7 @@ fn first_sync_then_no_op_then_one_edit() {
     );
 
     // The write-back, byte for byte (ids vary by run: compared with what Anki returned).
-    let after = files(dir.path());
+    let after = common::notes(dir.path());
     let changed: Vec<&str> = after
         .iter()
         .zip(&before)
@@ -138,19 +138,7 @@ fn first_sync_then_no_op_then_one_edit() {
         .map(|(a, _)| a.0.as_str())
         .collect();
     assert_eq!(changed.len(), 5, "{changed:?}");
-    let rate = &after
-        .iter()
-        .find(|(p, _)| p.ends_with("q-rate-limiting-algorithms--system-design--hard.md"))
-        .expect("note")
-        .1;
-    let golden = std::fs::read_to_string(
-        common::repo().join("tests/golden/q-rate-limiting-algorithms--system-design--hard.md"),
-    )
-    .expect("golden file");
-    let expected = golden
-        .replace("<id-en>", &id_of(&client, "sysdes-102-0-en").to_string())
-        .replace("<id-ru>", &id.to_string());
-    assert_eq!(rate, &expected, "write-back differs from the golden file");
+    assert_golden(&client, &after);
 
     // A second sync changes nothing: two read requests, no file touched.
     let out = sync(&server.url, dir.path(), &[]);
@@ -160,7 +148,7 @@ fn first_sync_then_no_op_then_one_edit() {
         "{}",
         stdout(&out)
     );
-    assert_eq!(files(dir.path()), after);
+    assert_eq!(common::notes(dir.path()), after);
 
     // Editing one note's answer updates exactly that Anki note.
     let path = dir
@@ -254,13 +242,7 @@ fn small_chunks_give_the_same_result() {
     )
     .expect("config");
     let out = sync(&server.url, dir.path(), &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert!(
         stdout(&out).contains(
             "14 created, 0 updated, 0 deleted, 0 failed; 0 media stored; 5 notes written"
@@ -269,7 +251,7 @@ fn small_chunks_give_the_same_result() {
         stdout(&out)
     );
     let client = Client::new(&server.url, None).expect("client");
-    let after = files(dir.path());
+    let after = common::notes(dir.path());
     let mut recorded = 0;
     for (_, text) in &after {
         for line in text
@@ -286,26 +268,14 @@ fn small_chunks_give_the_same_result() {
         }
     }
     assert_eq!(recorded, 14, "every card's id is in its note");
-    let rate = &after
-        .iter()
-        .find(|(p, _)| p.ends_with("q-rate-limiting-algorithms--system-design--hard.md"))
-        .expect("note")
-        .1;
-    let golden = std::fs::read_to_string(
-        common::repo().join("tests/golden/q-rate-limiting-algorithms--system-design--hard.md"),
-    )
-    .expect("golden file");
-    let expected = golden
-        .replace("<id-en>", &id_of(&client, "sysdes-102-0-en").to_string())
-        .replace("<id-ru>", &id_of(&client, "sysdes-102-0-ru").to_string());
-    assert_eq!(rate, &expected, "write-back differs from the golden file");
+    assert_golden(&client, &after);
     let out = sync(&server.url, dir.path(), &[]);
     assert!(
         stdout(&out).contains("0 created, 0 updated") && stdout(&out).contains("; 2 requests"),
         "{}",
         stdout(&out)
     );
-    assert_eq!(files(dir.path()), after);
+    assert_eq!(common::notes(dir.path()), after);
 }
 
 fn field_names(client: &Client) -> Vec<String> {
@@ -329,7 +299,7 @@ fn a_foreign_note_type_is_refused_and_changed_only_on_request() {
         )
         .expect("createModel");
     let dir = vault();
-    let before = files(dir.path());
+    let before = common::notes(dir.path());
     let out = sync(&server.url, dir.path(), &[]);
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -339,7 +309,7 @@ fn a_foreign_note_type_is_refused_and_changed_only_on_request() {
             && err.contains("--update-note-type"),
         "{err}"
     );
-    assert_eq!(files(dir.path()), before, "nothing written");
+    assert_eq!(common::notes(dir.path()), before, "nothing written");
     assert!(
         client
             .find_notes("\"note:decksmith\"")
@@ -414,7 +384,7 @@ fn styling_drift_is_reported_and_left_alone() {
             0,
         )
         .expect("field");
-    let before = files(dir.path());
+    let before = common::notes(dir.path());
     let out = sync(&server.url, dir.path(), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(
@@ -426,7 +396,7 @@ fn styling_drift_is_reported_and_left_alone() {
         .call("modelStyling", json!({"modelName": "decksmith"}), 0)
         .expect("modelStyling");
     assert_eq!(css["css"], ".card { color: red; }");
-    assert_eq!(files(dir.path()), before, "nothing written");
+    assert_eq!(common::notes(dir.path()), before, "nothing written");
 
     let out = sync(&server.url, dir.path(), &["--update-note-type"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
@@ -475,7 +445,7 @@ fn dry_run_plans_without_writing() {
         1,
     );
     std::fs::write(&kotlin, text).expect("write");
-    let before = files(dir.path());
+    let before = common::notes(dir.path());
     let out = sync(&server.url, dir.path(), &["--dry-run"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(
@@ -490,7 +460,7 @@ fn dry_run_plans_without_writing() {
         "{}",
         stdout(&out)
     );
-    assert_eq!(files(dir.path()), before);
+    assert_eq!(common::notes(dir.path()), before);
     let client = Client::new(&server.url, None).expect("client");
     assert!(
         client

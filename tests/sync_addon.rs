@@ -399,9 +399,9 @@ fn a_failure_after_adding_still_records_what_was_added() {
     let ids: Vec<i64> = state.lock().expect("lock").notes.keys().copied().collect();
     let mut recorded = 0;
     for id in &ids {
-        let found = common_files(dir.path())
+        let found = common::notes(dir.path())
             .iter()
-            .any(|t| t.contains(&format!("anki_id: {id}\n")));
+            .any(|(_, t)| t.contains(&format!("anki_id: {id}\n")));
         recorded += usize::from(found);
     }
     assert_eq!(recorded, ids.len());
@@ -414,23 +414,6 @@ fn a_failure_after_adding_still_records_what_was_added() {
     let s = state.lock().expect("lock");
     assert_eq!(s.notes.len(), 14, "no duplicates");
     assert!(s.notes.values().all(|n| n.2 != "Default"), "{text}");
-}
-
-/// The text of every note of the vault.
-fn common_files(dir: &std::path::Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("dir").flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "md") {
-                out.push(std::fs::read_to_string(&p).expect("read"));
-            }
-        }
-    }
-    out
 }
 
 #[test]

@@ -155,23 +155,16 @@ fn edit_parsed(
 /// Split and parse strictly, refusing anything damaged.
 fn read(text: &str) -> Result<(frontmatter::Split, Parsed), Refusal> {
     let split = frontmatter::split(text);
-    let Some(block) = &split.block else {
-        return Err(Refusal::NoFrontMatter);
-    };
-    if let Some(d) = split.defects.first() {
-        return Err(Refusal::Damaged(format!("{d:?}")));
-    }
-    if block.closed_by_dots {
-        return Err(Refusal::ClosedByDots);
-    }
+    let block = vet_split(&split)?;
     let parsed = yaml::parse(&text[block.yaml.clone()], block.yaml.start)
         .map_err(|e| Refusal::Damaged(format!("YAML error: {}", e.message)))?;
     vet(&split, &parsed)?;
     Ok((split, parsed))
 }
 
-/// Refuse damaged front matter (step 2 of the module documentation).
-fn vet(split: &frontmatter::Split, parsed: &Parsed) -> Result<(), Refusal> {
+/// Refuse a note without exactly one well-formed `---` block (step 1 of the module
+/// documentation); the block.
+fn vet_split(split: &frontmatter::Split) -> Result<&frontmatter::Block, Refusal> {
     let Some(block) = &split.block else {
         return Err(Refusal::NoFrontMatter);
     };
@@ -181,6 +174,12 @@ fn vet(split: &frontmatter::Split, parsed: &Parsed) -> Result<(), Refusal> {
     if block.closed_by_dots {
         return Err(Refusal::ClosedByDots);
     }
+    Ok(block)
+}
+
+/// Refuse damaged front matter (steps 1 and 2 of the module documentation).
+fn vet(split: &frontmatter::Split, parsed: &Parsed) -> Result<(), Refusal> {
+    vet_split(split)?;
     if let Some(d) = parsed.duplicates.first() {
         return Err(Refusal::Damaged(format!("duplicate key `{}`", d.key)));
     }
