@@ -278,6 +278,64 @@ fn small_chunks_give_the_same_result() {
     assert_eq!(common::notes(dir.path()), after);
 }
 
+#[test]
+fn a_note_edited_in_anki_is_kept_until_overwrite() {
+    let Some(server) = AnkiServer::start() else {
+        return;
+    };
+    let dir = vault();
+    assert_success(&sync(&server.url, dir.path(), &[]));
+    let client = Client::new(&server.url, None).expect("client");
+    let en = id_of(&client, "kotlin-201-0-en");
+    let back = |client: &Client| {
+        client
+            .notes_info(&[en])
+            .expect("notesInfo")
+            .remove(&en)
+            .expect("note")
+            .field("Back")
+            .expect("Back")
+            .to_string()
+    };
+    let pushed = back(&client);
+    // The user fixes a typo in Anki.
+    client
+        .raw(
+            "updateNoteFields",
+            json!({"note": {"id": en, "fields": {"Back": "<p>Fixed in Anki.</p>"}}}),
+            1,
+        )
+        .expect("updateNoteFields");
+    let before = common::notes(dir.path());
+    let out = sync(&server.url, dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(&format!(
+            "conflict: Back of note {en} edited in Anki since the last sync (kept; --overwrite replaces it): kotlin-201-0-en"
+        )) && stdout(&out).contains("13 unchanged, 1 edited in Anki and kept"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(back(&client), "<p>Fixed in Anki.</p>", "the edit survives");
+    assert_eq!(common::notes(dir.path()), before, "nothing written");
+    // Asked to, the vault's version wins; then all is quiet again.
+    let out = sync(&server.url, dir.path(), &["--overwrite"]);
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains("0 created, 1 updated"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(back(&client), pushed);
+    let out = sync(&server.url, dir.path(), &[]);
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains("0 created, 0 updated") && stdout(&out).contains("; 2 requests"),
+        "{}",
+        stdout(&out)
+    );
+}
+
 fn field_names(client: &Client) -> Vec<String> {
     client
         .call("modelFieldNames", json!({"modelName": "decksmith"}), 0)

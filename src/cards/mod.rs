@@ -90,7 +90,7 @@ pub fn fnv1a_bytes(bytes: &[u8]) -> String {
 }
 
 /// FNV-1a 64: stable across runs, machines and Rust versions (unlike `DefaultHasher`).
-fn fnv1a(parts: &[&str]) -> String {
+pub fn fnv1a(parts: &[&str]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for part in parts {
         for b in part.bytes().chain(std::iter::once(0)) {

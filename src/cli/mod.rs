@@ -60,10 +60,10 @@ pub enum Command {
     Cards(CardsArgs),
     /// Push cards to Anki through AnkiConnect and write `anki_id`/`synced_at` back.
     ///
-    /// Exit codes: 0 everything planned was done; 1 some cards failed, notes were skipped or
-    /// not written, or Anki failed part-way (each listed with its reason; what was done is
-    /// written back); 2 usage or configuration error; 3 Anki unreachable or incompatible
-    /// (nothing was changed).
+    /// Exit codes: 0 everything planned was done; 1 some cards failed or were edited in Anki
+    /// (conflicts), notes were skipped or not written, or Anki failed part-way (each listed
+    /// with its reason; what was done is written back); 2 usage or configuration error; 3
+    /// Anki unreachable or incompatible (nothing was changed).
     Sync(SyncArgs),
     /// Show the documentation of a rule, or list all rules.
     Rule(RuleArgs),
@@ -178,6 +178,10 @@ pub struct SyncArgs {
     /// changes a note type: it stops when the fields differ and reports other differences.
     #[arg(long)]
     pub update_note_type: bool,
+    /// Replace notes edited in Anki since decksmith last pushed them with the vault's
+    /// version. Without it such notes are listed as conflicts and left alone (exit 1).
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 #[derive(Args, Debug)]

@@ -153,18 +153,22 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         prune: args.prune,
         force: args.force,
         synced_at,
-        // Naming the vault's root is syncing all of it; orphans are only known then.
         update_note_type: args.update_note_type,
+        overwrite: args.overwrite,
+        // Naming the vault's root is syncing all of it; orphans are only known then.
         all: args.paths.is_empty()
             || args.paths.iter().any(|p| {
                 crate::vault::walk::relative(settings.root(), p).is_some_and(|r| r.is_empty())
             }),
     };
+    let mut state = crate::sync::state::PushState::open(settings.root());
+    let pushed = state.pushed();
     let input = crate::sync::apply::Input {
         root: settings.root(),
         notes: &vault.notes,
         cards: &vault.cards,
         media: &vault.media,
+        pushed: &pushed,
     };
     let outcome =
         match crate::sync::apply::sync(&client, &cfg.anki, &input, seen, &opts, &Bar::new()) {
@@ -174,6 +178,16 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
             }
             Err(e) => return Ok(anki_unavailable(&e, &url)),
         };
+    if !args.dry_run {
+        state.update(&outcome.state, &outcome.deleted);
+        if let Err(e) = state.save() {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "decksmith: warning: cannot record what was pushed ({e}); the next sync cannot tell \
+                 notes edited in Anki from notes changed in the vault"
+            );
+        }
+    }
     let text = match args.format {
         CardsFormat::Json => {
             let mut s = serde_json::to_string_pretty(&outcome).map_err(|e| e.to_string())?;
@@ -184,6 +198,11 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
     };
     write_stdout(&text)?;
     let incomplete = outcome.stopped.is_some()
+        || outcome
+            .plan
+            .steps
+            .iter()
+            .any(|s| matches!(s.action, crate::sync::plan::Action::Conflict { .. }))
         || !outcome.failed.is_empty()
         || !outcome.missing_media.is_empty()
         || !outcome.skipped_notes.is_empty()

@@ -65,6 +65,8 @@ pub struct Options {
     pub all: bool,
     /// Make Anki's note type decksmith's when it differs (a schema change in Anki).
     pub update_note_type: bool,
+    /// Replace notes edited in Anki since decksmith last pushed them.
+    pub overwrite: bool,
 }
 
 /// What a sync did.
@@ -91,6 +93,13 @@ pub struct Outcome {
     /// Drift in the note type's templates or styling that was left alone.
     pub note_type_drift: Vec<String>,
     pub requests: usize,
+    /// What Anki holds now for each note this run created, updated or found equal to the
+    /// vault (note id, [`super::state::fields_hash`]), and the notes it deleted: for the
+    /// push state.
+    #[serde(skip)]
+    pub state: Vec<(i64, String)>,
+    #[serde(skip)]
+    pub deleted: Vec<i64>,
 }
 
 /// The card ids of the notes grouped under each deck: one `multi` of `findCards`.
@@ -238,6 +247,8 @@ pub struct Input<'a> {
     pub notes: &'a [Note],
     pub cards: &'a [NoteCards],
     pub media: &'a [super::media::MediaFile],
+    /// What decksmith last pushed to each Anki note ([`super::state`]).
+    pub pushed: &'a HashMap<i64, String>,
 }
 
 /// Sync the input's cards into Anki.
@@ -254,6 +265,7 @@ pub fn sync(
         notes,
         cards,
         media,
+        pushed,
     } = *input;
     let mut out = Outcome::default();
     let by_path: HashMap<&str, &Note> = notes.iter().map(|n| (n.path.as_str(), n)).collect();
@@ -309,8 +321,9 @@ pub fn sync(
         actions,
         media: media_in_anki,
         decks,
-        snapshot: snap,
+        snapshot: mut snap,
     } = seen;
+    snap.pushed = pushed.clone();
     let drift = note_type.as_ref().map(notetype::drift).unwrap_or_default();
     if !drift.compatible() && !opts.update_note_type {
         let fields = note_type
@@ -332,7 +345,14 @@ pub fn sync(
         out.note_type_drift = drift.describe();
     }
     let managed = snap.notes.len();
-    out.plan = plan::plan(&wanted, &snap, &decks, &cfg.keep_tags, opts.all);
+    out.plan = plan::plan(
+        &wanted,
+        &snap,
+        &decks,
+        &cfg.keep_tags,
+        opts.all,
+        opts.overwrite,
+    );
     for nc in cards.iter().filter(|nc| nc.skipped.is_none()) {
         let Some(note) = by_path.get(nc.note.as_str()) else {
             continue;
@@ -513,7 +533,7 @@ fn push_of(
     let id = match s.action {
         Action::Create | Action::Recreate { .. } => new_ids.get(&s.slug).copied(),
         Action::UpdateFields { id, .. } => updated.contains(&s.slug).then_some(id),
-        Action::Unchanged { id } => {
+        Action::Unchanged { id } | Action::Conflict { id, .. } => {
             let stored = ctx
                 .by_path
                 .get(card.note.as_str())
@@ -810,6 +830,7 @@ fn apply<'a>(
                 let ids: Vec<i64> = plan.orphans.iter().map(|(id, _)| *id).collect();
                 client.delete_notes(&ids)?;
                 out.pruned = ids.len();
+                out.deleted = ids;
             }
         }
         Ok(())
@@ -822,9 +843,26 @@ fn apply<'a>(
         }
     };
     out.created = new_ids.keys().cloned().collect();
+    let updated: std::collections::HashSet<String> = out.updated.iter().cloned().collect();
+    // What Anki now holds for each card that was pushed or found equal (a conflict keeps
+    // the hash of what was pushed before).
+    for s in &plan.steps {
+        let Some(card) = card_of.get(s.slug.as_str()) else {
+            continue;
+        };
+        let id = match s.action {
+            Action::Create | Action::Recreate { .. } => new_ids.get(&s.slug).copied(),
+            Action::UpdateFields { id, .. } => updated.contains(&s.slug).then_some(id),
+            Action::Unchanged { id } => Some(id),
+            Action::Conflict { .. } => None,
+        };
+        if let Some(id) = id {
+            out.state
+                .push((id, super::state::fields_hash(&plan::fields(card))));
+        }
+    }
     // Everything else to write back: `anki_id` and `synced_at` of every card something was
     // pushed for.
-    let updated: std::collections::HashSet<String> = out.updated.iter().cloned().collect();
     Ok(steps_of
         .iter()
         .filter(|(note, _)| !sent.contains(*note))

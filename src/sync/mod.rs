@@ -8,5 +8,6 @@ pub mod notetype;
 pub mod plan;
 mod preflight;
 mod snapshot;
+pub mod state;
 pub mod timestamp;
 pub mod writeback;

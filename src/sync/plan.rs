@@ -35,6 +35,8 @@ impl AnkiNote {
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
     pub notes: HashMap<i64, AnkiNote>,
+    /// The hash of the fields decksmith last pushed to each note ([`super::state`]).
+    pub pushed: HashMap<i64, String>,
 }
 
 /// A card with the vault-side facts sync needs.
@@ -56,6 +58,9 @@ pub enum Action {
     UpdateFields { id: i64, fields: Vec<String> },
     /// Nothing differs.
     Unchanged { id: i64 },
+    /// Fields differ, and the note was edited in Anki since decksmith last pushed it: left
+    /// alone unless `--overwrite`.
+    Conflict { id: i64, fields: Vec<String> },
 }
 
 /// The plan for one card.
@@ -80,15 +85,19 @@ impl Step {
     /// The Anki note id this step works on, when it exists already.
     pub fn existing_id(&self) -> Option<i64> {
         match self.action {
-            Action::UpdateFields { id, .. } | Action::Unchanged { id } => Some(id),
+            Action::UpdateFields { id, .. }
+            | Action::Unchanged { id }
+            | Action::Conflict { id, .. } => Some(id),
             _ => None,
         }
     }
 
     /// Whether sync writes to Anki for this card.
     pub fn writes(&self) -> bool {
-        !matches!(self.action, Action::Unchanged { .. })
-            || !self.add_tags.is_empty()
+        !matches!(
+            self.action,
+            Action::Unchanged { .. } | Action::Conflict { .. }
+        ) || !self.add_tags.is_empty()
             || !self.remove_tags.is_empty()
             || self.move_deck
     }
@@ -124,13 +133,15 @@ pub fn fields(card: &Card) -> BTreeMap<String, String> {
 }
 
 /// Plan a sync. `decks` lists the decks Anki has; `keep_tags` are never removed; `all` says
-/// whether `wanted` covers the whole vault (orphans are only known then).
+/// whether `wanted` covers the whole vault (orphans are only known then); `overwrite`
+/// replaces notes edited in Anki since decksmith last pushed them instead of reporting them.
 pub fn plan(
     wanted: &[Wanted],
     snapshot: &Snapshot,
     decks: &[String],
     keep_tags: &[String],
     all: bool,
+    overwrite: bool,
 ) -> Plan {
     let by_slug: HashMap<&str, i64> = {
         let mut m: HashMap<&str, i64> = HashMap::new();
@@ -204,6 +215,16 @@ pub fn plan(
                     note: card.note.clone(),
                     action: if changed.is_empty() {
                         Action::Unchanged { id: n.id }
+                    } else if !overwrite
+                        && snapshot
+                            .pushed
+                            .get(&n.id)
+                            .is_some_and(|h| *h != super::state::fields_hash(&n.fields))
+                    {
+                        Action::Conflict {
+                            id: n.id,
+                            fields: changed,
+                        }
                     } else {
                         Action::UpdateFields {
                             id: n.id,
@@ -283,6 +304,7 @@ mod tests {
         let c = card("n-0-en");
         let snap = Snapshot {
             notes: HashMap::from([(10, anki(10, &c))]),
+            ..Snapshot::default()
         };
         let p = plan(
             &[Wanted {
@@ -293,6 +315,7 @@ mod tests {
             &["D".into()],
             &[],
             true,
+            false,
         );
         assert_eq!(step_for(&p, "n-0-en").action, Action::Unchanged { id: 10 });
         assert!(!p.steps.iter().any(Step::writes));
@@ -312,6 +335,7 @@ mod tests {
         let orphan = anki(30, &card("old-0-en"));
         let snap = Snapshot {
             notes: HashMap::from([(10, anki(10, &a)), (20, moved), (30, orphan)]),
+            ..Snapshot::default()
         };
         let wanted = vec![
             // Lost id: adopted by slug.
@@ -329,7 +353,7 @@ mod tests {
                 stored_id: Some(99),
             },
         ];
-        let p = plan(&wanted, &snap, &[], &["leech".into()], true);
+        let p = plan(&wanted, &snap, &[], &["leech".into()], true, false);
         let s = step_for(&p, "n-0-en");
         assert!(s.adopted && s.action == Action::Unchanged { id: 10 });
         let s = step_for(&p, "n-0-ru");
@@ -346,6 +370,59 @@ mod tests {
         assert_eq!(p.orphans, vec![(30, "old-0-en".to_string())]);
         assert_eq!(p.missing_decks, vec!["D".to_string()]);
         // Orphans are unknown when only part of the vault is synced.
-        assert!(plan(&wanted, &snap, &[], &[], false).orphans.is_empty());
+        assert!(
+            plan(&wanted, &snap, &[], &[], false, false)
+                .orphans
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_note_edited_in_anki_is_a_conflict_unless_overwritten() {
+        let c = card("n-0-en");
+        let mut edited = anki(10, &c);
+        edited
+            .fields
+            .insert("Back".into(), "<p>Fixed in Anki</p>".into());
+        let mut vault = c.clone();
+        vault.back = "<p>Changed in the vault</p>".into();
+        let wanted = [Wanted {
+            card: vault,
+            stored_id: Some(10),
+        }];
+        let mut snap = Snapshot {
+            notes: HashMap::from([(10, edited)]),
+            ..Snapshot::default()
+        };
+        // Without a record of what was pushed, the vault wins, as before.
+        let p = plan(&wanted, &snap, &["D".into()], &[], true, false);
+        assert!(matches!(
+            step_for(&p, "n-0-en").action,
+            Action::UpdateFields { .. }
+        ));
+        // What was pushed is not what Anki has: edited there.
+        snap.pushed
+            .insert(10, crate::sync::state::fields_hash(&fields(&c)));
+        let p = plan(&wanted, &snap, &["D".into()], &[], true, false);
+        assert_eq!(
+            step_for(&p, "n-0-en").action,
+            Action::Conflict {
+                id: 10,
+                fields: vec!["Back".into()]
+            }
+        );
+        assert!(!step_for(&p, "n-0-en").writes());
+        let p = plan(&wanted, &snap, &["D".into()], &[], true, true);
+        assert!(matches!(
+            step_for(&p, "n-0-en").action,
+            Action::UpdateFields { .. }
+        ));
+        // Anki still has what was pushed: the vault's change is an update.
+        snap.notes.insert(10, anki(10, &c));
+        let p = plan(&wanted, &snap, &["D".into()], &[], true, false);
+        assert!(matches!(
+            step_for(&p, "n-0-en").action,
+            Action::UpdateFields { .. }
+        ));
     }
 }

@@ -140,25 +140,31 @@ impl IndexCache {
     }
 
     fn write(&self) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.dir)?;
-        let tag = self.dir.join("CACHEDIR.TAG");
-        if !tag.exists() {
-            std::fs::write(
-                &tag,
-                "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by decksmith.\n",
-            )?;
-        }
-        let ignore = self.dir.join(".gitignore");
-        if !ignore.exists() {
-            std::fs::write(&ignore, "# Created by decksmith.\n*\n")?;
-        }
         let bytes = serde_json::to_vec(&self.file).map_err(std::io::Error::other)?;
-        let tmp = self.dir.join(format!(".{FILE}.{}.tmp", std::process::id()));
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, self.dir.join(FILE))
+        write_file(&self.dir, FILE, &bytes)
     }
+}
+
+/// Write `name` in the cache folder `dir` atomically, creating the folder (tagged as a cache
+/// for backup tools, and ignored by git) when it is missing.
+pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let tag = dir.join("CACHEDIR.TAG");
+    if !tag.exists() {
+        std::fs::write(
+            &tag,
+            "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by decksmith.\n",
+        )?;
+    }
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        std::fs::write(&ignore, "# Created by decksmith.\n*\n")?;
+    }
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, dir.join(name))
 }
 
 #[cfg(test)]

@@ -11,6 +11,10 @@ fn line(s: &Step) -> String {
         Action::Recreate { gone } => format!("recreate (note {gone} is gone from Anki)"),
         Action::UpdateFields { id, fields } => format!("update {} of note {id}", fields.join(", ")),
         Action::Unchanged { .. } => "unchanged".to_string(),
+        Action::Conflict { id, fields } => format!(
+            "conflict: {} of note {id} edited in Anki since the last sync (kept; --overwrite replaces it)",
+            fields.join(", ")
+        ),
     };
     let mut extra = Vec::new();
     if s.adopted {
@@ -52,10 +56,16 @@ pub fn render(o: &Outcome, dry_run: bool, diff: bool) -> String {
     let creates = count(&|s| matches!(s.action, Action::Create));
     let recreates = count(&|s| matches!(s.action, Action::Recreate { .. }));
     let updates = count(&|s| matches!(s.action, Action::UpdateFields { .. }));
-    let unchanged = count(&|s| !s.writes());
+    let conflicts = count(&|s| matches!(s.action, Action::Conflict { .. }));
+    let unchanged = count(&|s| !s.writes() && !matches!(s.action, Action::Conflict { .. }));
+    let conflicts = if conflicts == 0 {
+        String::new()
+    } else {
+        format!(", {conflicts} edited in Anki and kept")
+    };
     let _ = writeln!(
         out,
-        "{}{} cards: {creates} to create, {recreates} to recreate, {updates} to update, {} with tag or deck changes, {unchanged} unchanged; {} orphaned in Anki.",
+        "{}{} cards: {creates} to create, {recreates} to recreate, {updates} to update, {} with tag or deck changes, {unchanged} unchanged{conflicts}; {} orphaned in Anki.",
         if dry_run { "Plan for " } else { "" },
         p.steps.len(),
         count(&|s| matches!(s.action, Action::Unchanged { .. }) && s.writes()),
@@ -75,7 +85,11 @@ pub fn render(o: &Outcome, dry_run: bool, diff: bool) -> String {
             o.note_type_drift.join("; ")
         );
     }
-    for s in p.steps.iter().filter(|s| s.writes() || s.adopted) {
+    for s in p
+        .steps
+        .iter()
+        .filter(|s| s.writes() || s.adopted || matches!(s.action, Action::Conflict { .. }))
+    {
         let _ = writeln!(out, "{}", line(s));
         if diff {
             for (field, old, new) in &s.diffs {
