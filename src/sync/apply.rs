@@ -94,8 +94,8 @@ pub struct Outcome {
     pub note_type_drift: Vec<String>,
     pub requests: usize,
     /// What Anki holds now for each note this run created, updated or found equal to the
-    /// vault (note id, [`super::state::fields_hash`]), and the notes it deleted: for the
-    /// push state.
+    /// vault (note id, [`super::state::fields_hash`]), and the notes no longer in Anki
+    /// (deleted there or by `--prune`): for the push state.
     #[serde(skip)]
     pub state: Vec<(i64, String)>,
     #[serde(skip)]
@@ -324,6 +324,12 @@ pub fn sync(
         snapshot: mut snap,
     } = seen;
     snap.pushed = pushed.clone();
+    // Notes gone from Anki need no record (ids are never reused).
+    out.deleted = pushed
+        .keys()
+        .filter(|id| !snap.notes.contains_key(id))
+        .copied()
+        .collect();
     let drift = note_type.as_ref().map(notetype::drift).unwrap_or_default();
     if !drift.compatible() && !opts.update_note_type {
         let fields = note_type
@@ -830,7 +836,7 @@ fn apply<'a>(
                 let ids: Vec<i64> = plan.orphans.iter().map(|(id, _)| *id).collect();
                 client.delete_notes(&ids)?;
                 out.pruned = ids.len();
-                out.deleted = ids;
+                out.deleted.extend(ids);
             }
         }
         Ok(())
