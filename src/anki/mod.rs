@@ -297,40 +297,21 @@ impl Client {
         self.call("version", json!({}), 0)
     }
 
-    /// The actions the backend implements, when it can say (`apiReflect`).
-    pub fn actions(&self) -> Result<Option<Vec<String>>, AnkiError> {
-        match self.raw(
-            "apiReflect",
-            json!({ "scopes": ["actions"], "actions": null }),
-            0,
-        ) {
-            Ok(v) => Ok(v.get("actions").and_then(Value::as_array).map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_string))
-                    .collect()
-            })),
-            Err(AnkiError::Action { .. }) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
     pub fn create_deck(&self, deck: &str) -> Result<i64, AnkiError> {
         self.call("createDeck", json!({ "deck": deck }), 0)
     }
 
-    /// The fields of a note type; `None` when it does not exist (an error on the add-on,
-    /// `[]` on the server).
+    /// The fields of a note type; `None` when it does not exist.
     pub fn model_field_names(&self, model: &str) -> Result<Option<Vec<String>>, AnkiError> {
-        match self.call::<Vec<String>>("modelFieldNames", json!({ "modelName": model }), 0) {
-            Ok(fields) if fields.is_empty() => Ok(None),
-            Ok(fields) => Ok(Some(fields)),
-            Err(AnkiError::Action { message, .. })
-                if message.starts_with("model was not found") =>
-            {
-                Ok(None)
-            }
-            Err(e) => Err(e),
-        }
+        let reply = match self.raw("modelFieldNames", json!({ "modelName": model }), 0) {
+            Ok(v) => Ok(v),
+            Err(AnkiError::Action { message, .. }) => Err(message),
+            Err(e) => return Err(e),
+        };
+        model_fields(reply).map_err(|message| AnkiError::Action {
+            action: "modelFieldNames".into(),
+            message,
+        })
     }
 
     pub fn find_notes(&self, query: &str) -> Result<Vec<i64>, AnkiError> {
@@ -393,5 +374,42 @@ impl Client {
     pub fn delete_notes(&self, notes: &[i64]) -> Result<(), AnkiError> {
         self.raw("deleteNotes", json!({ "notes": notes }), notes.len())
             .map(|_| ())
+    }
+}
+
+/// Read a `modelFieldNames` reply: `None` when the note type does not exist (an error on
+/// the add-on, `[]` on the server). Any other error is an error: taking it for a missing
+/// note type would create a second one (the server silently names it `<name>-<hex>`).
+pub fn model_fields(reply: Result<Value, String>) -> Result<Option<Vec<String>>, String> {
+    match reply {
+        Ok(v) => {
+            let fields: Vec<String> = serde_json::from_value(v).map_err(|e| e.to_string())?;
+            Ok((!fields.is_empty()).then_some(fields))
+        }
+        Err(message) if message.starts_with("model was not found") => Ok(None),
+        Err(message) => Err(message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::model_fields;
+    use serde_json::json;
+
+    #[test]
+    fn only_a_missing_note_type_reads_as_missing() {
+        assert_eq!(model_fields(Ok(json!([]))), Ok(None));
+        assert_eq!(
+            model_fields(Err("model was not found: decksmith".into())),
+            Ok(None)
+        );
+        assert_eq!(
+            model_fields(Ok(json!(["Front", "Back"]))),
+            Ok(Some(vec!["Front".to_string(), "Back".to_string()]))
+        );
+        assert_eq!(
+            model_fields(Err("collection is not available".into())),
+            Err("collection is not available".to_string())
+        );
     }
 }

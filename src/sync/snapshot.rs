@@ -73,14 +73,10 @@ pub fn read_anki(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
             "AnkiConnect speaks API version {version}; decksmith needs 6. Update the AnkiConnect add-on."
         )));
     }
-    let fields: Option<Vec<String>> = match next() {
-        Ok(Value::Array(a)) if !a.is_empty() => Some(
-            a.into_iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect(),
-        ),
-        _ => None,
-    };
+    let fields = crate::anki::model_fields(next()).map_err(|message| AnkiError::Action {
+        action: "modelFieldNames".into(),
+        message,
+    })?;
     let decks: Vec<String> = sub_ok(next(), "deckNames")?;
     let found_notes = next();
     // Older backends lack these two; drift in templates and styling is then not reported.
