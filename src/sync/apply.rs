@@ -169,6 +169,28 @@ fn model_params(cfg: &AnkiConfig) -> Value {
     })
 }
 
+/// Refuse a backend that says it lacks one of `needed` (checked before any write; a backend
+/// that cannot say is trusted).
+fn require<'n>(
+    actions: Option<&[String]>,
+    needed: impl IntoIterator<Item = &'n str>,
+) -> Result<(), SyncError> {
+    let Some(actions) = actions else {
+        return Ok(());
+    };
+    let missing: Vec<&str> = needed
+        .into_iter()
+        .filter(|a| !actions.iter().any(|x| x == a))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(SyncError::Incompatible(format!(
+            "AnkiConnect lacks the actions {missing:?}; update the add-on"
+        )))
+    }
+}
+
 /// Make the note type decksmith's (`sync --update-note-type`), and check that it is.
 fn update_model(
     client: &Client,
@@ -177,18 +199,7 @@ fn update_model(
     drift: &notetype::Drift,
 ) -> Result<(), SyncError> {
     let subs = drift.requests(&cfg.note_type);
-    if let Some(actions) = actions {
-        let missing: Vec<&str> = subs
-            .iter()
-            .map(|(a, _)| *a)
-            .filter(|a| !actions.iter().any(|x| x == a))
-            .collect();
-        if !missing.is_empty() {
-            return Err(SyncError::Incompatible(format!(
-                "AnkiConnect lacks the actions {missing:?} needed to change the note type; update the add-on"
-            )));
-        }
-    }
+    require(actions, subs.iter().map(|(a, _)| *a))?;
     for (r, (action, _)) in client.multi(&subs)?.into_iter().zip(&subs) {
         if let Err(e) = r {
             return Err(SyncError::Incompatible(format!(
@@ -381,29 +392,22 @@ pub fn sync(
     let plan = out.plan.clone();
     let needs_writes =
         plan.steps.iter().any(plan::Step::writes) || (opts.prune && !plan.orphans.is_empty());
-    if needs_writes && let Some(actions) = &actions {
-        let needed = [
-            "addNotes",
-            "addNote",
-            "canAddNotes",
-            "updateNoteFields",
-            "addTags",
-            "removeTags",
-            "changeDeck",
-            "createDeck",
-            "findCards",
-            "multi",
-        ];
-        let missing: Vec<&str> = needed
-            .iter()
-            .copied()
-            .filter(|a| !actions.iter().any(|x| x == a))
-            .collect();
-        if !missing.is_empty() {
-            return Err(SyncError::Incompatible(format!(
-                "AnkiConnect lacks the actions {missing:?}; update the add-on"
-            )));
-        }
+    if needs_writes {
+        require(
+            actions.as_deref(),
+            [
+                "addNotes",
+                "addNote",
+                "canAddNotes",
+                "updateNoteFields",
+                "addTags",
+                "removeTags",
+                "changeDeck",
+                "createDeck",
+                "findCards",
+                "multi",
+            ],
+        )?;
     }
     // The note type and missing decks, in one request.
     let mut setup: Vec<(&str, Value)> = Vec::new();
@@ -464,13 +468,17 @@ pub fn sync(
         .iter()
         .map(|w| (w.card.slug.as_str(), &w.card))
         .collect();
+    let stored_of: HashMap<&str, i64> = wanted
+        .iter()
+        .filter_map(|w| Some((w.card.slug.as_str(), w.stored_id?)))
+        .collect();
     let ctx = Ctx {
         client,
         cfg,
         opts,
         plan: &plan,
         card_of: &card_of,
-        by_path: &by_path,
+        stored_of: &stored_of,
         managed,
         progress,
     };
@@ -520,7 +528,8 @@ struct Ctx<'a> {
     opts: &'a Options,
     plan: &'a Plan,
     card_of: &'a HashMap<&'a str, &'a Card>,
-    by_path: &'a HashMap<&'a str, &'a Note>,
+    /// The `anki_id` each card's note stores for it.
+    stored_of: &'a HashMap<&'a str, i64>,
     /// decksmith's notes in Anki before the sync.
     managed: usize,
     progress: &'a dyn Progress,
@@ -540,10 +549,7 @@ fn push_of(
         Action::Create | Action::Recreate { .. } => new_ids.get(&s.slug).copied(),
         Action::UpdateFields { id, .. } => updated.contains(&s.slug).then_some(id),
         Action::Unchanged { id } | Action::Conflict { id, .. } => {
-            let stored = ctx
-                .by_path
-                .get(card.note.as_str())
-                .and_then(|n| stored_ids(n).get(&s.slug).copied());
+            let stored = ctx.stored_of.get(s.slug.as_str()).copied();
             // Tag and deck changes are done only once every request went through; an id
             // missing from the note is recorded either way.
             ((s.writes() && settled) || stored != Some(id)).then_some(id)
