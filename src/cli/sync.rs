@@ -64,32 +64,24 @@ fn read_sync_vault(settings: &Settings, targets: &Targets) -> Result<SyncVault, 
         crate::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, &vault_name(settings));
     // Images are resolved against the whole vault and stored under content names. Without
     // any, the vault is neither indexed nor walked a second time.
-    let mut media = Vec::new();
-    let mut missing_media = Vec::new();
-    if !cards
+    let (media, missing_media) = if cards
         .iter()
         .any(|n| n.cards.iter().any(|c| !c.media.is_empty()))
     {
-        return Ok(SyncVault {
-            notes,
-            cards,
-            media,
-            missing_media,
-        });
-    }
-    let entries: Vec<crate::vault::index::IndexEntry> = notes
-        .iter()
-        .map(crate::vault::index::IndexEntry::of)
-        .collect();
-    let index =
-        crate::vault::index::VaultIndex::build(&entries, &lint::attachments(settings), false);
-    for n in cards.iter_mut() {
-        let (files, missing) = crate::sync::media::prepare(&mut n.cards, &index, settings.root());
-        media.extend(files);
-        missing_media.extend(missing);
-    }
-    media.sort_by(|a, b| a.name.cmp(&b.name));
-    media.dedup_by(|a, b| a.name == b.name);
+        let entries: Vec<crate::vault::index::IndexEntry> = notes
+            .iter()
+            .map(crate::vault::index::IndexEntry::of)
+            .collect();
+        let index =
+            crate::vault::index::VaultIndex::build(&entries, &lint::attachments(settings), false);
+        crate::sync::media::prepare(
+            cards.iter_mut().flat_map(|n| n.cards.iter_mut()),
+            &index,
+            settings.root(),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     Ok(SyncVault {
         notes,
         cards,

@@ -28,15 +28,18 @@ fn basename(s: &str) -> &str {
 }
 
 /// Resolve the media of `cards` against the vault, rewrite their fields to content names,
-/// and return the files to store plus the references that resolved to nothing.
-pub fn prepare(
-    cards: &mut [Card],
+/// and return the files to store (sorted by name, each once) plus the references that
+/// resolved to nothing. Each file is read and hashed once, however many cards show it.
+pub fn prepare<'c>(
+    cards: impl IntoIterator<Item = &'c mut Card>,
     index: &VaultIndex,
     root: &Path,
 ) -> (Vec<MediaFile>, Vec<(String, String)>) {
     let mut files: BTreeMap<String, PathBuf> = BTreeMap::new();
+    // Vault-relative path → content name (`None`: unreadable).
+    let mut named: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut missing = Vec::new();
-    for card in cards.iter_mut() {
+    for card in cards {
         let mut renames: Vec<(String, String)> = Vec::new();
         for reference in &card.media {
             let target = match index.resolve_relative(&card.note, reference) {
@@ -51,15 +54,18 @@ pub fn prepare(
                 continue;
             };
             let path = root.join(&rel);
-            let Ok(bytes) = std::fs::read(&path) else {
+            let name = named.entry(rel.clone()).or_insert_with(|| {
+                let bytes = std::fs::read(&path).ok()?;
+                let ext = Path::new(&rel)
+                    .extension()
+                    .map(|e| format!(".{}", e.to_string_lossy().to_lowercase()))
+                    .unwrap_or_default();
+                Some(format!("{PREFIX}{}{ext}", fnv1a_bytes(&bytes)))
+            });
+            let Some(name) = name.clone() else {
                 missing.push((card.slug.clone(), reference.clone()));
                 continue;
             };
-            let ext = Path::new(&rel)
-                .extension()
-                .map(|e| format!(".{}", e.to_string_lossy().to_lowercase()))
-                .unwrap_or_default();
-            let name = format!("{PREFIX}{}{ext}", fnv1a_bytes(&bytes));
             files.insert(name.clone(), path);
             renames.push((basename(reference).to_string(), name));
         }
