@@ -26,6 +26,17 @@ fn vault(rel: &str) -> String {
     common::fixture(rel).to_string_lossy().into_owned()
 }
 
+/// The note of the rule fixtures.
+const NOTE: &str = "q-load-balancing-basics--system-design--medium.md";
+
+/// A copy of the fixture vault of rule `code`, and the text of its note.
+fn fixture_note(code: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(&common::fixture(&format!("rules/{code}")), dir.path());
+    let note = std::fs::read_to_string(dir.path().join(NOTE)).expect("fixture");
+    (dir, note)
+}
+
 #[test]
 fn clean_vault_exits_zero() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -365,13 +376,7 @@ fn statistics_and_quiet() {
 
 #[test]
 fn config_severity_per_file_ignores_and_off_by_default_rules() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    common::copy_dir(&common::fixture("rules/sec002"), dir.path());
-    let note = std::fs::read_to_string(
-        dir.path()
-            .join("q-load-balancing-basics--system-design--medium.md"),
-    )
-    .expect("fixture");
+    let (dir, note) = fixture_note("sec002");
     std::fs::create_dir(dir.path().join("drafts")).expect("mkdir");
     std::fs::write(
         dir.path()
@@ -458,20 +463,9 @@ fn unreadable_files_are_findings_not_aborts() {
 
 #[test]
 fn crlf_and_bom_notes_are_read() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    common::copy_dir(&common::fixture("rules/dat001"), dir.path());
-    let note = std::fs::read_to_string(
-        dir.path()
-            .join("q-load-balancing-basics--system-design--medium.md"),
-    )
-    .expect("fixture");
+    let (dir, note) = fixture_note("dat001");
     let crlf = format!("\u{feff}{}", note.replace('\n', "\r\n"));
-    std::fs::write(
-        dir.path()
-            .join("q-load-balancing-basics--system-design--medium.md"),
-        crlf,
-    )
-    .expect("write");
+    std::fs::write(dir.path().join(NOTE), crlf).expect("write");
     decksmith()
         .args(["check", "--format", "concise"])
         .arg(dir.path())

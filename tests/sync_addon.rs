@@ -235,6 +235,13 @@ fn serve(state: Arc<Mutex<State>>) -> String {
     url
 }
 
+/// A fake add-on in `state`, its URL, and a copy of the demo vault.
+fn start(state: State) -> (Arc<Mutex<State>>, String, tempfile::TempDir) {
+    let state = Arc::new(Mutex::new(state));
+    let url = serve(Arc::clone(&state));
+    (state, url, vault())
+}
+
 fn vault() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     common::copy_dir(&common::fixture("vault"), dir.path());
@@ -262,9 +269,7 @@ fn poison(dir: &std::path::Path) {
 
 #[test]
 fn new_notes_are_moved_to_their_deck() {
-    let state = Arc::new(Mutex::new(State::default()));
-    let url = serve(Arc::clone(&state));
-    let dir = vault();
+    let (state, url, dir) = start(State::default());
     let out = sync(&url, dir.path());
     assert_eq!(
         out.status.code(),
@@ -288,12 +293,10 @@ fn new_notes_are_moved_to_their_deck() {
 #[test]
 fn refused_notes_are_named_and_the_rest_synced() {
     for rollback in [false, true] {
-        let state = Arc::new(Mutex::new(State {
+        let (state, url, dir) = start(State {
             rollback,
             ..State::default()
-        }));
-        let url = serve(Arc::clone(&state));
-        let dir = vault();
+        });
         poison(dir.path());
         let out = sync(&url, dir.path());
         let text = String::from_utf8_lossy(&out.stdout);
@@ -320,9 +323,7 @@ fn refused_notes_are_named_and_the_rest_synced() {
 
 #[test]
 fn deleted_notes_answer_with_placeholders_and_are_recreated() {
-    let state = Arc::new(Mutex::new(State::default()));
-    let url = serve(Arc::clone(&state));
-    let dir = vault();
+    let (state, url, dir) = start(State::default());
     assert_eq!(sync(&url, dir.path()).status.code(), Some(0));
     {
         let mut s = state.lock().expect("lock");
@@ -341,9 +342,7 @@ fn deleted_notes_answer_with_placeholders_and_are_recreated() {
 
 #[test]
 fn notes_sharing_an_id_are_held_back() {
-    let state = Arc::new(Mutex::new(State::default()));
-    let url = serve(Arc::clone(&state));
-    let dir = vault();
+    let (state, url, dir) = start(State::default());
     let original = dir
         .path()
         .join("30-System-Design/q-rate-limiting-algorithms--system-design--hard.md");
@@ -364,12 +363,10 @@ fn notes_sharing_an_id_are_held_back() {
 
 #[test]
 fn a_required_api_key_is_explained() {
-    let state = Arc::new(Mutex::new(State {
+    let (_state, url, dir) = start(State {
         key_required: true,
         ..State::default()
-    }));
-    let url = serve(Arc::clone(&state));
-    let dir = vault();
+    });
     let out = sync(&url, dir.path());
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -381,12 +378,10 @@ fn a_required_api_key_is_explained() {
 
 #[test]
 fn a_failure_after_adding_still_records_what_was_added() {
-    let state = Arc::new(Mutex::new(State {
+    let (state, url, dir) = start(State {
         failing: Some("changeDeck"),
         ..State::default()
-    }));
-    let url = serve(Arc::clone(&state));
-    let dir = vault();
+    });
     let out = sync(&url, dir.path());
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(out.status.code(), Some(1), "{text}");
@@ -418,12 +413,10 @@ fn a_failure_after_adding_still_records_what_was_added() {
 
 #[test]
 fn the_preflight_asks_one_note_per_deck_and_every_note_of_a_refused_deck() {
-    let state = Arc::new(Mutex::new(State {
+    let (state, url, dir) = start(State {
         lost_deck: Some("Kotlin"),
         ..State::default()
-    }));
-    let url = serve(Arc::clone(&state));
-    let dir = vault();
+    });
     let out = sync(&url, dir.path());
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(out.status.code(), Some(1), "{text}");
