@@ -236,20 +236,15 @@ pub fn note_json(card: &Card, cfg: &AnkiConfig) -> Value {
 
 /// The stored `anki_id` of each slug in a note's `anki_cards`.
 fn stored_ids(note: &Note) -> HashMap<String, i64> {
-    note.json()
-        .get("anki_cards")
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .filter_map(|e| {
-                    Some((
-                        e.get("slug")?.as_str()?.to_string(),
-                        e.get("anki_id")?.as_i64()?,
-                    ))
-                })
-                .collect()
+    note.anki_cards()
+        .iter()
+        .filter_map(|e| {
+            Some((
+                e.get("slug")?.as_str()?.to_string(),
+                e.get("anki_id")?.as_i64()?,
+            ))
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 /// What a sync pushes: the notes read from the vault at `root`, their cards and media.
@@ -374,10 +369,9 @@ pub fn sync(
         let Some(note) = by_path.get(nc.note.as_str()) else {
             continue;
         };
-        let entries = note.json().get("anki_cards").and_then(Value::as_array);
-        for slug in entries
-            .into_iter()
-            .flatten()
+        for slug in note
+            .anki_cards()
+            .iter()
             .filter_map(|e| e.get("slug")?.as_str())
         {
             if !nc.cards.iter().any(|c| c.slug == slug) {

@@ -111,18 +111,16 @@ impl IndexEntry {
             })
             .unwrap_or_default();
         let anki_ids = fm
-            .and_then(|fm| {
-                let list = fm.json.get("anki_cards")?.as_array()?;
-                Some(
-                    list.iter()
-                        .enumerate()
-                        .filter_map(|(i, e)| {
-                            let id = e.get("anki_id")?.as_i64()?;
-                            let span = fm.spans.value(&format!("/anki_cards/{i}/anki_id"))?;
-                            Some((id, span))
-                        })
-                        .collect(),
-                )
+            .map(|fm| {
+                note.anki_cards()
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, e)| {
+                        let id = e.get("anki_id")?.as_i64()?;
+                        let span = fm.spans.value(&format!("/anki_cards/{i}/anki_id"))?;
+                        Some((id, span))
+                    })
+                    .collect()
             })
             .unwrap_or_default();
         IndexEntry {

@@ -141,6 +141,14 @@ impl Note {
             })
     }
 
+    /// The entries of `anki_cards` (empty when it is absent or not a list).
+    pub fn anki_cards(&self) -> &[Value] {
+        self.json()
+            .get("anki_cards")
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice)
+    }
+
     /// A string field of the front matter.
     pub fn field_str(&self, key: &str) -> Option<&str> {
         self.json().get(key).and_then(Value::as_str)

@@ -58,16 +58,12 @@ pub(crate) fn parse_slug(slug: &str) -> Option<(&str, usize, &str)> {
 /// The entries of a note whose kind produces cards (empty otherwise).
 pub(crate) fn entries<'a>(ctx: &Ctx<'a>) -> Vec<Entry<'a>> {
     let produces_cards = ctx.kind.is_some_and(|k| k.kind.cards.is_some());
-    let Some(parsed) = ctx.note.front_matter() else {
-        return Vec::new();
-    };
-    let Some(list) = parsed.json.get("anki_cards").and_then(Value::as_array) else {
-        return Vec::new();
-    };
     if !produces_cards {
         return Vec::new();
     }
-    list.iter()
+    ctx.note
+        .anki_cards()
+        .iter()
         .enumerate()
         .map(|(i, value)| {
             let slug = value.get("slug").and_then(Value::as_str);
