@@ -298,7 +298,11 @@ pub struct Report {
 /// `full` also summarises the body (headings, links); notes that are only indexed in a
 /// subset run need their front matter alone.
 pub fn load_note(settings: &Settings, entry: &Entry, full: bool) -> Note {
-    let kind = settings.kind_of(&entry.rel);
+    load_note_of_kind(settings, entry, settings.kind_of(&entry.rel), full)
+}
+
+/// [`load_note`] for a note whose kind is known.
+fn load_note_of_kind(settings: &Settings, entry: &Entry, kind: Option<usize>, full: bool) -> Note {
     let limit = settings.loaded.config.vault.max_file_size;
     match std::fs::metadata(&entry.path) {
         Ok(meta) if meta.len() > limit => {
@@ -541,11 +545,11 @@ pub fn read_notes(settings: &Settings, targets: &Targets) -> Result<Vec<Note>, S
         .map(|e| {
             // Notes of kinds that give no cards are only indexed: their front matter is
             // enough.
-            let cards = settings
-                .kind_of(&e.rel)
+            let kind = settings.kind_of(&e.rel);
+            let cards = kind
                 .and_then(|k| kinds.get(k))
                 .is_some_and(|k| k.cards.is_some());
-            load_note(settings, e, cards)
+            load_note_of_kind(settings, e, kind, cards)
         })
         .collect())
 }
