@@ -430,14 +430,16 @@ pub fn sync(
     // Media first, so new and updated notes show their images at once: one request to list
     // what Anki has, one to store what it lacks.
     if !media.is_empty() {
-        let have: Vec<String> = match media_in_anki {
+        let have: std::collections::HashSet<String> = match media_in_anki {
             Some(have) => have,
             None => client.call(
                 "getMediaFilesNames",
                 json!({ "pattern": format!("{}*", super::media::PREFIX) }),
                 0,
             )?,
-        };
+        }
+        .into_iter()
+        .collect();
         let subs: Vec<(&str, Value)> = media
             .iter()
             .filter(|m| !have.contains(&m.name))
@@ -450,10 +452,13 @@ pub fn sync(
             })
             .collect();
         if !subs.is_empty() {
-            for r in client.multi(&subs)? {
+            for ((_, params), r) in subs.iter().zip(client.multi(&subs)?) {
                 match r {
                     Ok(_) => out.media_stored += 1,
-                    Err(e) => out.failed.push(("media".into(), e)),
+                    Err(e) => {
+                        let name = params["filename"].as_str().unwrap_or_default();
+                        out.failed.push((format!("media {name}"), e));
+                    }
                 }
             }
         }
