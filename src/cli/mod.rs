@@ -120,6 +120,13 @@ pub struct VaultArgs {
     /// Ignore decksmith.toml files and use the built-in defaults.
     #[arg(long, conflicts_with = "config")]
     pub isolated: bool,
+    /// Print the vault root, how it was found, the config file and the effective settings,
+    /// then exit.
+    #[arg(long)]
+    pub show_settings: bool,
+    /// Say on stderr which vault root and config are used.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -284,15 +291,33 @@ fn use_color(choice: Color) -> bool {
     }
 }
 
-/// How to print vault-relative paths so they are clickable from the current folder.
+/// How to print vault-relative paths so they are clickable from the current folder: the
+/// root relative to it (`vault/`, `../../`), or absolute when they share nothing useful.
 fn root_prefix(root: &Path) -> String {
-    let cwd = std::env::current_dir()
-        .ok()
-        .and_then(|c| std::path::absolute(c).ok());
-    match cwd.as_deref().and_then(|c| root.strip_prefix(c).ok()) {
-        Some(rel) if rel.as_os_str().is_empty() => String::new(),
-        Some(rel) => format!("{}/", rel.to_string_lossy().replace('\\', "/")),
-        None => format!("{}/", root.display()),
+    let cwd = std::env::current_dir().and_then(std::fs::canonicalize).ok();
+    let Some(cwd) = cwd else {
+        return format!("{}/", root.display());
+    };
+    if let Ok(rel) = root.strip_prefix(&cwd) {
+        return if rel.as_os_str().is_empty() {
+            String::new()
+        } else {
+            format!("{}/", rel.to_string_lossy().replace('\\', "/"))
+        };
+    }
+    // The current folder is inside the vault (a note's folder): climb to the root.
+    match cwd.strip_prefix(root) {
+        Ok(below) => "../".repeat(below.components().count()),
+        Err(_) => format!("{}/", root.display()),
+    }
+}
+
+/// Warnings about the run (named files skipped, an empty vault) go to stderr, so they never
+/// mix with a machine-readable report.
+fn print_warnings(warnings: &[String]) {
+    let mut err = std::io::stderr().lock();
+    for w in warnings {
+        let _ = writeln!(err, "decksmith: warning: {w}");
     }
 }
 
@@ -306,60 +331,96 @@ fn write_stdout(text: &str) -> Result<(), String> {
     }
 }
 
-fn load_config(paths: &[PathBuf], args: &VaultArgs) -> Result<config::Loaded, String> {
-    let start = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
-    if !start.exists() {
-        return Err(format!("path `{}` does not exist", start.display()));
-    }
-    let (root, file) = match &args.config {
-        Some(file) => {
-            let file = std::path::absolute(file).map_err(|e| e.to_string())?;
-            if !file.is_file() {
-                return Err(format!("config file `{}` does not exist", file.display()));
-            }
-            (
-                file.parent().unwrap_or(Path::new("/")).to_path_buf(),
-                Some(file),
-            )
-        }
-        None => {
-            let (mut root, file) = config::discover_root(&start);
-            // Without a config or `.obsidian/`, several paths share their common folder.
-            if file.is_none() && !root.join(".obsidian").is_dir() {
-                for p in paths.iter().skip(1) {
-                    let (other, _) = config::discover_root(p);
-                    while !other.starts_with(&root) {
-                        match root.parent() {
-                            Some(parent) => root = parent.to_path_buf(),
-                            None => break,
-                        }
-                    }
-                }
-            }
-            (root, if args.isolated { None } else { file })
-        }
+/// Find the vault of a run and load its settings; `--show-settings` and `--verbose` say
+/// which root and config were used.
+/// `None` when `--show-settings` printed them and the run ends there.
+fn load_config(paths: &[PathBuf], args: &VaultArgs) -> Result<Option<config::Loaded>, String> {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?;
+    let found = crate::vault::root::discover(
+        paths.first().map(PathBuf::as_path),
+        &cwd,
+        args.config.as_deref(),
+    )
+    .map_err(|e| e.to_string())?;
+    let file = if args.isolated {
+        None
+    } else {
+        found.config.clone()
     };
-    config::load(root, file).map_err(|e| e.to_string())
+    let loaded = config::load(found.root.clone(), file).map_err(|e| e.to_string())?;
+    if args.verbose {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(
+            err,
+            "decksmith: vault {} ({}), config {}",
+            found.root.display(),
+            found.found_by.describe(),
+            loaded.file.as_ref().map_or_else(
+                || "built-in defaults".to_string(),
+                |f| f.display().to_string()
+            )
+        );
+    }
+    if args.show_settings {
+        write_stdout(&show_settings(&found, &loaded))?;
+        return Ok(None);
+    }
+    Ok(Some(loaded))
 }
 
-fn load_settings(args: &CheckArgs) -> Result<Settings, String> {
-    let loaded = load_config(&args.paths, &args.vault)?;
+fn show_settings(found: &crate::vault::root::VaultRoot, loaded: &config::Loaded) -> String {
+    let mut out = String::new();
+    let path_or =
+        |p: Option<&Path>, none: &str| p.map_or(none.to_string(), |p| p.display().to_string());
+    out.push_str(&format!("# Vault root: {}\n", found.root.display()));
+    let how = match &found.base {
+        Some(base) => format!("{} {}", found.found_by.describe(), base.display()),
+        None => found.found_by.describe().to_string(),
+    };
+    out.push_str(&format!("# Found as: {how}\n"));
+    out.push_str(&format!(
+        "# Config file: {}\n",
+        path_or(loaded.file.as_deref(), "none (built-in defaults)")
+    ));
+    out.push_str(&format!(
+        "# Git work tree: {}\n",
+        path_or(found.work_tree.as_deref(), "none")
+    ));
+    out.push_str(&format!(
+        "# Cache: {}\n",
+        found.root.join(crate::vault::cache::DIR).display()
+    ));
+    out.push_str("# Effective configuration:\n");
+    out.push_str(&loaded.effective_toml());
+    out
+}
+
+fn load_settings(args: &CheckArgs) -> Result<Option<Settings>, String> {
+    let Some(loaded) = load_config(&args.paths, &args.vault)? else {
+        return Ok(None);
+    };
     let overrides = Overrides {
         select: args.select.clone(),
         extend_select: args.extend_select.clone(),
         ignore: args.ignore.clone(),
     };
-    Settings::new(loaded, &overrides).map_err(|e| e.to_string())
+    Settings::new(loaded, &overrides)
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 fn check(args: &CheckArgs) -> Result<ExitStatus, String> {
-    let settings = load_settings(args)?;
+    let Some(settings) = load_settings(args)? else {
+        return Ok(ExitStatus::Success);
+    };
     let targets = Targets {
         paths: args.paths.clone(),
         force_exclude: args.force_exclude,
         use_cache: !args.no_cache,
     };
     let report = lint::check(&settings, &targets).map_err(|e| e.to_string())?;
+    print_warnings(&report.warnings);
     let others = label_notes(&settings, &report);
     let rendered = output::Rendered::new(&report, &others);
     let prefix = root_prefix(settings.root());
@@ -414,6 +475,8 @@ fn label_notes(settings: &Settings, report: &lint::Report) -> Vec<crate::vault::
             let entry = crate::vault::walk::Entry {
                 rel: rel.to_string(),
                 path: settings.root().join(rel),
+                excluded: settings.is_excluded(rel),
+                bad_name: false,
             };
             lint::load_note(settings, &entry, false)
         })
@@ -433,14 +496,18 @@ fn statistics(report: &lint::Report) -> String {
 }
 
 fn cards(args: &CardsArgs) -> Result<ExitStatus, String> {
-    let loaded = load_config(&args.paths, &args.vault)?;
+    let Some(loaded) = load_config(&args.paths, &args.vault)? else {
+        return Ok(ExitStatus::Success);
+    };
     let settings = Settings::new(loaded, &Overrides::default()).map_err(|e| e.to_string())?;
     let targets = Targets {
         paths: args.paths.clone(),
         force_exclude: false,
         use_cache: false,
     };
-    let notes = lint::read_notes(&settings, &targets).map_err(|e| e.to_string())?;
+    let read = lint::read_notes(&settings, &targets).map_err(|e| e.to_string())?;
+    print_warnings(&read.warnings);
+    let notes = read.notes;
     let cfg = &settings.loaded.config;
     let all = crate::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, &vault_name(&settings));
     if let Some(dir) = &args.html {

@@ -59,7 +59,9 @@ struct SyncVault {
 
 fn read_sync_vault(settings: &Settings, targets: &Targets) -> Result<SyncVault, String> {
     let cfg = &settings.loaded.config;
-    let notes = lint::read_notes(settings, targets).map_err(|e| e.to_string())?;
+    let read = lint::read_notes(settings, targets).map_err(|e| e.to_string())?;
+    super::print_warnings(&read.warnings);
+    let notes = read.notes;
     let mut cards =
         crate::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, &vault_name(settings));
     // Images are resolved against the whole vault and stored under content names. Without
@@ -109,7 +111,9 @@ fn anki_unavailable(e: &crate::sync::apply::SyncError, url: &str) -> ExitStatus 
 }
 
 pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
-    let loaded = load_config(&args.paths, &args.vault)?;
+    let Some(loaded) = load_config(&args.paths, &args.vault)? else {
+        return Ok(ExitStatus::Success);
+    };
     let settings = Settings::new(loaded, &Overrides::default()).map_err(|e| e.to_string())?;
     let cfg = &settings.loaded.config;
     let targets = Targets {

@@ -9,7 +9,7 @@ half-merged list of kinds would be impossible to reason about.
 */
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Deserialize;
 
@@ -68,6 +68,9 @@ pub struct Config {
 pub struct VaultConfig {
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// File extensions of notes (without the dot); other files are attachments.
+    #[serde(default = "default_extensions")]
+    pub extensions: Vec<String>,
     pub max_file_size: u64,
 }
 
@@ -199,6 +202,10 @@ pub struct Section {
     pub transliterated: BTreeMap<String, Vec<String>>,
 }
 
+fn default_extensions() -> Vec<String> {
+    vec!["md".to_string()]
+}
+
 fn yes() -> bool {
     true
 }
@@ -213,31 +220,15 @@ pub struct Loaded {
     pub file: Option<PathBuf>,
     /// A hash of the effective settings (for caches).
     pub text: String,
+    /// The defaults with the user's file merged over them.
+    merged: toml::Table,
 }
 
-/// Find the vault root for `start`: the nearest ancestor holding `decksmith.toml`, else the
-/// nearest holding `.obsidian/`, else `start` itself.
-pub fn discover_root(start: &Path) -> (PathBuf, Option<PathBuf>) {
-    let start = if start.is_file() {
-        start.parent().unwrap_or(Path::new(".")).to_path_buf()
-    } else {
-        start.to_path_buf()
-    };
-    let abs = std::fs::canonicalize(&start)
-        .or_else(|_| std::path::absolute(&start))
-        .unwrap_or(start.clone());
-    for dir in abs.ancestors() {
-        let file = dir.join(FILE_NAME);
-        if file.is_file() {
-            return (dir.to_path_buf(), Some(file));
-        }
+impl Loaded {
+    /// The effective configuration as TOML (`--show-settings`).
+    pub fn effective_toml(&self) -> String {
+        toml::to_string_pretty(&self.merged).unwrap_or_default()
     }
-    for dir in abs.ancestors() {
-        if dir.join(".obsidian").is_dir() {
-            return (dir.to_path_buf(), None);
-        }
-    }
-    (abs, None)
 }
 
 /// Load settings: defaults, overlaid with `file` when given.
@@ -262,18 +253,20 @@ pub fn load(root: PathBuf, file: Option<PathBuf>) -> Result<Loaded, ConfigError>
     let path = file
         .clone()
         .unwrap_or_else(|| PathBuf::from("<built-in defaults>"));
-    let config: Config = toml::Value::Table(merged)
-        .try_into()
-        .map_err(|e: toml::de::Error| ConfigError::Parse {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
+    let config: Config =
+        toml::Value::Table(merged.clone())
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Parse {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
     validate(&config).map_err(|message| ConfigError::Invalid { path, message })?;
     Ok(Loaded {
         config,
         root,
         file,
         text,
+        merged,
     })
 }
 

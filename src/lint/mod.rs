@@ -144,10 +144,13 @@ impl Settings {
     }
 
     pub fn is_excluded(&self, rel: &str) -> bool {
-        let path = Path::new(rel);
-        path.ancestors()
-            .filter(|p| !p.as_os_str().is_empty())
-            .any(|p| self.exclude.is_match(p))
+        walk::is_excluded(&self.exclude, rel)
+    }
+
+    /// Every file of the vault, excluded ones marked.
+    pub fn walk(&self) -> walk::Listing {
+        let vault = &self.loaded.config.vault;
+        walk::walk(self.root(), &self.exclude, &vault.extensions)
     }
 
     pub fn severity(&self, code: &str) -> Option<Severity> {
@@ -291,6 +294,8 @@ pub struct Report {
     /// Every note that was reported on, by path (for snippets and counts).
     pub notes: Vec<Note>,
     pub files_checked: usize,
+    /// What the run was named but did not report on, and why (printed on stderr).
+    pub warnings: Vec<String>,
 }
 
 /// Read and summarise one file.
@@ -303,6 +308,9 @@ pub fn load_note(settings: &Settings, entry: &Entry, full: bool) -> Note {
 
 /// [`load_note`] for a note whose kind is known.
 fn load_note_of_kind(settings: &Settings, entry: &Entry, kind: Option<usize>, full: bool) -> Note {
+    if entry.bad_name {
+        return Note::unreadable(entry.rel.clone(), Unreadable::BadName, kind);
+    }
     let limit = settings.loaded.config.vault.max_file_size;
     match std::fs::metadata(&entry.path) {
         Ok(meta) if meta.len() > limit => {
@@ -380,66 +388,118 @@ fn settings_hash(settings: &Settings) -> u64 {
     h.finish()
 }
 
-/// Which notes a run reports on.
-struct Wanted(Option<Vec<String>>);
+/// Which notes a run reports on, by vault-relative path.
+struct Wanted(std::collections::HashSet<String>);
 
 impl Wanted {
-    /// Whether `rel` is one of the named files or inside a named folder.
     fn contains(&self, rel: &str) -> bool {
-        match &self.0 {
-            None => true,
-            Some(list) => list.iter().any(|w| {
-                w.is_empty()
-                    || rel == w
-                    || rel
-                        .strip_prefix(w.as_str())
-                        .is_some_and(|r| r.starts_with('/'))
-            }),
-        }
+        self.0.contains(rel)
     }
 }
 
-/// Turn the command line's paths into vault-relative targets. Explicitly named files are
-/// reported on even when excluded or outside the walk (unless `--force-exclude`): a user
-/// who names a file wants to hear about it.
+/// What the command line selected, and what it named that is not reported on.
+struct Selection {
+    wanted: Wanted,
+    /// Whether the run reports on part of the vault only.
+    subset: bool,
+    warnings: Vec<String>,
+}
+
+/// Turn the command line's paths into the set of notes to report on.
+///
+/// Without paths: every note not excluded. A named folder: its notes not excluded. A named
+/// file is reported on even when excluded (a user who names a file wants to hear about it),
+/// unless `--force-exclude`, which also skips named files outside the vault (pre-commit
+/// names every staged Markdown file of the repository, the vault's or not). A named file
+/// that is not a note by its extension is skipped with a warning.
 fn select(
     settings: &Settings,
     targets: &Targets,
     entries: &mut Vec<Entry>,
-) -> Result<Wanted, SetupError> {
+) -> Result<Selection, SetupError> {
+    let mut warnings = Vec::new();
     if targets.paths.is_empty() {
-        return Ok(Wanted(None));
+        let wanted = entries
+            .iter()
+            .filter(|e| !e.excluded)
+            .map(|e| e.rel.clone())
+            .collect();
+        return Ok(Selection {
+            wanted: Wanted(wanted),
+            subset: false,
+            warnings,
+        });
     }
     let root = settings.root();
+    let extensions = &settings.loaded.config.vault.extensions;
     let known: std::collections::HashSet<String> = entries.iter().map(|e| e.rel.clone()).collect();
-    let mut list = Vec::new();
+    let mut wanted = std::collections::HashSet::new();
+    let mut added = Vec::new();
     for path in &targets.paths {
         if !path.exists() {
             return Err(SetupError::MissingPath(path.clone()));
         }
-        let rel = walk::relative(root, path).ok_or_else(|| {
-            SetupError::Invalid(format!(
+        let Some((rel, valid)) = walk::relative_checked(root, path) else {
+            if targets.force_exclude {
+                warnings.push(format!(
+                    "{} is outside the vault {}; skipped",
+                    path.display(),
+                    root.display()
+                ));
+                continue;
+            }
+            return Err(SetupError::Invalid(format!(
                 "{} is outside the vault root {}",
                 path.display(),
                 root.display()
-            ))
-        })?;
-        if path.is_file() {
-            if targets.force_exclude && settings.is_excluded(&rel) {
-                continue;
-            }
-            if !known.contains(&rel) {
-                entries.push(Entry {
-                    rel: rel.clone(),
-                    path: path.clone(),
-                });
-            }
+            )));
+        };
+        if !path.is_file() {
+            let inside = |e: &&Entry| {
+                rel.is_empty()
+                    || e.rel
+                        .strip_prefix(rel.as_str())
+                        .is_some_and(|r| r.starts_with('/'))
+            };
+            wanted.extend(
+                entries
+                    .iter()
+                    .filter(|e| !e.excluded)
+                    .filter(inside)
+                    .map(|e| e.rel.clone()),
+            );
+            continue;
         }
-        list.push(rel);
+        if !walk::is_note_file(path, extensions) {
+            warnings.push(format!(
+                "{} is not a note (its extension is not in [vault] extensions); skipped",
+                path.display()
+            ));
+            continue;
+        }
+        let excluded = settings.is_excluded(&rel);
+        if targets.force_exclude && excluded {
+            continue;
+        }
+        if !known.contains(&rel) {
+            // A file the walk does not list (gitignored, in a hidden folder) but named.
+            added.push(Entry {
+                rel: rel.clone(),
+                path: path.clone(),
+                excluded,
+                bad_name: !valid,
+            });
+        }
+        wanted.insert(rel);
     }
+    entries.extend(added);
     entries.sort();
     entries.dedup();
-    Ok(Wanted(Some(list)))
+    Ok(Selection {
+        wanted: Wanted(wanted),
+        subset: true,
+        warnings,
+    })
 }
 
 /// Read the vault: reported notes whole, the others for the index only (from the cache
@@ -533,15 +593,21 @@ fn index_anchors(settings: &Settings, index: &mut VaultIndex, notes: &[Note], en
     }
 }
 
+/// The notes a command reads, and what it was named but skipped.
+pub struct NoteSet {
+    pub notes: Vec<Note>,
+    pub warnings: Vec<String>,
+}
+
 /// Read the notes a command names (or the whole vault), sorted by path: notes of kinds that
 /// give cards whole, the others for their front matter.
-pub fn read_notes(settings: &Settings, targets: &Targets) -> Result<Vec<Note>, SetupError> {
-    let mut entries = walk::walk(settings.root(), &settings.exclude).notes;
-    let wanted = select(settings, targets, &mut entries)?;
+pub fn read_notes(settings: &Settings, targets: &Targets) -> Result<NoteSet, SetupError> {
+    let mut entries = settings.walk().notes;
+    let selection = select(settings, targets, &mut entries)?;
     let kinds = &settings.loaded.config.kinds;
-    Ok(entries
+    let notes = entries
         .par_iter()
-        .filter(|e| wanted.contains(&e.rel))
+        .filter(|e| selection.wanted.contains(&e.rel))
         .map(|e| {
             // Notes of kinds that give no cards are only indexed: their front matter is
             // enough.
@@ -551,27 +617,40 @@ pub fn read_notes(settings: &Settings, targets: &Targets) -> Result<Vec<Note>, S
                 .is_some_and(|k| k.cards.is_some());
             load_note_of_kind(settings, e, kind, cards)
         })
-        .collect())
+        .collect();
+    Ok(NoteSet {
+        notes,
+        warnings: selection.warnings,
+    })
 }
 
-/// The vault's non-Markdown files (images and other attachments), vault-relative.
+/// The vault's files that are not notes (images and other attachments), vault-relative.
 pub fn attachments(settings: &Settings) -> Vec<String> {
-    walk::walk(settings.root(), &settings.exclude).attachments
+    settings.walk().attachments
 }
 
-/// Check a vault.
+/// Check a vault as it is on disk.
 pub fn check(settings: &Settings, targets: &Targets) -> Result<Report, SetupError> {
-    let listing = walk::walk(settings.root(), &settings.exclude);
+    check_listing(settings, targets, settings.walk())
+}
+
+/// Check a vault whose files are `listing` (the work tree, or what is staged in git).
+pub fn check_listing(
+    settings: &Settings,
+    targets: &Targets,
+    listing: walk::Listing,
+) -> Result<Report, SetupError> {
     let mut entries = listing.notes;
-    let wanted = select(settings, targets, &mut entries)?;
+    let selection = select(settings, targets, &mut entries)?;
+    let wanted = &selection.wanted;
     // Counting inbound links needs every body; otherwise only reported notes are read
     // whole, and the rest of the vault is indexed from its front matter (or the cache).
     let count_inbound = settings
         .severity(rules::lnk007_orphan_note::RULE.code)
         .is_some();
-    let use_cache = targets.use_cache && wanted.0.is_some() && !count_inbound;
+    let use_cache = targets.use_cache && selection.subset && !count_inbound;
     let (mut notes, index_entries) =
-        read_vault(settings, &entries, &wanted, count_inbound, use_cache);
+        read_vault(settings, &entries, wanted, count_inbound, use_cache);
     let links = &settings.loaded.config.links;
     let mut index = VaultIndex::build(&index_entries, &listing.attachments, links.resolve_by_id);
     index_anchors(settings, &mut index, &notes, &entries);
@@ -584,10 +663,15 @@ pub fn check(settings: &Settings, targets: &Targets) -> Result<Report, SetupErro
         .flat_map_iter(|note| check_note(settings, &index, note))
         .collect();
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut warnings = selection.warnings;
+    if notes.is_empty() && !selection.subset {
+        warnings.push(format!("no notes found in {}", settings.root().display()));
+    }
     Ok(Report {
         diagnostics,
         files_checked: notes.len(),
         notes,
+        warnings,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod lines;
 pub mod links;
 pub mod markdown;
 pub mod note;
+pub mod root;
 pub mod sections;
 pub mod walk;
 pub mod yaml;

@@ -15,9 +15,17 @@ use super::yaml::{self, Parsed, SyntaxError};
 /// Why a file could not be read as a note.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Unreadable {
-    TooLarge { size: u64, limit: u64 },
+    TooLarge {
+        size: u64,
+        limit: u64,
+    },
     Binary,
-    NotUtf8 { offset: usize },
+    NotUtf8 {
+        offset: usize,
+    },
+    /// The file name is not valid UTF-8: links cannot name it, and it cannot be reported
+    /// under its own name.
+    BadName,
     Io(String),
 }
 

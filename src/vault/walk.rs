@@ -2,19 +2,30 @@
 //!
 //! The walk uses the `ignore` crate (ripgrep's walker): hidden folders such as `.obsidian/`,
 //! `.trash/` and `.git/` are skipped, `.gitignore` and `.ignore` files are honoured even
-//! outside a git repository (vaults are often synced folders, not clones), and the config's
-//! excludes prune whole folders. The result is sorted so every run sees the same order.
+//! outside a git repository (vaults are often synced folders, not clones). The result is
+//! sorted so every run sees the same order.
+//!
+//! The config's excludes do not prune the walk: they mean "do not report on these", never
+//! "these do not exist". Obsidian resolves links into `_templates/` or `00-Administration/`
+//! like any other, so an excluded note is still indexed (its name, id and anchors) and an
+//! excluded image can still be embedded; it is only marked, and the linter does not report
+//! on it.
 
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-/// A Markdown file found in the vault.
+/// A note file found in the vault.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Entry {
     /// Vault-relative, `/`-separated.
     pub rel: String,
     pub path: PathBuf,
+    /// Matched by `[vault] exclude`: indexed, not reported on.
+    pub excluded: bool,
+    /// The name is not valid UTF-8: `rel` holds it with the invalid bytes escaped (`\xFF`),
+    /// and the note is reported as unreadable instead of being read under a lossy name.
+    pub bad_name: bool,
 }
 
 pub fn globset(globs: &[String]) -> Result<GlobSet, globset::Error> {
@@ -31,15 +42,59 @@ pub fn globset(globs: &[String]) -> Result<GlobSet, globset::Error> {
 
 /// The vault-relative, `/`-separated form of `path`, if it is inside `root`.
 pub fn relative(root: &Path, path: &Path) -> Option<String> {
+    relative_checked(root, path).map(|(rel, _)| rel)
+}
+
+/// [`relative`], and whether every component was valid UTF-8 (invalid bytes are escaped as
+/// `\xFF`, so two different bad names never print the same).
+pub fn relative_checked(root: &Path, path: &Path) -> Option<(String, bool)> {
     let abs = std::fs::canonicalize(path)
         .or_else(|_| std::path::absolute(path))
         .ok()?;
     let rel = abs.strip_prefix(root).ok()?;
+    let mut valid = true;
     let parts: Vec<String> = rel
         .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .map(|c| {
+            let os = c.as_os_str();
+            match os.to_str() {
+                Some(s) => s.to_string(),
+                None => {
+                    valid = false;
+                    escape_name(os)
+                }
+            }
+        })
         .collect();
-    Some(parts.join("/"))
+    Some((parts.join("/"), valid))
+}
+
+fn escape_name(os: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        os.as_bytes()
+            .utf8_chunks()
+            .map(|chunk| {
+                let mut s = chunk.valid().to_string();
+                for b in chunk.invalid() {
+                    s.push_str(&format!("\\x{b:02X}"));
+                }
+                s
+            })
+            .collect()
+    }
+    #[cfg(not(unix))]
+    {
+        os.to_string_lossy().into_owned()
+    }
+}
+
+/// Whether `path` names a note: its extension is one of `[vault] extensions`.
+pub fn is_note_file(path: &Path, extensions: &[String]) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| extensions.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
 /// What a walk finds: the notes, and every other file (embeds and links may point at them).
@@ -50,12 +105,19 @@ pub struct Listing {
     pub attachments: Vec<String>,
 }
 
-/// Every file under `root`, minus excludes, sorted by relative path.
-pub fn walk(root: &Path, exclude: &GlobSet) -> Listing {
+/// Whether a vault-relative path is excluded: the path or one of its folders matches.
+pub fn is_excluded(exclude: &GlobSet, rel: &str) -> bool {
+    Path::new(rel)
+        .ancestors()
+        .filter(|p| !p.as_os_str().is_empty())
+        .any(|p| exclude.is_match(p))
+}
+
+/// Every file under `root`, sorted by relative path; notes are the files whose extension is
+/// one of `extensions`, and those matching `exclude` are marked.
+pub fn walk(root: &Path, exclude: &GlobSet, extensions: &[String]) -> Listing {
     let mut out = Vec::new();
     let mut attachments = Vec::new();
-    let root_owned = root.to_path_buf();
-    let exclude_filter = exclude.clone();
     let walker = ignore::WalkBuilder::new(root)
         .hidden(true)
         .git_ignore(true)
@@ -64,10 +126,6 @@ pub fn walk(root: &Path, exclude: &GlobSet) -> Listing {
         .require_git(false)
         .ignore(true)
         .parents(false)
-        .filter_entry(move |e| {
-            let rel = e.path().strip_prefix(&root_owned).unwrap_or(e.path());
-            rel.as_os_str().is_empty() || !exclude_filter.is_match(rel)
-        })
         .build();
     for entry in walker.flatten() {
         let path = entry.path();
@@ -77,13 +135,15 @@ pub fn walk(root: &Path, exclude: &GlobSet) -> Listing {
         if !is_file {
             continue;
         }
-        let Some(rel) = relative(root, path) else {
+        let Some((rel, valid)) = relative_checked(root, path) else {
             continue;
         };
-        if path.extension().is_some_and(|e| e == "md") {
+        if is_note_file(path, extensions) {
             out.push(Entry {
+                excluded: is_excluded(exclude, &rel),
                 rel,
                 path: path.to_path_buf(),
+                bad_name: !valid,
             });
         } else {
             attachments.push(rel);
