@@ -130,7 +130,9 @@ fn main() {
         let cfg = &settings.loaded.config;
         for _ in 0..runs {
             let t = Instant::now();
-            let notes = lint::read_notes(&settings, &Targets::default()).expect("read").notes;
+            let notes = lint::read_notes(&settings, &Targets::default())
+                .expect("read")
+                .notes;
             let all = decksmith::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, "bench");
             card_count = all.iter().map(|n| n.cards.len()).sum::<usize>();
             std::hint::black_box(&all);

@@ -67,7 +67,9 @@ fn main() {
     let loaded = config::load(vault.path().to_path_buf(), None).expect("defaults");
     let settings = Settings::new(loaded, &Overrides::default()).expect("settings");
     let cfg = &settings.loaded.config;
-    let read = lint::read_notes(&settings, &Targets::default()).expect("read").notes;
+    let read = lint::read_notes(&settings, &Targets::default())
+        .expect("read")
+        .notes;
     let cards = decksmith::cards::vault_cards(&read, &cfg.kinds, &cfg.cards, "bench");
     let payload: Vec<serde_json::Value> = cards
         .iter()

@@ -1,10 +1,13 @@
 //! `decksmith hook install|uninstall`: a plain git pre-commit hook for people who do not use
 //! the pre-commit framework.
 //!
-//! The hook checks the staged Markdown files (added, copied, modified, renamed) as they are
-//! on disk; decksmith still indexes the whole vault, so links and ids are checked against
-//! every note. It never replaces a hook it did not write: a hook carries a marker line, and
-//! a file without it is left alone with an error.
+//! The hook runs `decksmith check --staged`: the staged notes (added, copied, modified,
+//! renamed) as git's index holds them — not as they are on disk, which is not what the commit
+//! records — against the whole vault as it will be committed, plus the notes whose links a
+//! staged deletion or rename breaks. decksmith asks git for the names itself, so no file
+//! name passes through the shell (a note named `-x.md` cannot become a flag). It never
+//! replaces a hook it did not write: a hook carries a marker line, and a file without it is
+//! left alone with an error.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -39,11 +42,11 @@ fn script() -> String {
     format!(
         "#!/bin/sh\n\
          {MARKER}: written by `decksmith hook install`; `decksmith hook uninstall` removes it.\n\
-         # Checks the staged Markdown files; the whole vault is indexed for links and ids.\n\
+         # Checks the staged notes as they will be committed (git's index, not the files on\n\
+         # disk); the whole vault is indexed for links and ids.\n\
          exe='{exe}'\n\
          [ -x \"$exe\" ] || exe=decksmith\n\
-         git diff --cached --name-only --diff-filter=ACMR -z -- '*.md' |\n\
-         \txargs -0 -r \"$exe\" check --force-exclude --format concise\n"
+         exec \"$exe\" check --staged --force-exclude --format concise\n"
     )
 }
 

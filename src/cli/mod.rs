@@ -213,6 +213,11 @@ pub struct CheckArgs {
     /// Apply the config's excludes to files named on the command line too (pre-commit).
     #[arg(long)]
     pub force_exclude: bool,
+    /// Check what is staged in git for the next commit, not the work tree: the staged notes
+    /// (narrowed to PATHS if given) as git's index holds them, against the vault as it will
+    /// be committed, plus notes whose links break because the commit deletes or renames a note.
+    #[arg(long)]
+    pub staged: bool,
     /// Do not read or write the index cache (`.decksmith-cache/`) of subset runs.
     #[arg(long)]
     pub no_cache: bool,
@@ -415,14 +420,27 @@ fn check(args: &CheckArgs) -> Result<ExitStatus, String> {
         return Ok(ExitStatus::Success);
     };
     let targets = Targets {
+        staged: None,
         paths: args.paths.clone(),
         force_exclude: args.force_exclude,
         use_cache: !args.no_cache,
     };
-    let report = lint::check(&settings, &targets).map_err(|e| e.to_string())?;
+    let report = if args.staged {
+        let staged = settings.staged().map_err(|e| e.to_string())?;
+        let targets = Targets {
+            staged: Some(lint::StagedTargets {
+                changed: staged.changed,
+                removed: staged.removed,
+            }),
+            ..targets
+        };
+        lint::check_listing(&settings, &targets, staged.listing)
+    } else {
+        lint::check(&settings, &targets)
+    }
+    .map_err(|e| e.to_string())?;
     print_warnings(&report.warnings);
-    let others = label_notes(&settings, &report);
-    let rendered = output::Rendered::new(&report, &others);
+    let rendered = output::Rendered::new(&report, &report.others);
     let prefix = root_prefix(settings.root());
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Full
@@ -459,30 +477,6 @@ fn check(args: &CheckArgs) -> Result<ExitStatus, String> {
     })
 }
 
-/// Notes outside the report that labels point into (e.g. the other file of a duplicate id).
-fn label_notes(settings: &Settings, report: &lint::Report) -> Vec<crate::vault::note::Note> {
-    let mut paths: Vec<&str> = report
-        .diagnostics
-        .iter()
-        .flat_map(|d| d.labels.iter().filter_map(|l| l.path.as_deref()))
-        .filter(|p| !report.notes.iter().any(|n| n.path == *p))
-        .collect();
-    paths.sort_unstable();
-    paths.dedup();
-    paths
-        .into_iter()
-        .map(|rel| {
-            let entry = crate::vault::walk::Entry {
-                rel: rel.to_string(),
-                path: settings.root().join(rel),
-                excluded: settings.is_excluded(rel),
-                bad_name: false,
-            };
-            lint::load_note(settings, &entry, false)
-        })
-        .collect()
-}
-
 fn statistics(report: &lint::Report) -> String {
     let mut counts: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
     for d in &report.diagnostics {
@@ -501,6 +495,7 @@ fn cards(args: &CardsArgs) -> Result<ExitStatus, String> {
     };
     let settings = Settings::new(loaded, &Overrides::default()).map_err(|e| e.to_string())?;
     let targets = Targets {
+        staged: None,
         paths: args.paths.clone(),
         force_exclude: false,
         use_cache: false,

@@ -117,6 +117,7 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
     let settings = Settings::new(loaded, &Overrides::default()).map_err(|e| e.to_string())?;
     let cfg = &settings.loaded.config;
     let targets = Targets {
+        staged: None,
         paths: args.paths.clone(),
         force_exclude: true,
         use_cache: false,

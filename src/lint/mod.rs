@@ -147,6 +147,13 @@ impl Settings {
         walk::is_excluded(&self.exclude, rel)
     }
 
+    /// The vault as the next commit will have it (`check --staged`).
+    pub fn staged(&self) -> Result<crate::vault::staged::Staged, SetupError> {
+        let vault = &self.loaded.config.vault;
+        crate::vault::staged::read(self.root(), &self.exclude, &vault.extensions)
+            .map_err(|e| SetupError::Invalid(e.to_string()))
+    }
+
     /// Every file of the vault, excluded ones marked.
     pub fn walk(&self) -> walk::Listing {
         let vault = &self.loaded.config.vault;
@@ -294,6 +301,8 @@ pub struct Report {
     /// Every note that was reported on, by path (for snippets and counts).
     pub notes: Vec<Note>,
     pub files_checked: usize,
+    /// Notes outside the report that labels point into.
+    pub others: Vec<Note>,
     /// What the run was named but did not report on, and why (printed on stderr).
     pub warnings: Vec<String>,
 }
@@ -312,6 +321,17 @@ fn load_note_of_kind(settings: &Settings, entry: &Entry, kind: Option<usize>, fu
         return Note::unreadable(entry.rel.clone(), Unreadable::BadName, kind);
     }
     let limit = settings.loaded.config.vault.max_file_size;
+    if let Some(bytes) = &entry.content {
+        if bytes.len() as u64 > limit {
+            let size = bytes.len() as u64;
+            return Note::unreadable(
+                entry.rel.clone(),
+                Unreadable::TooLarge { size, limit },
+                kind,
+            );
+        }
+        return Note::from_bytes(entry.rel.clone(), bytes.to_vec(), kind, full);
+    }
     match std::fs::metadata(&entry.path) {
         Ok(meta) if meta.len() > limit => {
             return Note::unreadable(
@@ -367,6 +387,19 @@ pub struct Targets {
     pub force_exclude: bool,
     /// Use the index cache for notes that are not reported on (subset runs).
     pub use_cache: bool,
+    /// Report on what is staged in git instead (`check --staged`): these notes, narrowed to
+    /// `paths` when some are given.
+    pub staged: Option<StagedTargets>,
+}
+
+/// The notes a staged run reports on.
+#[derive(Clone, Debug, Default)]
+pub struct StagedTargets {
+    /// Added, copied, modified or renamed notes, vault-relative.
+    pub changed: Vec<String>,
+    /// Deleted or renamed-away notes, vault-relative: notes linking to them are reported for
+    /// those links.
+    pub removed: Vec<String>,
 }
 
 /// How a note entered a run.
@@ -417,6 +450,9 @@ fn select(
     targets: &Targets,
     entries: &mut Vec<Entry>,
 ) -> Result<Selection, SetupError> {
+    if let Some(staged) = &targets.staged {
+        return select_staged(settings, targets, staged, entries);
+    }
     let mut warnings = Vec::new();
     if targets.paths.is_empty() {
         let wanted = entries
@@ -488,6 +524,7 @@ fn select(
                 path: path.clone(),
                 excluded,
                 bad_name: !valid,
+                content: None,
             });
         }
         wanted.insert(rel);
@@ -500,6 +537,95 @@ fn select(
         subset: true,
         warnings,
     })
+}
+
+/// `check --staged`: the staged notes (narrowed to the named paths, if any). They are named
+/// by the commit, so an excluded one is reported unless `--force-exclude`, as a named file.
+fn select_staged(
+    settings: &Settings,
+    targets: &Targets,
+    staged: &StagedTargets,
+    entries: &mut Vec<Entry>,
+) -> Result<Selection, SetupError> {
+    let named = if targets.paths.is_empty() {
+        None
+    } else {
+        let plain = Targets {
+            staged: None,
+            ..targets.clone()
+        };
+        Some(select(settings, &plain, entries)?)
+    };
+    let mut warnings = named
+        .as_ref()
+        .map(|n| n.warnings.clone())
+        .unwrap_or_default();
+    let listed: std::collections::HashSet<&str> = entries.iter().map(|e| e.rel.as_str()).collect();
+    let mut wanted = std::collections::HashSet::new();
+    for rel in &staged.changed {
+        if !listed.contains(rel.as_str()) {
+            warnings.push(format!(
+                "{rel} is staged but not in the index listing; skipped"
+            ));
+            continue;
+        }
+        if named.as_ref().is_some_and(|n| !n.wanted.contains(rel)) {
+            continue;
+        }
+        if targets.force_exclude && settings.is_excluded(rel) {
+            continue;
+        }
+        wanted.insert(rel.clone());
+    }
+    Ok(Selection {
+        wanted: Wanted(wanted),
+        subset: true,
+        warnings,
+    })
+}
+
+/// The lookup keys (file stem) of the notes a commit removes.
+fn removed_keys(removed: &[String]) -> std::collections::HashSet<String> {
+    removed
+        .iter()
+        .map(|rel| {
+            let name = rel.rsplit('/').next().unwrap_or(rel);
+            crate::vault::index::key(name.strip_suffix(".md").unwrap_or(name))
+        })
+        .collect()
+}
+
+/// The spans of `note`'s links and references that no longer resolve and named a removed
+/// note: a commit that deletes or renames a note is reported at these.
+fn links_to_removed(
+    settings: &Settings,
+    index: &VaultIndex,
+    note: &Note,
+    keys: &std::collections::HashSet<String>,
+) -> Vec<std::ops::Range<usize>> {
+    let names_removed = |target: &str| {
+        let last = target.rsplit('/').next().unwrap_or(target);
+        keys.contains(&crate::vault::index::key(
+            last.strip_suffix(".md").unwrap_or(last),
+        ))
+    };
+    let mut spans: Vec<std::ops::Range<usize>> = note
+        .links
+        .iter()
+        .filter(|l| l.kind != LinkKind::External)
+        .filter(|l| names_removed(&l.target))
+        .filter(|l| index.resolve_link(&note.path, l.kind, &l.target) == Target::Missing)
+        .map(|l| l.range.clone())
+        .collect();
+    let keys_of_refs = &settings.loaded.config.links.reference_keys;
+    spans.extend(
+        crate::vault::links::references(note, keys_of_refs)
+            .into_iter()
+            .filter(|r| names_removed(&r.target))
+            .filter(|r| index.resolve_name(&r.target) == Target::Missing)
+            .map(|r| r.range),
+    );
+    spans
 }
 
 /// Read the vault: reported notes whole, the others for the index only (from the cache
@@ -519,7 +645,11 @@ fn read_vault(
             if all_whole || wanted.contains(&e.rel) {
                 return Read::Note(Box::new(load_note(settings, e, true)));
             }
-            let stamp = cache.as_ref().and_then(|_| Stamp::of(&e.path));
+            // Bytes that are not the file's (staged) are never cached by the file's stamp.
+            let stamp = cache
+                .as_ref()
+                .filter(|_| e.content.is_none())
+                .and_then(|_| Stamp::of(&e.path));
             if let (Some(cache), Some(stamp)) = (&cache, stamp)
                 && let Some(hit) = cache.get(&e.rel, stamp)
             {
@@ -648,21 +778,54 @@ pub fn check_listing(
     let count_inbound = settings
         .severity(rules::lnk007_orphan_note::RULE.code)
         .is_some();
-    let use_cache = targets.use_cache && selection.subset && !count_inbound;
-    let (mut notes, index_entries) =
-        read_vault(settings, &entries, wanted, count_inbound, use_cache);
+    let removed = targets
+        .staged
+        .as_ref()
+        .map(|s| removed_keys(&s.removed))
+        .unwrap_or_default();
+    // Finding the notes that linked to a removed note needs every body, too.
+    let all_whole = count_inbound || !removed.is_empty();
+    let use_cache = targets.use_cache && selection.subset && !all_whole;
+    let (mut notes, index_entries) = read_vault(settings, &entries, wanted, all_whole, use_cache);
     let links = &settings.loaded.config.links;
     let mut index = VaultIndex::build(&index_entries, &listing.attachments, links.resolve_by_id);
     index_anchors(settings, &mut index, &notes, &entries);
     if count_inbound {
         index.count_inbound(&notes, &links.reference_keys);
     }
-    notes.retain(|n| wanted.contains(&n.path));
+    // Notes not reported on that linked to a removed note: reported at those links only.
+    let broken_by_removal: BTreeMap<String, Vec<std::ops::Range<usize>>> = if removed.is_empty() {
+        BTreeMap::new()
+    } else {
+        notes
+            .iter()
+            .filter(|n| !wanted.contains(&n.path) && !settings.is_excluded(&n.path))
+            .map(|n| {
+                (
+                    n.path.clone(),
+                    links_to_removed(settings, &index, n, &removed),
+                )
+            })
+            .filter(|(_, spans)| !spans.is_empty())
+            .collect()
+    };
+    notes.retain(|n| wanted.contains(&n.path) || broken_by_removal.contains_key(&n.path));
     let mut diagnostics: Vec<Diagnostic> = notes
         .par_iter()
-        .flat_map_iter(|note| check_note(settings, &index, note))
+        .flat_map_iter(|note| {
+            let mut found = check_note(settings, &index, note);
+            if let Some(spans) = broken_by_removal.get(&note.path) {
+                found.retain(|d| {
+                    spans
+                        .iter()
+                        .any(|s| d.range.start < s.end && s.start < d.range.end)
+                });
+            }
+            found
+        })
         .collect();
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let others = label_targets(settings, &diagnostics, &notes, &entries);
     let mut warnings = selection.warnings;
     if notes.is_empty() && !selection.subset {
         warnings.push(format!("no notes found in {}", settings.root().display()));
@@ -671,8 +834,34 @@ pub fn check_listing(
         diagnostics,
         files_checked: notes.len(),
         notes,
+        others,
         warnings,
     })
+}
+
+/// Notes outside the report that labels point into (the other file of a duplicate id), read
+/// from the same listing as the run (so a staged run shows staged text).
+fn label_targets(
+    settings: &Settings,
+    diagnostics: &[Diagnostic],
+    notes: &[Note],
+    entries: &[Entry],
+) -> Vec<Note> {
+    let reported: std::collections::HashSet<&str> = notes.iter().map(|n| n.path.as_str()).collect();
+    let mut paths: Vec<&str> = diagnostics
+        .iter()
+        .flat_map(|d| d.labels.iter().filter_map(|l| l.path.as_deref()))
+        .filter(|p| !reported.contains(p))
+        .collect();
+    paths.sort_unstable();
+    paths.dedup();
+    paths
+        .into_iter()
+        .filter_map(|rel| {
+            let i = entries.binary_search_by(|e| e.rel.as_str().cmp(rel)).ok()?;
+            Some(load_note(settings, &entries[i], false))
+        })
+        .collect()
 }
 
 /// Run every enabled rule on one note.

@@ -1,6 +1,7 @@
 //! The vault: finding notes, splitting and parsing them, and indexing them.
 //!
-//! Everything here except [`walk`] is pure: bytes in, values out.
+//! Everything here except [`walk`], [`root`], [`staged`] and [`cache`] is pure: bytes in,
+//! values out.
 
 pub mod cache;
 pub mod frontmatter;
@@ -11,5 +12,6 @@ pub mod markdown;
 pub mod note;
 pub mod root;
 pub mod sections;
+pub mod staged;
 pub mod walk;
 pub mod yaml;

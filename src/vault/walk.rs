@@ -26,6 +26,8 @@ pub struct Entry {
     /// The name is not valid UTF-8: `rel` holds it with the invalid bytes escaped (`\xFF`),
     /// and the note is reported as unreadable instead of being read under a lossy name.
     pub bad_name: bool,
+    /// The note's bytes when they are not the file's on disk (the staged version).
+    pub content: Option<std::sync::Arc<[u8]>>,
 }
 
 pub fn globset(globs: &[String]) -> Result<GlobSet, globset::Error> {
@@ -144,6 +146,7 @@ pub fn walk(root: &Path, exclude: &GlobSet, extensions: &[String]) -> Listing {
                 rel,
                 path: path.to_path_buf(),
                 bad_name: !valid,
+                content: None,
             });
         } else {
             attachments.push(rel);

@@ -2,6 +2,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod anki;
+pub mod git;
 
 use std::path::{Path, PathBuf};
 
