@@ -88,15 +88,33 @@ fn an_untracked_file_does_not_satisfy_a_staged_link() {
 fn a_note_named_like_a_flag_is_a_note() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let repo = repo(tmp.path());
-    let rel = format!("{VAULT}/-dash-note.md");
-    write(&repo, &rel, &note_text(&repo, "[[c-cachng]]"));
-    git_ok(&repo, &["add", "--", &rel]);
-    let (ok, text) = commit(&repo, "dash");
-    assert!(!ok, "{text}");
-    assert!(
-        text.contains("-dash-note.md:") && text.contains("LNK001"),
-        "{text}"
-    );
+    let text = note_text(&repo, "[[c-cachng]]");
+    // In the vault folder, and at the top of a repository that is the vault, where git
+    // names it bare: `-dash-note.md`.
+    let flat = tmp.path().join("flat");
+    std::fs::create_dir_all(&flat).expect("mkdir");
+    common::copy_dir(&repo.join(VAULT), &flat);
+    std::fs::create_dir(flat.join(".obsidian")).expect("mark");
+    init_and_commit(&flat);
+    let install = Command::new(decksmith_bin())
+        .args(["hook", "install", "--repo"])
+        .arg(&flat)
+        .output()
+        .expect("runs");
+    assert!(install.status.success(), "{install:?}");
+    for (repo, rel) in [
+        (&repo, format!("{VAULT}/-dash-note.md")),
+        (&flat, "-dash-note.md".to_string()),
+    ] {
+        write(repo, &rel, &text);
+        git_ok(repo, &["add", "--", &rel]);
+        let (ok, out) = commit(repo, "dash");
+        assert!(!ok, "{out}");
+        assert!(
+            out.contains(&format!("{rel}:")) && out.contains("LNK001"),
+            "{rel}: {out}"
+        );
+    }
 }
 
 #[test]
