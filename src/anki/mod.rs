@@ -142,6 +142,12 @@ pub enum Added {
     Rejected(String),
 }
 
+/// How long a request of `items` items may take before the client gives up on it; also how
+/// long the backend may still be processing it after its sender died ([`crate::sync::journal`]).
+pub fn time_limit(items: usize) -> Duration {
+    Duration::from_secs(30 + (items as u64) / 20)
+}
+
 impl Client {
     /// A client for `url`. `key` is sent only when set.
     pub fn new(url: &str, key: Option<String>) -> Result<Client, AnkiError> {
@@ -196,7 +202,7 @@ impl Client {
     /// Call `action`; the `result` value.
     pub fn raw(&self, action: &str, params: Value, items: usize) -> Result<Value, AnkiError> {
         let body = self.envelope(action, params);
-        let timeout = Duration::from_secs(30 + (items as u64) / 20);
+        let timeout = time_limit(items);
         let attempts = if READ_ONLY.contains(&action) { 3 } else { 1 };
         let mut last = None;
         for attempt in 0..attempts {

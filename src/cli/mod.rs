@@ -173,9 +173,18 @@ pub struct SyncArgs {
     /// syncs only; refused beyond `[anki] prune-limit` of the notes unless --force).
     #[arg(long)]
     pub prune: bool,
-    /// Allow --prune beyond its safety limit.
-    #[arg(long, requires = "prune")]
+    /// Delete the extra Anki notes of a slug that several notes carry (a crash or another
+    /// tool can create them; sync always lists them). Keeps the note the vault records, else
+    /// the one with reviews, else the oldest; refused beyond `[anki] prune-limit` unless
+    /// --force.
+    #[arg(long)]
+    pub dedupe: bool,
+    /// Allow --prune and --dedupe beyond their safety limit.
+    #[arg(long)]
     pub force: bool,
+    /// When another sync of the vault runs, wait for it instead of stopping (exit 2).
+    #[arg(long)]
+    pub wait: bool,
     /// Make Anki's note type match this decksmith's: add missing fields and put decksmith's
     /// first (other fields are kept), replace its card template and styling.
     ///

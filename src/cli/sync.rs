@@ -128,6 +128,46 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         .unwrap_or_else(|| cfg.anki.url.clone());
     let key = std::env::var("DECKSMITH_ANKI_KEY").ok();
     let client = crate::anki::Client::new(&url, key).map_err(|e| e.to_string())?;
+    // One sync of a vault at a time (a dry run changes nothing and needs no lock); held until
+    // this function returns, the write-back and the push state included.
+    let _lock = if args.dry_run {
+        None
+    } else {
+        Some(crate::sync::lock::acquire(settings.root(), args.wait).map_err(|e| e.to_string())?)
+    };
+    if !args.dry_run
+        && let Some(entry) = crate::sync::journal::pending(settings.root())
+    {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "decksmith: an interrupted sync sent {} notes to Anki; waiting for Anki to finish them (at most {} s)",
+            entry.slugs.len(),
+            entry.bound_s
+        );
+        let settled = crate::sync::journal::settle(
+            settings.root(),
+            &client,
+            &cfg.anki.note_type,
+            &entry,
+            std::time::Duration::from_millis(200),
+        );
+        match settled {
+            Ok(s) => {
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "decksmith: Anki holds {} of them (waited {} ms); they are recorded, not added again",
+                    s.found,
+                    s.waited_ms
+                );
+            }
+            Err(e) => {
+                return Ok(anki_unavailable(
+                    &crate::sync::apply::SyncError::Anki(e),
+                    &url,
+                ));
+            }
+        }
+    }
     // Anki's side does not depend on the vault: read it while the vault is read and its
     // cards rendered, so the two waits overlap.
     let (seen, vault) = std::thread::scope(|scope| {
@@ -152,6 +192,7 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         synced_at,
         update_note_type: args.update_note_type,
         overwrite: args.overwrite,
+        dedupe: args.dedupe,
         // Naming the vault's root is syncing all of it; orphans are only known then.
         all: args.paths.is_empty()
             || args.paths.iter().any(|p| {
@@ -204,7 +245,9 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         || !outcome.missing_media.is_empty()
         || !outcome.skipped_notes.is_empty()
         || !outcome.write_refused.is_empty()
-        || outcome.prune_refused.is_some();
+        || outcome.prune_refused.is_some()
+        || outcome.dedupe_refused.is_some()
+        || (!outcome.plan.duplicates.is_empty() && outcome.deduped == 0);
     Ok(if incomplete && !args.dry_run {
         ExitStatus::Failure
     } else {

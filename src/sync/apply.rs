@@ -67,6 +67,8 @@ pub struct Options {
     pub update_note_type: bool,
     /// Replace notes edited in Anki since decksmith last pushed them.
     pub overwrite: bool,
+    /// Delete the extra Anki notes of a slug several notes carry.
+    pub dedupe: bool,
 }
 
 /// What a sync did.
@@ -78,6 +80,9 @@ pub struct Outcome {
     pub failed: Vec<(String, String)>,
     pub pruned: usize,
     pub prune_refused: Option<String>,
+    /// Extra notes of duplicated slugs deleted by `--dedupe`.
+    pub deduped: usize,
+    pub dedupe_refused: Option<String>,
     pub written: Vec<String>,
     pub write_refused: Vec<(String, String)>,
     pub skipped_notes: Vec<(String, String)>,
@@ -94,10 +99,10 @@ pub struct Outcome {
     pub note_type_drift: Vec<String>,
     pub requests: usize,
     /// What Anki holds now for each note this run created, updated or found equal to the
-    /// vault (note id, [`super::state::fields_hash`]), and the notes no longer in Anki
-    /// (deleted there or by `--prune`): for the push state.
+    /// vault (its fields' hash and decksmith's tags), and the notes no longer in Anki
+    /// (deleted there or by `--prune` or `--dedupe`): for the push state.
     #[serde(skip)]
-    pub state: Vec<(i64, String)>,
+    pub state: Vec<(i64, super::state::PushRecord)>,
     #[serde(skip)]
     pub deleted: Vec<i64>,
 }
@@ -254,7 +259,7 @@ pub struct Input<'a> {
     pub cards: &'a [NoteCards],
     pub media: &'a [super::media::MediaFile],
     /// What decksmith last pushed to each Anki note ([`super::state`]).
-    pub pushed: &'a HashMap<i64, String>,
+    pub pushed: &'a HashMap<i64, super::state::PushRecord>,
 }
 
 /// Sync the input's cards into Anki.
@@ -384,8 +389,9 @@ pub fn sync(
         return Ok(out);
     }
     let plan = out.plan.clone();
-    let needs_writes =
-        plan.steps.iter().any(plan::Step::writes) || (opts.prune && !plan.orphans.is_empty());
+    let needs_writes = plan.steps.iter().any(plan::Step::writes)
+        || (opts.prune && !plan.orphans.is_empty())
+        || (opts.dedupe && !plan.duplicates.is_empty());
     if needs_writes {
         require(
             actions.as_deref(),
@@ -473,12 +479,14 @@ pub fn sync(
         .collect();
     let ctx = Ctx {
         client,
+        root,
         cfg,
         opts,
         plan: &plan,
         card_of: &card_of,
         stored_of: &stored_of,
         managed,
+        pushed,
         progress,
     };
     let by_path = &by_path;
@@ -523,6 +531,8 @@ pub fn sync(
 /// What the steps after the plan share.
 struct Ctx<'a> {
     client: &'a Client,
+    /// The vault root (for the journal of requests in flight).
+    root: &'a Path,
     cfg: &'a AnkiConfig,
     opts: &'a Options,
     plan: &'a Plan,
@@ -531,6 +541,8 @@ struct Ctx<'a> {
     stored_of: &'a HashMap<&'a str, i64>,
     /// decksmith's notes in Anki before the sync.
     managed: usize,
+    /// What decksmith last pushed to each note.
+    pushed: &'a HashMap<i64, super::state::PushRecord>,
     progress: &'a dyn Progress,
 }
 
@@ -602,6 +614,34 @@ fn write_notes<'p>(
         .collect()
 }
 
+/// Record the slugs of a request that adds notes before it is sent ([`super::journal`]). A
+/// record that cannot be written costs only the protection it gives: the sync goes on.
+fn in_flight(ctx: &Ctx<'_>, slugs: &[&str]) {
+    let bound = crate::anki::time_limit(slugs.len());
+    let _ = super::journal::record(ctx.root, slugs, bound);
+}
+
+/// Why deleting `count` of decksmith's notes is refused, if it is: more than `[anki]
+/// prune-limit` of them, or any when the vault gave no cards, unless `--force`.
+fn mass_delete_guard(ctx: &Ctx<'_>, count: usize, no_cards: bool) -> Option<String> {
+    let managed = ctx.managed;
+    let share = count as f64 / managed.max(1) as f64;
+    if (no_cards || share > ctx.cfg.prune_limit) && !ctx.opts.force {
+        Some(format!(
+            "refusing to delete {count} of {managed} decksmith notes ({:.0}% > {:.0}%){}; re-run with --force if that is intended",
+            share * 100.0,
+            ctx.cfg.prune_limit * 100.0,
+            if no_cards {
+                ", and the vault gave no cards"
+            } else {
+                ""
+            }
+        ))
+    } else {
+        None
+    }
+}
+
 /// Send everything to Anki. Notes that only gained cards go to `early` as their chunks
 /// finish; the notes still to write back are returned.
 fn apply<'a>(
@@ -669,7 +709,11 @@ fn apply<'a>(
             }
             let batch: Vec<Value> = good.iter().map(|i| notes_json[*i].clone()).collect();
             if !batch.is_empty() {
-                let slots = match client.add_notes(&batch)? {
+                let slugs: Vec<&str> = good.iter().map(|i| chunk[*i].slug.as_str()).collect();
+                in_flight(ctx, &slugs);
+                let added = client.add_notes(&batch)?;
+                super::journal::clear(ctx.root);
+                let slots = match added {
                     Added::Slots(slots) => slots,
                     // The whole chunk was rolled back: replay it note by note to name each failure.
                     Added::Rejected(_) => vec![None; batch.len()],
@@ -685,7 +729,14 @@ fn apply<'a>(
                         .iter()
                         .map(|k| ("addNote", json!({ "note": batch[*k] })))
                         .collect();
-                    for (k, r) in retry.iter().zip(client.multi(&subs)?) {
+                    let slugs: Vec<&str> = retry
+                        .iter()
+                        .map(|k| chunk[good[*k]].slug.as_str())
+                        .collect();
+                    in_flight(ctx, &slugs);
+                    let replies = client.multi(&subs)?;
+                    super::journal::clear(ctx.root);
+                    for (k, r) in retry.iter().zip(replies) {
                         let slug = chunk[good[*k]].slug.clone();
                         match r.ok().and_then(|v| v.as_i64()) {
                             Some(id) => {
@@ -823,25 +874,31 @@ fn apply<'a>(
         }
         // Orphans: reported; deleted only on request, within the configured share.
         if opts.prune && opts.all && !plan.orphans.is_empty() {
-            let managed = ctx.managed;
-            let share = plan.orphans.len() as f64 / managed.max(1) as f64;
-            if (card_of.is_empty() || share > cfg.prune_limit) && !opts.force {
-                out.prune_refused = Some(format!(
-                    "refusing to delete {} of {managed} decksmith notes ({:.0}% > {:.0}%){}; re-run with --force if that is intended",
-                    plan.orphans.len(),
-                    share * 100.0,
-                    cfg.prune_limit * 100.0,
-                    if card_of.is_empty() {
-                        ", and the vault gave no cards"
-                    } else {
-                        ""
-                    }
-                ));
-            } else {
-                let ids: Vec<i64> = plan.orphans.iter().map(|(id, _)| *id).collect();
-                client.delete_notes(&ids)?;
-                out.pruned = ids.len();
-                out.deleted.extend(ids);
+            let ids: Vec<i64> = plan.orphans.iter().map(|(id, _)| *id).collect();
+            match mass_delete_guard(ctx, ids.len(), card_of.is_empty()) {
+                Some(why) => out.prune_refused = Some(why),
+                None => {
+                    client.delete_notes(&ids)?;
+                    out.pruned = ids.len();
+                    out.deleted.extend(ids);
+                }
+            }
+        }
+        // Extra notes of a duplicated slug: reported; deleted only on request, within the
+        // same share.
+        if opts.dedupe && !plan.duplicates.is_empty() {
+            let ids: Vec<i64> = plan
+                .duplicates
+                .iter()
+                .flat_map(|d| d.extra.iter().copied())
+                .collect();
+            match mass_delete_guard(ctx, ids.len(), false) {
+                Some(why) => out.dedupe_refused = Some(why),
+                None => {
+                    client.delete_notes(&ids)?;
+                    out.deduped = ids.len();
+                    out.deleted.extend(ids);
+                }
             }
         }
         Ok(())
@@ -861,15 +918,22 @@ fn apply<'a>(
         let Some(card) = card_of.get(s.slug.as_str()) else {
             continue;
         };
-        let id = match s.action {
-            Action::Create | Action::Recreate { .. } => new_ids.get(&s.slug).copied(),
-            Action::UpdateFields { id, .. } => updated.contains(&s.slug).then_some(id),
-            Action::Unchanged { id } => Some(id),
-            Action::Conflict { .. } => None,
+        let pushed_hash = super::state::fields_hash(&plan::fields(card));
+        let record = match s.action {
+            Action::Create | Action::Recreate { .. } => {
+                new_ids.get(&s.slug).map(|id| (*id, pushed_hash))
+            }
+            Action::UpdateFields { id, .. } => {
+                updated.contains(&s.slug).then_some((id, pushed_hash))
+            }
+            Action::Unchanged { id } => Some((id, pushed_hash)),
+            // The fields were left alone: their record stays; the tags were synced.
+            Action::Conflict { id, .. } => ctx.pushed.get(&id).map(|r| (id, r.hash.clone())),
         };
-        if let Some(id) = id {
+        if let Some((id, hash)) = record {
+            let tags = card.tags.iter().map(|t| super::state::tag_key(t)).collect();
             out.state
-                .push((id, super::state::fields_hash(&plan::fields(card))));
+                .push((id, super::state::PushRecord { hash, tags }));
         }
     }
     // Everything else to write back: `anki_id` and `synced_at` of every card something was

@@ -3,6 +3,8 @@
 //! `writeback` is the only code in decksmith that writes a note.
 
 pub mod apply;
+pub mod journal;
+pub mod lock;
 pub mod media;
 pub mod notetype;
 pub mod plan;

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
+use super::state::{PushRecord, tag_key};
 use crate::cards::Card;
 
 /// The fields of decksmith's note type, in order.
@@ -35,8 +36,10 @@ impl AnkiNote {
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
     pub notes: HashMap<i64, AnkiNote>,
-    /// The hash of the fields decksmith last pushed to each note ([`super::state`]).
-    pub pushed: HashMap<i64, String>,
+    /// What decksmith last pushed to each note ([`super::state`]).
+    pub pushed: HashMap<i64, PushRecord>,
+    /// Notes that have had reviews, among those sharing a slug (read only when some do).
+    pub reviewed: BTreeSet<i64>,
 }
 
 /// A card with the vault-side facts sync needs.
@@ -114,6 +117,19 @@ pub struct Plan {
     /// `anki_cards` entries whose slug their note no longer gives a card for: (note, slug).
     /// Left in place (see ANK002); their Anki notes, if any, are among the orphans.
     pub stale: Vec<(String, String)>,
+    /// Anki notes that share a slug (a crash or a second tool can create them): the note
+    /// sync keeps working on, and the others, which `--dedupe` deletes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub duplicates: Vec<Duplicate>,
+}
+
+/// Several Anki notes carrying one slug.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Duplicate {
+    pub slug: String,
+    /// The note the vault records, else the one with reviews, else the oldest.
+    pub keep: i64,
+    pub extra: Vec<i64>,
 }
 
 impl Plan {
@@ -143,16 +159,11 @@ pub fn plan(
     all: bool,
     overwrite: bool,
 ) -> Plan {
-    let by_slug: HashMap<&str, i64> = {
-        let mut m: HashMap<&str, i64> = HashMap::new();
-        let mut ids: Vec<&AnkiNote> = snapshot.notes.values().collect();
-        // The oldest note wins a slug claimed twice (ids are creation times).
-        ids.sort_by_key(|n| n.id);
-        for n in ids {
-            m.entry(n.slug()).or_insert(n.id);
-        }
-        m
-    };
+    let stored: HashMap<&str, i64> = wanted
+        .iter()
+        .filter_map(|w| Some((w.card.slug.as_str(), w.stored_id?)))
+        .collect();
+    let (by_slug, duplicates) = keepers(snapshot, &stored);
     let mut steps = Vec::new();
     let mut needed_decks = BTreeSet::new();
     for w in wanted {
@@ -193,14 +204,12 @@ pub fn plan(
                     .filter(|f| want.get(**f) != n.fields.get(**f))
                     .map(|f| f.to_string())
                     .collect();
-                let theirs: BTreeSet<&str> = n.tags.iter().map(String::as_str).collect();
-                let ours: BTreeSet<&str> = card.tags.iter().map(String::as_str).collect();
-                let add_tags = ours.difference(&theirs).map(|t| t.to_string()).collect();
-                let remove_tags = theirs
-                    .difference(&ours)
-                    .filter(|t| !keep_tags.iter().any(|k| k.eq_ignore_ascii_case(t)))
-                    .map(|t| t.to_string())
-                    .collect();
+                let (add_tags, remove_tags) = tag_changes(
+                    &card.tags,
+                    &n.tags,
+                    snapshot.pushed.get(&n.id).map(|r| &r.tags),
+                    keep_tags,
+                );
                 let diffs = changed
                     .iter()
                     .map(|f| {
@@ -219,7 +228,7 @@ pub fn plan(
                         && snapshot
                             .pushed
                             .get(&n.id)
-                            .is_some_and(|h| *h != super::state::fields_hash(&n.fields))
+                            .is_some_and(|r| r.hash != super::state::fields_hash(&n.fields))
                     {
                         Action::Conflict {
                             id: n.id,
@@ -262,7 +271,73 @@ pub fn plan(
         orphans,
         missing_decks,
         stale: Vec::new(),
+        duplicates,
     }
+}
+
+/// Tags to add and to remove on an existing note, compared as Anki compares them (ignoring
+/// case: Anki folds a new tag to the case of one it has, so a case difference never goes
+/// away). Only tags decksmith put there earlier (`recorded`) are removed: the others are the
+/// user's. Without a record (an earlier version, a deleted cache) nothing is removed.
+fn tag_changes(
+    ours: &[String],
+    theirs: &[String],
+    recorded: Option<&BTreeSet<String>>,
+    keep_tags: &[String],
+) -> (Vec<String>, Vec<String>) {
+    let theirs_keys: BTreeSet<String> = theirs.iter().map(|t| tag_key(t)).collect();
+    let ours_keys: BTreeSet<String> = ours.iter().map(|t| tag_key(t)).collect();
+    let mut seen = BTreeSet::new();
+    let add = ours
+        .iter()
+        .filter(|t| !theirs_keys.contains(&tag_key(t)) && seen.insert(tag_key(t)))
+        .cloned()
+        .collect();
+    let remove = theirs
+        .iter()
+        .filter(|t| !ours_keys.contains(&tag_key(t)))
+        .filter(|t| recorded.is_some_and(|r| r.contains(&tag_key(t))))
+        .filter(|t| !keep_tags.iter().any(|k| tag_key(k) == tag_key(t)))
+        .cloned()
+        .collect();
+    (add, remove)
+}
+
+/// For every slug, the Anki note sync works on, and the slugs several notes carry. The note
+/// the vault records wins, else one with reviews (its history is what a user would miss),
+/// else the oldest (ids are creation times).
+fn keepers<'s>(
+    snapshot: &'s Snapshot,
+    stored: &HashMap<&str, i64>,
+) -> (HashMap<&'s str, i64>, Vec<Duplicate>) {
+    let mut by_slug: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for n in snapshot.notes.values() {
+        by_slug.entry(n.slug()).or_default().push(n.id);
+    }
+    let mut keep = HashMap::new();
+    let mut duplicates = Vec::new();
+    for (slug, mut ids) in by_slug {
+        ids.sort_unstable();
+        let chosen = stored
+            .get(slug)
+            .copied()
+            .filter(|id| ids.contains(id))
+            .or_else(|| {
+                ids.iter()
+                    .copied()
+                    .find(|id| snapshot.reviewed.contains(id))
+            })
+            .unwrap_or(ids[0]);
+        if ids.len() > 1 && !slug.is_empty() {
+            duplicates.push(Duplicate {
+                slug: slug.to_string(),
+                keep: chosen,
+                extra: ids.iter().copied().filter(|id| *id != chosen).collect(),
+            });
+        }
+        keep.insert(slug, chosen);
+    }
+    (keep, duplicates)
 }
 
 #[cfg(test)]
@@ -323,6 +398,72 @@ mod tests {
     }
 
     #[test]
+    fn tags_compare_as_anki_compares_them_and_the_users_stay() {
+        let mut c = card("n-0-en");
+        c.tags.push("Database".into());
+        let mut n = anki(10, &c);
+        // Anki folded the tag to the case of an existing one, and the user added one.
+        n.tags = vec![
+            "DECKSMITH".into(),
+            "lang::en".into(),
+            "database".into(),
+            "todo".into(),
+        ];
+        let wanted = [Wanted {
+            card: c.clone(),
+            stored_id: Some(10),
+        }];
+        let mut snap = Snapshot {
+            notes: HashMap::from([(10, n)]),
+            ..Snapshot::default()
+        };
+        let p = plan(&wanted, &snap, &["D".into()], &[], true, false);
+        let s = step_for(&p, "n-0-en");
+        assert!(s.add_tags.is_empty() && s.remove_tags.is_empty(), "{s:?}");
+        assert!(!s.writes());
+        // Even recorded as decksmith's, a tag the card still has is kept; one it dropped goes.
+        snap.pushed.insert(
+            10,
+            PushRecord {
+                hash: String::new(),
+                tags: ["database".to_string(), "todo".to_string()].into(),
+            },
+        );
+        let p = plan(&wanted, &snap, &["D".into()], &[], true, false);
+        assert_eq!(step_for(&p, "n-0-en").remove_tags, vec!["todo".to_string()]);
+    }
+
+    #[test]
+    fn notes_sharing_a_slug_are_listed_with_the_one_kept() {
+        let c = card("n-0-en");
+        let snap = Snapshot {
+            notes: HashMap::from([(5, anki(5, &c)), (7, anki(7, &c)), (9, anki(9, &c))]),
+            reviewed: BTreeSet::from([7, 9]),
+            ..Snapshot::default()
+        };
+        let dup = |stored_id| {
+            let w = [Wanted {
+                card: c.clone(),
+                stored_id,
+            }];
+            let p = plan(&w, &snap, &["D".into()], &[], true, false);
+            let used = step_for(&p, "n-0-en").existing_id();
+            (p.duplicates, used)
+        };
+        // The vault's record wins; else the first with reviews; never a third choice.
+        let (d, used) = dup(Some(9));
+        assert_eq!(
+            (d[0].keep, d[0].extra.clone(), used),
+            (9, vec![5, 7], Some(9))
+        );
+        let (d, used) = dup(None);
+        assert_eq!(
+            (d[0].keep, d[0].extra.clone(), used),
+            (7, vec![5, 9], Some(7))
+        );
+    }
+
+    #[test]
     fn recovery_recreation_updates_tags_decks_orphans() {
         let a = card("n-0-en");
         let mut b = card("n-0-ru");
@@ -332,9 +473,19 @@ mod tests {
         moved.deck = Some("Default".to_string());
         moved.tags.push("leech".into());
         moved.tags.push("stale".into());
+        // A tag the user added in Anki: decksmith never pushed it.
+        moved.tags.push("Mine".into());
+        let moved_hash = crate::sync::state::fields_hash(&moved.fields);
         let orphan = anki(30, &card("old-0-en"));
         let snap = Snapshot {
             notes: HashMap::from([(10, anki(10, &a)), (20, moved), (30, orphan)]),
+            pushed: HashMap::from([(
+                20,
+                PushRecord {
+                    hash: moved_hash,
+                    tags: ["stale".to_string(), "leech".to_string()].into(),
+                },
+            )]),
             ..Snapshot::default()
         };
         let wanted = vec![
@@ -401,8 +552,13 @@ mod tests {
             Action::UpdateFields { .. }
         ));
         // What was pushed is not what Anki has: edited there.
-        snap.pushed
-            .insert(10, crate::sync::state::fields_hash(&fields(&c)));
+        snap.pushed.insert(
+            10,
+            PushRecord {
+                hash: crate::sync::state::fields_hash(&fields(&c)),
+                tags: BTreeSet::new(),
+            },
+        );
         let p = plan(&wanted, &snap, &["D".into()], &[], true, false);
         assert_eq!(
             step_for(&p, "n-0-en").action,

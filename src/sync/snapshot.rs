@@ -172,6 +172,7 @@ pub fn read_anki(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
             }
         }
     }
+    snap.reviewed = reviewed_duplicates(client, &snap)?;
     Ok(Seen {
         note_type,
         actions,
@@ -179,6 +180,39 @@ pub fn read_anki(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
         decks,
         snapshot: snap,
     })
+}
+
+/// Among the notes that share a slug, those with review history (the duplicate to keep, when
+/// the vault records none): one search per such note, in one request, only when some
+/// exist.
+fn reviewed_duplicates(
+    client: &Client,
+    snap: &Snapshot,
+) -> Result<std::collections::BTreeSet<i64>, AnkiError> {
+    let mut by_slug: std::collections::BTreeMap<&str, Vec<i64>> = Default::default();
+    for n in snap.notes.values() {
+        by_slug.entry(n.slug()).or_default().push(n.id);
+    }
+    let shared: Vec<i64> = by_slug
+        .into_iter()
+        .filter(|(slug, ids)| !slug.is_empty() && ids.len() > 1)
+        .flat_map(|(_, ids)| ids)
+        .collect();
+    if shared.is_empty() {
+        return Ok(Default::default());
+    }
+    let subs: Vec<(&str, Value)> = shared
+        .iter()
+        .map(|id| ("findCards", json!({ "query": format!("nid:{id} -is:new") })))
+        .collect();
+    let mut reviewed = std::collections::BTreeSet::new();
+    for (id, r) in shared.iter().zip(client.multi(&subs)?) {
+        let cards: Vec<i64> = sub_ok(r, "findCards")?;
+        if !cards.is_empty() {
+            reviewed.insert(*id);
+        }
+    }
+    Ok(reviewed)
 }
 
 /// The notes of `deck` itself, not of its subdecks.

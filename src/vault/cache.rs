@@ -148,6 +148,17 @@ impl IndexCache {
 /// Write `name` in the cache folder `dir` atomically, creating the folder (tagged as a cache
 /// for backup tools, and ignored by git) when it is missing.
 pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    prepare_dir(dir)?;
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, dir.join(name))
+}
+
+/// Create the cache folder `dir` when it is missing, tagged as a cache for backup tools and
+/// ignored by git.
+pub fn prepare_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let tag = dir.join("CACHEDIR.TAG");
     if !tag.exists() {
@@ -160,11 +171,7 @@ pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     if !ignore.exists() {
         std::fs::write(&ignore, "# Created by decksmith.\n*\n")?;
     }
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, dir.join(name))
+    Ok(())
 }
 
 #[cfg(test)]

@@ -103,6 +103,16 @@ pub fn render(o: &Outcome, dry_run: bool, diff: bool) -> String {
             "  orphan     {slug}  (Anki note {id}; `sync --prune` deletes it)"
         );
     }
+    for d in &p.duplicates {
+        let extra: Vec<String> = d.extra.iter().map(i64::to_string).collect();
+        let _ = writeln!(
+            out,
+            "  duplicate  {}  (Anki notes {} carry it too; `sync --dedupe` deletes them, keeping {})",
+            d.slug,
+            extra.join(", "),
+            d.keep
+        );
+    }
     for (note, slug) in &p.stale {
         let _ = writeln!(
             out,
@@ -137,12 +147,15 @@ pub fn render(o: &Outcome, dry_run: bool, diff: bool) -> String {
     if let Some(why) = &o.prune_refused {
         let _ = writeln!(out, "  prune refused: {why}");
     }
+    if let Some(why) = &o.dedupe_refused {
+        let _ = writeln!(out, "  dedupe refused: {why}");
+    }
     let _ = writeln!(
         out,
         "Synced: {} created, {} updated, {} deleted, {} failed; {} media stored; {} notes written; {} requests to AnkiConnect.",
         o.created.len(),
         o.updated.len(),
-        o.pruned,
+        o.pruned + o.deduped,
         o.failed.len(),
         o.media_stored,
         o.written.len(),
