@@ -168,11 +168,9 @@ fn pre_commit_framework() {
     else {
         common::unavailable(
             Tool::Git,
-            &format!(
-                "{} is not a git checkout: the framework installs this repository's hooks \
-                from a commit",
-                project.display()
-            ),
+            &format!("{} is not a git checkout", project.display()),
+            "the framework installs this repository's hooks from a commit: run the suite in a \
+            clone",
         );
         return;
     };

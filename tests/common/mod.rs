@@ -131,31 +131,38 @@ impl Tool {
         }
     }
 
-    /// Why it is missing and how to get it.
-    fn missing(self) -> String {
+    /// What is missing, for the failure and the skip log.
+    fn absence(self) -> String {
         match self {
-            Tool::PreCommit => "the pre-commit framework is not on PATH: run the suite through \
-                scripts/test, which installs it under target/, or install pre-commit"
-                .to_string(),
-            Tool::Chromium => format!(
-                "no browser on PATH ({}): run the suite through scripts/test, which installs \
-                Debian's chromium package, or install Chromium",
-                BROWSERS.join(", ")
-            ),
-            Tool::AnkiBackend => {
-                let set = match std::env::var_os("DECKSMITH_ANKI_SERVER") {
-                    Some(p) => format!(
-                        "DECKSMITH_ANKI_SERVER={} is not a file",
-                        Path::new(&p).display()
-                    ),
-                    None => "DECKSMITH_ANKI_SERVER is not set".to_string(),
-                };
-                format!(
-                    "{set}: run the suite through scripts/test, which provisions \
-                    anki-connect-server, or set DECKSMITH_ANKI_SERVER=$(scripts/anki-server)"
-                )
+            Tool::PreCommit => "the pre-commit framework is not on PATH".to_string(),
+            Tool::Chromium => format!("no browser on PATH ({})", BROWSERS.join(", ")),
+            Tool::AnkiBackend => match std::env::var_os("DECKSMITH_ANKI_SERVER") {
+                Some(p) => format!(
+                    "DECKSMITH_ANKI_SERVER={} is not a file",
+                    Path::new(&p).display()
+                ),
+                None => "DECKSMITH_ANKI_SERVER is not set".to_string(),
+            },
+            Tool::Git => "git is not on PATH".to_string(),
+        }
+    }
+
+    /// How to get it, for the failure.
+    fn remedy(self) -> &'static str {
+        match self {
+            Tool::PreCommit => {
+                "run the suite through scripts/test, which installs it under target/, or install \
+                pre-commit"
             }
-            Tool::Git => "git is not on PATH: install git".to_string(),
+            Tool::Chromium => {
+                "run the suite through scripts/test, which installs Debian's chromium package, or \
+                install Chromium"
+            }
+            Tool::AnkiBackend => {
+                "run the suite through scripts/test, which provisions anki-connect-server, or set \
+                DECKSMITH_ANKI_SERVER=$(scripts/anki-server)"
+            }
+            Tool::Git => "install git",
         }
     }
 }
@@ -175,24 +182,21 @@ fn runs(program: &str) -> Option<PathBuf> {
 pub fn require(tool: Tool) -> Option<PathBuf> {
     let found = tool.locate();
     if found.is_none() {
-        unavailable(tool, &tool.missing());
+        unavailable(tool, &tool.absence(), tool.remedy());
     }
     found
 }
 
-/// `tool` is there but cannot serve this test (`reason`): the same rule as a missing tool.
-/// Returns only when the skip is allowed and recorded.
+/// `tool` cannot serve this test (`reason`; `remedy` says what to do): the test fails unless
+/// `DECKSMITH_TEST_SKIP` lists the tool. Returns only when the skip is allowed and recorded.
 #[track_caller]
-pub fn unavailable(tool: Tool, reason: &str) {
+pub fn unavailable(tool: Tool, reason: &str, remedy: &str) {
+    let name = tool.name();
     assert!(
         may_skip(tool),
-        "{reason} (or set DECKSMITH_TEST_SKIP={} to skip the tests that need it)",
-        tool.name()
+        "{reason}: {remedy}; or set DECKSMITH_TEST_SKIP={name} to skip the tests that need it"
     );
-    record_skip(&format!(
-        "{reason} (DECKSMITH_TEST_SKIP allows {})",
-        tool.name()
-    ));
+    record_skip(&format!("{reason} (DECKSMITH_TEST_SKIP lists {name})"));
 }
 
 /// A file or folder of the reference material beside the repository (`../shared/<rel>`), or
