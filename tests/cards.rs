@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
@@ -31,14 +31,9 @@ fn all_cards(doc: &Value) -> Vec<&Value> {
 /// answer. Read from the reference material beside the repository when it is there.
 #[test]
 fn reference_note_gives_two_cards() {
-    let seed = common::repo().join("../shared/seeds/qa-note-example.md");
-    if !seed.is_file() {
-        eprintln!(
-            "skipped: {} is absent (reference material, not shipped)",
-            seed.display()
-        );
+    let Some(seed) = common::reference("seeds/qa-note-example.md") else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::copy(
         &seed,
@@ -141,28 +136,11 @@ fn output_is_byte_identical_across_runs() {
     assert_eq!(run(), run());
 }
 
-fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| {
-            Command::new(p)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-}
-
 /// The preview in a real browser: the rendered DOM holds the card text, and a screenshot
 /// is kept as an artifact under `target/`.
 #[test]
 fn preview_renders_in_chromium() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "chromium is missing; .ci/run installs it"
-        );
-        eprintln!("skipped: no chromium (apt-get install chromium)");
+    let Some(browser) = common::require(common::Tool::Chromium) else {
         return;
     };
     let out = tempfile::tempdir().expect("tempdir");

@@ -1,22 +1,14 @@
 //! The real-vault sample beside the repository (`../shared/corpus/interview-vault-sample`,
 //! reference material that is not part of a user's clone): every front-matter defect its
 //! MANIFEST lists is reported under its own code at the listed line, and the clean notes
-//! stay clean. When the sample is absent the test says so and passes.
+//! stay clean. When the sample is absent the tests are skipped, and counted as skipped.
+
+mod common;
 
 use assert_cmd::Command;
 
 fn sample() -> Option<std::path::PathBuf> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/interview-vault-sample");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipped: {} is absent (reference material, not shipped)",
-            dir.display()
-        );
-        None
-    }
+    common::reference("corpus/interview-vault-sample")
 }
 
 fn run(dir: &std::path::Path) -> (Option<i32>, String) {

@@ -9,6 +9,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::Tool;
+
 fn decksmith_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_decksmith"))
 }
@@ -96,6 +98,9 @@ fn dangling_link_blocks_the_commit_until_fixed(repo: &Path) {
 
 #[test]
 fn plain_git_hook() {
+    if common::require(Tool::Git).is_none() {
+        return;
+    }
     let tmp = tempfile::tempdir().expect("tempdir");
     let repo = vault_repo(tmp.path());
     let install = Command::new(decksmith_bin())
@@ -115,6 +120,9 @@ fn plain_git_hook() {
 
 #[test]
 fn hook_install_never_replaces_a_foreign_hook() {
+    if common::require(Tool::Git).is_none() {
+        return;
+    }
     let tmp = tempfile::tempdir().expect("tempdir");
     let repo = vault_repo(tmp.path());
     let hook = repo.join(".git/hooks/pre-commit");
@@ -144,16 +152,7 @@ fn hook_install_never_replaces_a_foreign_hook() {
 /// The real pre-commit framework, using this repository's `.pre-commit-hooks.yaml` at HEAD.
 #[test]
 fn pre_commit_framework() {
-    let available = Command::new("pre-commit")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !available {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "pre-commit is not installed; .ci/run installs it with pip"
-        );
-        eprintln!("skipped: pre-commit is not installed (pip install pre-commit)");
+    if common::require(Tool::PreCommit).is_none() || common::require(Tool::Git).is_none() {
         return;
     }
     let project = common::repo();
@@ -167,7 +166,12 @@ fn pre_commit_framework() {
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
     else {
-        eprintln!("skipped: {} is not a git checkout", project.display());
+        common::unavailable(
+            Tool::Git,
+            &format!("{} is not a git checkout", project.display()),
+            "the framework installs this repository's hooks from a commit: run the suite in a \
+            clone",
+        );
         return;
     };
     let tmp = tempfile::tempdir().expect("tempdir");

@@ -3,6 +3,8 @@
 //! without entries) an edit changes only `anki_cards`, keeps every other byte, and applying it
 //! twice is a no-op.
 
+mod common;
+
 use decksmith::sync::writeback::{Pushed, edit};
 use decksmith::vault::frontmatter::split;
 use proptest::prelude::*;
@@ -119,15 +121,9 @@ proptest! {
 /// refused and left alone.
 #[test]
 fn real_notes_are_edited_or_refused() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus/interview-vault-sample");
-    if !dir.is_dir() {
-        eprintln!(
-            "skipped: {} is absent (reference material, not shipped)",
-            dir.display()
-        );
+    let Some(dir) = common::reference("corpus/interview-vault-sample") else {
         return;
-    }
+    };
     let mut files: Vec<std::path::PathBuf> = Vec::new();
     let mut stack = vec![dir.clone()];
     while let Some(d) = stack.pop() {

@@ -2,7 +2,6 @@
 //! engine, no GUI) on a free loopback port with a fresh collection, stopped when dropped.
 //! `scripts/test` provisions it and sets `DECKSMITH_ANKI_SERVER`.
 
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -13,19 +12,10 @@ pub struct AnkiServer {
 }
 
 impl AnkiServer {
-    /// Start a server, or `None` (with a message) when it is not provisioned outside CI.
+    /// Start a server; `None` when it is not provisioned and `DECKSMITH_TEST_SKIP` allows
+    /// the test to be skipped (see [`super::require`]).
     pub fn start() -> Option<AnkiServer> {
-        let exe = match std::env::var_os("DECKSMITH_ANKI_SERVER") {
-            Some(p) => PathBuf::from(p),
-            None => {
-                assert!(
-                    std::env::var_os("CI").is_none(),
-                    "DECKSMITH_ANKI_SERVER is not set: run the suite through scripts/test"
-                );
-                eprintln!("skipped: no Anki backend (run the suite through scripts/test)");
-                return None;
-            }
-        };
+        let exe = super::require(super::Tool::AnkiBackend)?;
         let dir = tempfile::tempdir().expect("tempdir");
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .expect("bind")
