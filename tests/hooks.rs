@@ -1,68 +1,39 @@
 //! Pre-commit integration, end to end: the plain git hook that `decksmith hook install`
 //! writes, and this repository's `.pre-commit-hooks.yaml` driven by the real pre-commit
-//! framework. Each test builds a throwaway git repository holding a copy of the demo vault,
-//! stages a note with a dangling wikilink, and expects `git commit` to fail with the
-//! finding, then to pass once the link is fixed.
+//! framework. Each test builds a throwaway git repository holding a copy of the demo vault
+//! in a subfolder, unmarked (the public repository's layout), stages a note with a dangling
+//! wikilink, and expects `git commit` — which runs the hooks from the repository root — to
+//! fail with that finding alone, then to pass once the link is fixed.
 
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use common::Tool;
+use common::git::{decksmith_bin, git_ok, init_and_commit};
 
-fn decksmith_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_decksmith"))
-}
+/// The vault's folder: the layout of the public repository the tool was built for, with
+/// READMEs at the top, no `.obsidian/` (gitignored there) and no `decksmith.toml`.
+const VAULT: &str = "InterviewQuestions";
 
-/// A git command isolated from the user's and system's configuration (a global
-/// `core.hooksPath` would otherwise bypass the hooks under test).
-fn git(repo: &Path, args: &[&str]) -> Output {
-    Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("PRE_COMMIT_HOME", repo.join("..").join("pre-commit-home"))
-        .env("PATH", path_with_decksmith())
-        .output()
-        .expect("git runs")
-}
-
-fn path_with_decksmith() -> std::ffi::OsString {
-    let dir = decksmith_bin().parent().expect("bin dir").to_path_buf();
-    let mut paths = vec![dir];
-    paths.extend(std::env::split_paths(
-        &std::env::var_os("PATH").unwrap_or_default(),
-    ));
-    std::env::join_paths(paths).expect("PATH")
-}
-
-/// A repository holding the demo vault's good notes, committed.
+/// A repository holding the demo vault's good notes in [`VAULT`], committed.
 fn vault_repo(parent: &Path) -> PathBuf {
-    let repo = parent.join("vault");
-    std::fs::create_dir_all(&repo).expect("mkdir");
-    common::copy_dir(&common::fixture("vault"), &repo);
-    std::fs::remove_dir_all(repo.join("broken")).expect("drop broken notes");
-    assert!(git(&repo, &["init", "-q", "-b", "main"]).status.success());
-    for (k, v) in [
-        ("user.email", "test@example.invalid"),
-        ("user.name", "Test"),
-        ("commit.gpgsign", "false"),
-    ] {
-        assert!(git(&repo, &["config", k, v]).status.success());
-    }
-    assert!(git(&repo, &["add", "-A"]).status.success());
-    let out = git(&repo, &["commit", "-q", "-m", "vault", "--no-verify"]);
-    assert!(out.status.success(), "{out:?}");
+    let repo = parent.join("repo");
+    let vault = repo.join(VAULT);
+    std::fs::create_dir_all(&vault).expect("mkdir");
+    common::copy_dir(&common::fixture("vault"), &vault);
+    std::fs::remove_dir_all(vault.join("broken")).expect("drop broken notes");
+    std::fs::remove_dir_all(vault.join(".obsidian")).expect("unmark");
+    std::fs::write(repo.join("README.md"), "# Notes\n\nSee [[nowhere]].\n").expect("readme");
+    init_and_commit(&repo);
     repo
 }
 
-const NOTE: &str = "10-Concepts/c-new-note.md";
+const NOTE: &str = "InterviewQuestions/10-Concepts/c-new-note.md";
 
 fn write_note(repo: &Path, link: &str) {
-    let text = std::fs::read_to_string(repo.join("10-Concepts/c-caching.md"))
+    let text = std::fs::read_to_string(repo.join(VAULT).join("10-Concepts/c-caching.md"))
         .expect("read concept")
         .replace("20251030-122942", "20251201-101010")
         .replace(
@@ -70,17 +41,13 @@ fn write_note(repo: &Path, link: &str) {
             &format!("# Summary (EN)\n\nSee {link}.\n"),
         );
     std::fs::write(repo.join(NOTE), text).expect("write note");
-    assert!(git(repo, &["add", NOTE]).status.success());
+    // The README is staged too: outside the vault, it is skipped, not linted.
+    std::fs::write(repo.join("README.md"), format!("# Notes\n\n{link}\n")).expect("readme");
+    git_ok(repo, &["add", NOTE, "README.md"]);
 }
 
 fn commit(repo: &Path) -> (bool, String) {
-    let out = git(repo, &["commit", "-m", "add a note"]);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    common::git::commit(repo, "add a note")
 }
 
 fn dangling_link_blocks_the_commit_until_fixed(repo: &Path) {
@@ -91,6 +58,9 @@ fn dangling_link_blocks_the_commit_until_fixed(repo: &Path) {
         text.contains("LNK001") && text.contains("c-new-note.md"),
         "{text}"
     );
+    // Every link in the vault resolves across folders: only the dangling one is reported.
+    assert_eq!(text.matches("LNK001").count(), 1, "{text}");
+    assert!(!text.contains("README.md:"), "{text}");
     write_note(repo, "[[c-caching]]");
     let (ok, text) = commit(repo);
     assert!(ok, "the fixed note must commit:\n{text}");
@@ -184,11 +154,7 @@ fn pre_commit_framework() {
         ),
     )
     .expect("write config");
-    assert!(
-        git(&repo, &["add", ".pre-commit-config.yaml"])
-            .status
-            .success()
-    );
+    git_ok(&repo, &["add", ".pre-commit-config.yaml"]);
     let install = Command::new("pre-commit")
         .current_dir(&repo)
         .arg("install")
