@@ -142,9 +142,8 @@ pub enum Added {
     Rejected(String),
 }
 
-/// How long a request of `items` items may take before the client gives up on it; also how
-/// long the backend may still be processing it after its sender died ([`crate::sync::journal`]).
-pub fn time_limit(items: usize) -> Duration {
+/// How long a request of `items` items may take before the client gives up on it.
+fn time_limit(items: usize) -> Duration {
     Duration::from_secs(30 + (items as u64) / 20)
 }
 

@@ -140,9 +140,9 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
     {
         let _ = writeln!(
             std::io::stderr().lock(),
-            "decksmith: an interrupted sync sent {} notes to Anki; waiting for Anki to finish them (at most {} s)",
+            "decksmith: an interrupted sync sent {} notes to Anki; waiting for Anki to finish them (at most {:.1} s)",
             entry.slugs.len(),
-            entry.bound_s
+            entry.bound_ms as f64 / 1000.0
         );
         let settled = crate::sync::journal::settle(
             settings.root(),

@@ -617,7 +617,7 @@ fn write_notes<'p>(
 /// Record the slugs of a request that adds notes before it is sent ([`super::journal`]). A
 /// record that cannot be written costs only the protection it gives: the sync goes on.
 fn in_flight(ctx: &Ctx<'_>, slugs: &[&str]) {
-    let bound = crate::anki::time_limit(slugs.len());
+    let bound = super::journal::settle_bound(slugs.len());
     let _ = super::journal::record(ctx.root, slugs, bound);
 }
 

@@ -12,8 +12,7 @@ So before each request that adds notes, sync records their slugs here
 answered. A run that finds a record (its writer died mid-request; the sync lock says no other
 run is alive) settles it before reading Anki: it searches for the recorded slugs until all of
 them exist — the dead run's request has then been processed — or until the time that
-request could still take has passed (the same bound as the request's own time-out), and
-only then plans. On the real add-on, which runs requests one at a time, the first search is
+request could still take has passed ([`settle_bound`]), and only then plans. On the real add-on, which runs requests one at a time, the first search is
 answered after the pending request, so settling costs one request; on anki-connect-server,
 which runs them concurrently, it waits for the pending one to commit.
 
@@ -42,8 +41,8 @@ pub struct Entry {
     pub pid: u32,
     /// When it was sent (milliseconds since the Unix epoch).
     pub sent_ms: u64,
-    /// How long Anki may take to process it, in seconds.
-    pub bound_s: u64,
+    /// How long Anki may take to process it once received, in milliseconds.
+    pub bound_ms: u64,
     pub slugs: Vec<String>,
 }
 
@@ -57,12 +56,23 @@ fn now_ms() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
+/// How long a backend may still be adding `notes` notes after their sender died.
+///
+/// The real add-on runs requests one at a time, so the first search of the next run is
+/// answered only after a pending add: there the bound never matters. anki-connect-server runs
+/// requests concurrently and adds 500 notes in about 85 ms; the bound allows thirty times
+/// that and more, and stays short when the request never reached the backend (a run killed
+/// between writing the record and sending), since nothing then tells the two cases apart.
+pub fn settle_bound(notes: usize) -> Duration {
+    Duration::from_millis(3_000 + 10 * notes as u64)
+}
+
 /// Record the slugs of a request about to be sent, with how long Anki may take for it.
 pub fn record(root: &Path, slugs: &[&str], bound: Duration) -> std::io::Result<()> {
     let entry = Entry {
         pid: std::process::id(),
         sent_ms: now_ms(),
-        bound_s: bound.as_secs().max(1),
+        bound_ms: u64::try_from(bound.as_millis()).unwrap_or(u64::MAX),
         slugs: slugs.iter().map(|s| s.to_string()).collect(),
     };
     let bytes = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
@@ -135,9 +145,7 @@ pub fn settle(
     poll: Duration,
 ) -> Result<Settled, AnkiError> {
     let start = Instant::now();
-    let deadline_ms = entry
-        .sent_ms
-        .saturating_add(entry.bound_s.saturating_mul(1000));
+    let deadline_ms = entry.sent_ms.saturating_add(entry.bound_ms);
     let mut found;
     loop {
         found = count_present(client, note_type, &entry.slugs)?;
@@ -165,7 +173,7 @@ mod tests {
         record(dir.path(), &["a-0-en", "a-0-ru"], Duration::from_secs(55)).expect("record");
         let entry = pending(dir.path()).expect("pending");
         assert_eq!(entry.slugs, ["a-0-en", "a-0-ru"]);
-        assert_eq!(entry.bound_s, 55);
+        assert_eq!(entry.bound_ms, 55_000);
         assert_eq!(entry.pid, std::process::id());
         clear(dir.path());
         assert!(pending(dir.path()).is_none());
