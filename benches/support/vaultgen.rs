@@ -61,7 +61,7 @@ fn sentence(rng: &mut Rng, words: &[&str], links: &[String], link_every: usize) 
         if i > 0 {
             s.push(' ');
         }
-        if link_every > 0 && rng.next() % link_every == 0 && !links.is_empty() {
+        if link_every > 0 && rng.next().is_multiple_of(link_every) && !links.is_empty() {
             let target = &links[rng.next() % links.len()];
             let _ = write!(s, "[[{target}]]");
         } else {
@@ -147,7 +147,7 @@ pub(crate) fn generate(dir: &Path, n: usize) -> std::io::Result<()> {
         );
         while t.len() < 7_500 {
             let _ = writeln!(t, "{}\n", sentence(&mut rng, EN, &targets, 9));
-            if rng.next() % 6 == 0 {
+            if rng.next().is_multiple_of(6) {
                 t.push_str("| Aspect | Value |\n|---|---|\n| latency | low |\n\n```kotlin\nval x = launch { delay(10) }\n```\n\n");
             }
         }

@@ -188,10 +188,9 @@ pub fn split(text: &str) -> Split {
             // opener so the user fixes both at once.
             if let Some(close) = lines.take(200).find(|l| {
                 text[l.content.clone()] == *"---" || is_broken_fence(&text[l.content.clone()])
-            }) {
-                if is_broken_fence(&text[close.content.clone()]) {
-                    fences.push(close.content);
-                }
+            }) && is_broken_fence(&text[close.content.clone()])
+            {
+                fences.push(close.content);
             }
             split.defects.push(Defect::BrokenFence { lines: fences });
         } else if let Some(rest) = first_text.strip_prefix("---") {

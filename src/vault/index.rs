@@ -313,10 +313,10 @@ impl VaultIndex {
         }
         let joined = parts.join("/");
         let k = key(&joined);
-        if let Some(path) = self.note_paths.get(&key(strip_md(&joined))) {
-            if joined.ends_with(".md") || !self.attachment_paths.contains_key(&k) {
-                return Target::Note(path);
-            }
+        if let Some(path) = self.note_paths.get(&key(strip_md(&joined)))
+            && (joined.ends_with(".md") || !self.attachment_paths.contains_key(&k))
+        {
+            return Target::Note(path);
         }
         if let Some(path) = self.attachment_paths.get(&k) {
             return Target::Attachment(path);
