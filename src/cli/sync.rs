@@ -92,8 +92,10 @@ fn read_sync_vault(settings: &Settings, targets: &Targets) -> Result<SyncVault, 
     })
 }
 
-/// Report a sync that could not reach a compatible Anki (exit code 3).
-fn anki_unavailable(e: &crate::sync::apply::SyncError, url: &str) -> ExitStatus {
+/// Report a sync that could not reach a compatible Anki (exit code 3). The message passes
+/// the client's scrub: some errors are built outside the client from what Anki sent.
+fn anki_unavailable(e: &crate::sync::apply::SyncError, client: &crate::anki::Client) -> ExitStatus {
+    let url = client.url();
     let hint = match e {
         crate::sync::apply::SyncError::Anki(a) if a.to_string().contains("valid api key") => {
             "\n  hint: AnkiConnect has an API key (its `apiKey` setting): put the same key in \
@@ -106,7 +108,8 @@ fn anki_unavailable(e: &crate::sync::apply::SyncError, url: &str) -> ExitStatus 
         ),
         _ => String::new(),
     };
-    let _ = writeln!(std::io::stderr().lock(), "decksmith: {e}{hint}");
+    let message = client.scrub(&e.to_string());
+    let _ = writeln!(std::io::stderr().lock(), "decksmith: {message}{hint}");
     ExitStatus::Unavailable
 }
 
@@ -122,10 +125,17 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         force_exclude: true,
         use_cache: false,
     };
-    let url = args
-        .anki_url
-        .clone()
-        .unwrap_or_else(|| cfg.anki.url.clone());
+    // `[anki] url` was checked with the config; the option is checked here, before the
+    // vault is read or anything is sent.
+    let url = match &args.anki_url {
+        Some(url) => {
+            crate::anki::check_url(url).map_err(|reason| {
+                format!("--anki-url {url:?} is not an AnkiConnect address: {reason}")
+            })?;
+            url.clone()
+        }
+        None => cfg.anki.url.clone(),
+    };
     let key = std::env::var("DECKSMITH_ANKI_KEY").ok();
     let client = crate::anki::Client::new(&url, key).map_err(|e| e.to_string())?;
     // Anki's side does not depend on the vault: read it while the vault is read and its
@@ -138,7 +148,7 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
     let vault = vault?;
     let seen = match seen {
         Ok(Ok(seen)) => seen,
-        Ok(Err(e)) => return Ok(anki_unavailable(&e, &url)),
+        Ok(Err(e)) => return Ok(anki_unavailable(&e, &client)),
         Err(_) => return Err("reading Anki failed unexpectedly".into()),
     };
     // A fixed value makes runs reproducible (tests, golden files).
@@ -171,9 +181,10 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         match crate::sync::apply::sync(&client, &cfg.anki, &input, seen, &opts, &Bar::new()) {
             Ok(mut o) => {
                 o.missing_media = vault.missing_media;
+                o.stopped = o.stopped.map(|why| client.scrub(&why));
                 o
             }
-            Err(e) => return Ok(anki_unavailable(&e, &url)),
+            Err(e) => return Ok(anki_unavailable(&e, &client)),
         };
     if !args.dry_run {
         state.update(&outcome.state, &outcome.deleted);
@@ -185,15 +196,6 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
             );
         }
     }
-    let text = match args.format {
-        CardsFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&outcome).map_err(|e| e.to_string())?;
-            s.push('\n');
-            s
-        }
-        CardsFormat::Text => output::sync::render(&outcome, args.dry_run, args.diff),
-    };
-    write_stdout(&text)?;
     let incomplete = outcome.stopped.is_some()
         || outcome
             .plan
@@ -205,6 +207,11 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         || !outcome.skipped_notes.is_empty()
         || !outcome.write_refused.is_empty()
         || outcome.prune_refused.is_some();
+    let text = match args.format {
+        CardsFormat::Json => output::sync::json(&outcome)?,
+        CardsFormat::Text => output::sync::render(&outcome, args.dry_run, args.diff),
+    };
+    write_stdout(&text)?;
     Ok(if incomplete && !args.dry_run {
         ExitStatus::Failure
     } else {
