@@ -3,7 +3,8 @@
 //! recordings): `addNotes` ignoring `deckName` on Anki 26 (notes land in `Default`), `null`
 //! slots for refused notes, the 25.x line's all-or-nothing rollback with a stringified error
 //! list, `{}` placeholders for deleted notes, and `canAddNotes` refusing notes of a deck that
-//! does not exist. Every connection is closed after one reply. Also a backend that echoes the
+//! does not exist. Every connection is closed after one reply. Also the AnkiWeb sync after a
+//! push (whose success and failure replies are recorded ones), a backend that echoes the
 //! request with its API key, and values from Anki that would act on a terminal.
 
 mod common;
@@ -38,6 +39,8 @@ struct State {
     /// The deck of every note `canAddNotes` was asked about.
     probed: Vec<String>,
     actions: Vec<String>,
+    /// The reply to `sync` (AnkiWeb); none: `unsupported action`.
+    ankiweb: Option<Value>,
     /// Answer every request with the request itself, and how.
     echo: Option<Echo>,
 }
@@ -180,6 +183,7 @@ fn handle(s: &mut State, action: &str, p: &Value) -> Value {
             ok(Value::Null)
         }
         "updateNoteFields" | "addTags" | "removeTags" | "deleteNotes" => ok(Value::Null),
+        "sync" => s.ankiweb.clone().unwrap_or_else(|| err("unsupported action")),
         "multi" => ok(Value::Array(
             p["actions"].as_array().map_or(&vec![], |a| a).iter()
                 .map(|a| handle(s, a["action"].as_str().unwrap_or(""), &a["params"])).collect(),
@@ -287,6 +291,11 @@ fn sync_with(
         cmd.env("DECKSMITH_ANKI_KEY", key);
     }
     cmd.output().expect("runs")
+}
+
+/// A recorded reply of the real add-on.
+fn recorded(name: &str) -> Value {
+    common::anki::recorded("real", name).1
 }
 
 fn text(o: &std::process::Output) -> String {
@@ -483,6 +492,117 @@ fn the_preflight_asks_one_note_per_deck_and_every_note_of_a_refused_deck() {
         "{text}"
     );
     assert!(s.notes.values().all(|n| n.2 != "Kotlin"));
+}
+
+#[test]
+fn anki_web_is_synced_after_a_complete_run_even_with_nothing_to_change() {
+    // The add-on's `sync` answers nothing on success, as the recorded `deleteNotes` does.
+    let (state, url, dir) = start(State {
+        ankiweb: Some(recorded("deleteNotes")),
+        ..State::default()
+    });
+    let out = sync_with(&url, dir.path(), &["--anki-web"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(report.ends_with("AnkiWeb: synced.\n"), "{report}");
+    {
+        let mut s = state.lock().expect("lock");
+        // Once, after everything else.
+        assert_eq!(s.actions.iter().filter(|a| *a == "sync").count(), 1);
+        assert_eq!(s.actions.last().map(String::as_str), Some("sync"));
+        s.actions.clear();
+    }
+    // Nothing to change: still synced, and the JSON says so.
+    let out = sync_with(&url, dir.path(), &["--anki-web", "--format", "json"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(doc["anki_web"], "synced", "{doc}");
+    assert!(doc["created"].as_array().is_some_and(Vec::is_empty));
+    assert_eq!(
+        state
+            .lock()
+            .expect("lock")
+            .actions
+            .last()
+            .map(String::as_str),
+        Some("sync")
+    );
+}
+
+#[test]
+fn a_failed_anki_web_sync_exits_1_and_undoes_nothing() {
+    // A backend without `sync` answers as the add-on does for any action it lacks.
+    let (state, url, dir) = start(State {
+        ankiweb: Some(recorded("unknown_action")),
+        ..State::default()
+    });
+    let out = sync_with(&url, dir.path(), &["--anki-web", "--format", "json"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        doc["anki_web"]["failed"], "AnkiConnect refused `sync`: unsupported action",
+        "{doc}"
+    );
+    // The push stands: every note is in Anki and its id in the vault.
+    assert_eq!(doc["created"].as_array().map(Vec::len), Some(14), "{doc}");
+    assert_eq!(state.lock().expect("lock").notes.len(), 14);
+    assert!(
+        common::notes(dir.path())
+            .iter()
+            .any(|(_, t)| t.contains("anki_id: 1795"))
+    );
+    let out = sync_with(&url, dir.path(), &["--anki-web"], None);
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("AnkiWeb: sync failed: AnkiConnect refused `sync`: unsupported action"),
+        "{report}"
+    );
+}
+
+#[test]
+fn anki_web_is_left_alone_by_dry_runs_incomplete_runs_and_by_default() {
+    let (state, url, dir) = start(State {
+        ankiweb: Some(recorded("deleteNotes")),
+        ..State::default()
+    });
+    let synced = |state: &Arc<Mutex<State>>| {
+        let mut s = state.lock().expect("lock");
+        let n = s.actions.iter().filter(|a| *a == "sync").count();
+        s.actions.clear();
+        n
+    };
+    let out = sync_with(&url, dir.path(), &["--anki-web", "--dry-run"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(synced(&state), 0, "a dry run");
+    // A run with a refused card did not do everything it planned.
+    poison(dir.path());
+    let out = sync_with(&url, dir.path(), &["--anki-web"], None);
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("AnkiWeb: not synced: the run did not do everything"),
+        "{report}"
+    );
+    assert_eq!(synced(&state), 0, "an incomplete run");
+    // Without the flag or the setting nothing is asked; the setting asks, the flag overrides.
+    let dir = vault();
+    assert_eq!(sync(&url, dir.path()).status.code(), Some(0));
+    assert_eq!(synced(&state), 0, "not asked for");
+    std::fs::write(
+        dir.path().join("decksmith.toml"),
+        "[anki]\nanki-web = true\n",
+    )
+    .expect("write");
+    assert_eq!(
+        sync_with(&url, dir.path(), &["--no-anki-web"], None)
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(synced(&state), 0, "--no-anki-web");
+    assert_eq!(sync(&url, dir.path()).status.code(), Some(0));
+    assert_eq!(synced(&state), 1, "[anki] anki-web = true");
 }
 
 #[test]

@@ -177,7 +177,7 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         media: &vault.media,
         pushed: &pushed,
     };
-    let outcome =
+    let mut outcome =
         match crate::sync::apply::sync(&client, &cfg.anki, &input, seen, &opts, &Bar::new()) {
             Ok(mut o) => {
                 o.missing_media = vault.missing_media;
@@ -207,12 +207,20 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         || !outcome.skipped_notes.is_empty()
         || !outcome.write_refused.is_empty()
         || outcome.prune_refused.is_some();
+    if !args.dry_run && (args.anki_web || (cfg.anki.anki_web && !args.no_anki_web)) {
+        outcome.anki_web = Some(crate::sync::ankiweb::after_run(&client, !incomplete));
+        outcome.requests = client.requests();
+    }
     let text = match args.format {
         CardsFormat::Json => output::sync::json(&outcome)?,
         CardsFormat::Text => output::sync::render(&outcome, args.dry_run, args.diff),
     };
     write_stdout(&text)?;
-    Ok(if incomplete && !args.dry_run {
+    let web_failed = matches!(
+        outcome.anki_web,
+        Some(crate::sync::ankiweb::AnkiWeb::Failed(_))
+    );
+    Ok(if (incomplete && !args.dry_run) || web_failed {
         ExitStatus::Failure
     } else {
         ExitStatus::Success

@@ -8,6 +8,7 @@
 use std::fmt::Write;
 
 use crate::anki::escape_controls;
+use crate::sync::ankiweb::AnkiWeb;
 use crate::sync::apply::Outcome;
 use crate::sync::plan::{Action, Step};
 
@@ -183,5 +184,21 @@ pub fn render(o: &Outcome, dry_run: bool, diff: bool) -> String {
         o.written.len(),
         o.requests
     );
+    match &o.anki_web {
+        None => {}
+        Some(AnkiWeb::Synced) => out.push_str("AnkiWeb: synced.\n"),
+        Some(AnkiWeb::Skipped(why)) => {
+            let _ = writeln!(out, "AnkiWeb: not synced: {why}.");
+        }
+        Some(AnkiWeb::Failed(why)) => {
+            let _ = writeln!(
+                out,
+                "AnkiWeb: sync failed: {}\n  what was pushed stays in Anki and reaches AnkiWeb with its next sync; \
+                 press Sync in Anki to see why (it may ask you to sign in, or to choose between \
+                 uploading and downloading the whole collection)",
+                escape_controls(why)
+            );
+        }
+    }
     out
 }
