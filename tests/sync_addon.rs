@@ -655,6 +655,9 @@ fn a_backend_echoing_the_request_never_shows_the_api_key() {
         // Nothing was changed: the first request failed.
         assert_eq!(out.status.code(), Some(3), "{all}");
         assert!(all.contains(what) && all.contains("<redacted>"), "{all}");
+        if matches!(echo, Echo::AsReply) {
+            assert!(all.contains("is not a compatible AnkiConnect"), "{all}");
+        }
         assert!(
             !all.contains("sekr1t") && !all.contains("0123456789abcdef"),
             "{all}"

@@ -106,6 +106,10 @@ fn anki_unavailable(e: &crate::sync::apply::SyncError, client: &crate::anki::Cli
             "\n  hint: start Anki with the AnkiConnect add-on installed (add-on code 2055492159), \
              or check the address ({url}); AnkiConnect's API key, if set, goes in DECKSMITH_ANKI_KEY"
         ),
+        crate::sync::apply::SyncError::Anki(crate::anki::AnkiError::Decode { .. }) => format!(
+            "\n  hint: what answers at {url} is not a compatible AnkiConnect: check the address, \
+             and that the AnkiConnect add-on is up to date"
+        ),
         _ => String::new(),
     };
     let message = client.scrub(&e.to_string());
