@@ -132,6 +132,32 @@ fn bad_config_is_exit_two_with_the_file_named() {
 }
 
 #[test]
+fn bad_anki_settings_are_exit_two_for_every_command() {
+    for setting in [
+        "chunk-size = 0",
+        "prune-limit = 2.0",
+        "url = \"localhost:8765\"",
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("decksmith.toml"),
+            format!("[anki]\n{setting}\n"),
+        )
+        .expect("write");
+        let name = setting.split(' ').next().unwrap_or_default();
+        for command in ["check", "cards", "sync"] {
+            decksmith()
+                .arg(command)
+                .arg(dir.path())
+                .assert()
+                .code(2)
+                .stderr(predicate::str::contains("decksmith.toml"))
+                .stderr(predicate::str::contains(format!("[anki] {name} = ")));
+        }
+    }
+}
+
+#[test]
 fn broken_schema_is_exit_two() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir(dir.path().join("schemas")).expect("mkdir");

@@ -3,7 +3,9 @@
 //! recordings): `addNotes` ignoring `deckName` on Anki 26 (notes land in `Default`), `null`
 //! slots for refused notes, the 25.x line's all-or-nothing rollback with a stringified error
 //! list, `{}` placeholders for deleted notes, and `canAddNotes` refusing notes of a deck that
-//! does not exist. Every connection is closed after one reply.
+//! does not exist. Every connection is closed after one reply. Also the AnkiWeb sync after a
+//! push (whose success and failure replies are recorded ones), a backend that echoes the
+//! request with its API key, and values from Anki that would act on a terminal.
 
 mod common;
 
@@ -37,6 +39,19 @@ struct State {
     /// The deck of every note `canAddNotes` was asked about.
     probed: Vec<String>,
     actions: Vec<String>,
+    /// The reply to `sync` (AnkiWeb); none: `unsupported action`.
+    ankiweb: Option<Value>,
+    /// Answer every request with the request itself, and how.
+    echo: Option<Echo>,
+}
+
+/// How a broken backend echoes the request it got.
+#[derive(Clone, Copy)]
+enum Echo {
+    /// As the text of its error.
+    InError,
+    /// As the whole reply: JSON, but no AnkiConnect reply.
+    AsReply,
 }
 
 fn ok(v: Value) -> Value {
@@ -168,6 +183,7 @@ fn handle(s: &mut State, action: &str, p: &Value) -> Value {
             ok(Value::Null)
         }
         "updateNoteFields" | "addTags" | "removeTags" | "deleteNotes" => ok(Value::Null),
+        "sync" => s.ankiweb.clone().unwrap_or_else(|| err("unsupported action")),
         "multi" => ok(Value::Array(
             p["actions"].as_array().map_or(&vec![], |a| a).iter()
                 .map(|a| handle(s, a["action"].as_str().unwrap_or(""), &a["params"])).collect(),
@@ -222,7 +238,12 @@ fn serve(state: Arc<Mutex<State>>) -> String {
             let req: Value = serde_json::from_slice(&buf).unwrap_or(Value::Null);
             let reply = {
                 let mut s = state.lock().expect("lock");
-                handle(&mut s, req["action"].as_str().unwrap_or(""), &req["params"])
+                let raw = String::from_utf8_lossy(&buf).into_owned();
+                match s.echo {
+                    Some(Echo::InError) => err(&raw),
+                    Some(Echo::AsReply) => req.clone(),
+                    None => handle(&mut s, req["action"].as_str().unwrap_or(""), &req["params"]),
+                }
             };
             let text = reply.to_string();
             let _ = write!(
@@ -250,12 +271,39 @@ fn vault() -> tempfile::TempDir {
 }
 
 fn sync(url: &str, dir: &std::path::Path) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_decksmith"))
-        .args(["sync", "--anki-url", url])
+    sync_with(url, dir, &[], None)
+}
+
+/// `decksmith sync` with `extra` arguments and, when given, an API key.
+fn sync_with(
+    url: &str,
+    dir: &std::path::Path,
+    extra: &[&str],
+    key: Option<&str>,
+) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_decksmith"));
+    cmd.args(["sync", "--anki-url", url])
+        .args(extra)
         .arg(dir)
         .env("DECKSMITH_SYNCED_AT", "2026-02-01T10:00:00.000000+00:00")
-        .output()
-        .expect("runs")
+        .env_remove("DECKSMITH_ANKI_KEY");
+    if let Some(key) = key {
+        cmd.env("DECKSMITH_ANKI_KEY", key);
+    }
+    cmd.output().expect("runs")
+}
+
+/// A recorded reply of the real add-on.
+fn recorded(name: &str) -> Value {
+    common::anki::recorded("real", name).1
+}
+
+fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 fn poison(dir: &std::path::Path) {
@@ -444,4 +492,218 @@ fn the_preflight_asks_one_note_per_deck_and_every_note_of_a_refused_deck() {
         "{text}"
     );
     assert!(s.notes.values().all(|n| n.2 != "Kotlin"));
+}
+
+#[test]
+fn anki_web_is_synced_after_a_complete_run_even_with_nothing_to_change() {
+    // The add-on's `sync` answers nothing on success, as the recorded `deleteNotes` does.
+    let (state, url, dir) = start(State {
+        ankiweb: Some(recorded("deleteNotes")),
+        ..State::default()
+    });
+    let out = sync_with(&url, dir.path(), &["--anki-web"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(report.ends_with("AnkiWeb: synced.\n"), "{report}");
+    {
+        let mut s = state.lock().expect("lock");
+        // Once, after everything else.
+        assert_eq!(s.actions.iter().filter(|a| *a == "sync").count(), 1);
+        assert_eq!(s.actions.last().map(String::as_str), Some("sync"));
+        s.actions.clear();
+    }
+    // Nothing to change: still synced, and the JSON says so.
+    let out = sync_with(&url, dir.path(), &["--anki-web", "--format", "json"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(doc["anki_web"], "synced", "{doc}");
+    assert!(doc["created"].as_array().is_some_and(Vec::is_empty));
+    assert_eq!(
+        state
+            .lock()
+            .expect("lock")
+            .actions
+            .last()
+            .map(String::as_str),
+        Some("sync")
+    );
+}
+
+#[test]
+fn a_failed_anki_web_sync_exits_1_and_undoes_nothing() {
+    // A backend without `sync` answers as the add-on does for any action it lacks.
+    let (state, url, dir) = start(State {
+        ankiweb: Some(recorded("unknown_action")),
+        ..State::default()
+    });
+    let out = sync_with(&url, dir.path(), &["--anki-web", "--format", "json"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        doc["anki_web"]["failed"], "AnkiConnect refused `sync`: unsupported action",
+        "{doc}"
+    );
+    // The push stands: every note is in Anki and its id in the vault.
+    assert_eq!(doc["created"].as_array().map(Vec::len), Some(14), "{doc}");
+    assert_eq!(state.lock().expect("lock").notes.len(), 14);
+    assert!(
+        common::notes(dir.path())
+            .iter()
+            .any(|(_, t)| t.contains("anki_id: 1795"))
+    );
+    let out = sync_with(&url, dir.path(), &["--anki-web"], None);
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("AnkiWeb: sync failed: AnkiConnect refused `sync`: unsupported action"),
+        "{report}"
+    );
+}
+
+#[test]
+fn anki_web_is_left_alone_by_dry_runs_incomplete_runs_and_by_default() {
+    let (state, url, dir) = start(State {
+        ankiweb: Some(recorded("deleteNotes")),
+        ..State::default()
+    });
+    let synced = |state: &Arc<Mutex<State>>| {
+        let mut s = state.lock().expect("lock");
+        let n = s.actions.iter().filter(|a| *a == "sync").count();
+        s.actions.clear();
+        n
+    };
+    let out = sync_with(&url, dir.path(), &["--anki-web", "--dry-run"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(synced(&state), 0, "a dry run");
+    // A run with a refused card did not do everything it planned.
+    poison(dir.path());
+    let out = sync_with(&url, dir.path(), &["--anki-web"], None);
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("AnkiWeb: not synced: the run did not do everything"),
+        "{report}"
+    );
+    assert_eq!(synced(&state), 0, "an incomplete run");
+    // Without the flag or the setting nothing is asked; the setting asks, the flag overrides.
+    let dir = vault();
+    assert_eq!(sync(&url, dir.path()).status.code(), Some(0));
+    assert_eq!(synced(&state), 0, "not asked for");
+    std::fs::write(
+        dir.path().join("decksmith.toml"),
+        "[anki]\nanki-web = true\n",
+    )
+    .expect("write");
+    assert_eq!(
+        sync_with(&url, dir.path(), &["--no-anki-web"], None)
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(synced(&state), 0, "--no-anki-web");
+    assert_eq!(sync(&url, dir.path()).status.code(), Some(0));
+    assert_eq!(synced(&state), 1, "[anki] anki-web = true");
+}
+
+#[test]
+fn bad_anki_settings_stop_before_anything_is_sent() {
+    let (state, url, dir) = start(State::default());
+    let before = common::notes(dir.path());
+    std::fs::write(
+        dir.path().join("decksmith.toml"),
+        "[anki]\nchunk-size = 0\n",
+    )
+    .expect("write");
+    let out = sync(&url, dir.path());
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        err.contains("decksmith.toml") && err.contains("[anki] chunk-size = 0"),
+        "{err}"
+    );
+    std::fs::remove_file(dir.path().join("decksmith.toml")).expect("remove");
+    let out = sync("notaurl", dir.path());
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--anki-url \"notaurl\" is not an AnkiConnect address"),
+        "{err}"
+    );
+    assert!(
+        state.lock().expect("lock").actions.is_empty(),
+        "nothing was sent"
+    );
+    assert_eq!(common::notes(dir.path()), before, "no note was written");
+}
+
+#[test]
+fn a_backend_echoing_the_request_never_shows_the_api_key() {
+    const KEY: &str = "sekr1t-0123456789abcdef";
+    for (echo, what) in [
+        (Echo::InError, "AnkiConnect refused `multi`: "),
+        (
+            Echo::AsReply,
+            "AnkiConnect sent a malformed reply to `multi`: ",
+        ),
+    ] {
+        let (_state, url, dir) = start(State {
+            echo: Some(echo),
+            ..State::default()
+        });
+        let out = sync_with(&url, dir.path(), &[], Some(KEY));
+        let all = text(&out);
+        // Nothing was changed: the first request failed.
+        assert_eq!(out.status.code(), Some(3), "{all}");
+        assert!(all.contains(what) && all.contains("<redacted>"), "{all}");
+        if matches!(echo, Echo::AsReply) {
+            assert!(all.contains("is not a compatible AnkiConnect"), "{all}");
+        }
+        assert!(
+            !all.contains("sekr1t") && !all.contains("0123456789abcdef"),
+            "{all}"
+        );
+    }
+}
+
+#[test]
+fn what_anki_holds_cannot_act_on_a_terminal() {
+    // A decksmith note in Anki whose card left the vault, with escape sequences in its slug.
+    let mut state = State {
+        model: true,
+        ..State::default()
+    };
+    let slug = "evil\u{1b}]0;owned\u{7}\u{1b}[2J\u{9b}31m";
+    let fields = [
+        ("Front", "f"),
+        ("Back", "b"),
+        ("Slug", slug),
+        ("Source", "s"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    state.notes.insert(
+        1_795_000_000_001,
+        (fields, vec!["decksmith".into()], "Default".into()),
+    );
+    let (_state, url, dir) = start(state);
+    let out = sync_with(&url, dir.path(), &["--dry-run"], None);
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        report.contains("orphan     evil\\u{1b}]0;owned\\u{7}\\u{1b}[2J\\u{9b}31m"),
+        "{report}"
+    );
+    assert!(
+        !report.chars().any(|c| c.is_control() && c != '\n'),
+        "{report:?}"
+    );
+    let out = sync_with(&url, dir.path(), &["--dry-run", "--format", "json"], None);
+    let json = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        !json.chars().any(|c| c.is_control() && c != '\n'),
+        "{json:?}"
+    );
+    // Escaped, not changed: the value reads back as Anki holds it.
+    let doc: Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(doc["plan"]["orphans"][0][1], slug, "{doc}");
 }

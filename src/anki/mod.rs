@@ -14,11 +14,22 @@ reference material), tolerating the quirks of other backends:
   scaled to the batch size; no proxy, ever, for loopback traffic.
 * Retries only for failures to connect, and only for read-only actions: a write that may
   have reached Anki is never repeated blindly (sync re-reads by slug instead).
-* The API key is sent only when configured, and never printed.
+* The API key is sent only when configured, and never printed: a backend may echo the
+  request (FastAPI's 422 quotes the body it refused; a proxy or a broken add-on may put it in
+  an error), so every text the client takes from a reply passes one redaction
+  ([`Client::scrub`]) that replaces the key, in each form JSON may spell it, by
+  `<redacted>`, escapes control characters and cuts excerpts short. Text from the backend
+  can then be printed as it is, on a terminal too.
+* A reply that is not AnkiConnect's envelope (not JSON, no `result`/`error`, a result of
+  the wrong type) is a malformed reply, told apart from AnkiConnect refusing an action: it
+  means the backend is not a compatible AnkiConnect.
+* The address must be an `http`/`https` URL with a host, checked before anything is sent
+  ([`check_url`]), so a typo is a usage error and not "Anki is not running".
 * Replies are keyed by id, never zipped by position: `notesInfo` answers `{}` for a deleted
   note on the add-on and drops it on the server.
 */
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -29,6 +40,21 @@ use serde_json::{Value, json};
 
 /// The default address of AnkiConnect.
 pub const DEFAULT_URL: &str = "http://127.0.0.1:8765";
+
+/// What stands for the API key wherever a reply echoed it.
+pub const REDACTED: &str = "<redacted>";
+
+/// How much of a malformed reply an error quotes: enough to recognise what answered (an
+/// HTML page, a proxy's message), short enough for one line.
+const EXCERPT_CHARS: usize = 160;
+
+/// How much of an error text from the backend is kept. Anki's own texts are far shorter; a
+/// backend that answers with a whole document must not flood the terminal.
+const MESSAGE_CHARS: usize = 1000;
+
+/// How long Anki may take to sync with AnkiWeb: a normal sync takes seconds, a first one of
+/// a large collection minutes, and the add-on answers only when it is done.
+const ANKIWEB_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Actions that only read: safe to retry after a connection failure.
 const READ_ONLY: &[&str] = &[
@@ -47,9 +73,13 @@ const READ_ONLY: &[&str] = &[
     "getMediaFilesNames",
 ];
 
-/// A failed call.
+/// A failed call. Every text in it that came from the backend has been through
+/// [`Client::scrub`] when the client built it.
 #[derive(Debug, thiserror::Error)]
 pub enum AnkiError {
+    /// The address is not one AnkiConnect can listen at.
+    #[error("`{url}` is not an AnkiConnect address: {reason}")]
+    Address { url: String, reason: String },
     /// Nothing answers at the address: Anki is not running, AnkiConnect is not installed, or
     /// it listens elsewhere.
     #[error("cannot reach AnkiConnect at {url}: {reason}")]
@@ -59,14 +89,18 @@ pub enum AnkiError {
     /// AnkiConnect answered with an error for the action.
     #[error("AnkiConnect refused `{action}`: {message}")]
     Action { action: String, message: String },
-    /// The request itself was malformed (a bug in decksmith).
+    /// The backend refused the request itself, with an HTTP error and no AnkiConnect reply
+    /// (anki-connect-server's 422 for a malformed envelope, a bug in decksmith; the add-on's
+    /// 403 for a foreign `Origin`; a proxy in the way).
     #[error("AnkiConnect rejected the request for `{action}` (HTTP {status}): {body}")]
     Envelope {
         action: String,
         status: u16,
         body: String,
     },
-    #[error("unexpected reply to `{action}`: {detail}")]
+    /// A malformed reply: not JSON, no `result`/`error` envelope, or a result of the wrong
+    /// type for the action. Whatever answered is not a compatible AnkiConnect.
+    #[error("AnkiConnect sent a malformed reply to `{action}`: {detail}")]
     Decode { action: String, detail: String },
 }
 
@@ -77,10 +111,77 @@ impl AnkiError {
     }
 }
 
+/// Check an AnkiConnect address: an `http` or `https` URL with a host. The reason is
+/// returned; callers name where the address came from.
+pub fn check_url(text: &str) -> Result<url::Url, String> {
+    const FORM: &str = "write it like http://127.0.0.1:8765";
+    let parsed = url::Url::parse(text).map_err(|e| format!("{e}; {FORM}"))?;
+    // The parser itself refuses an http(s) URL without a host ("empty host").
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!("it must start with http:// or https://; {FORM}"));
+    }
+    Ok(parsed)
+}
+
+/// `text` with every control character escaped (`\u{1b}`, `\n`), so that text from outside
+/// can be printed without moving the cursor, recolouring or rewriting a terminal. Other
+/// characters, including Anki's bidi isolation marks around its messages, are kept.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The forms the API key may take in a reply or in a message about one: as sent; as JSON
+/// writes it inside a string (quotes, backslashes and control characters escaped); as
+/// Python's `json` writes it by default (every non-ASCII character as `\uXXXX` too); and
+/// each of these as Rust quotes a string (serde's "invalid type: string \"…\"" messages).
+/// Longest first, so that no form is replaced inside another.
+fn key_forms(key: &str) -> Vec<String> {
+    let inner = |quoted: String| {
+        quoted
+            .strip_prefix('"')
+            .and_then(|q| q.strip_suffix('"'))
+            .map_or_else(|| quoted.clone(), str::to_string)
+    };
+    let json = inner(serde_json::to_string(key).unwrap_or_default());
+    let mut ascii = String::new();
+    for c in json.chars() {
+        if c.is_ascii() {
+            ascii.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                ascii.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    let mut forms = Vec::new();
+    for form in [key.to_string(), json, ascii] {
+        forms.push(inner(format!("{form:?}")));
+        forms.push(form);
+    }
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    forms.dedup();
+    forms
+}
+
 /// A blocking AnkiConnect client.
 pub struct Client {
     url: String,
+    endpoint: url::Url,
     key: Option<String>,
+    /// The forms of the key that [`Client::scrub`] replaces.
+    key_forms: Vec<String>,
     http: reqwest::blocking::Client,
     requests: AtomicUsize,
 }
@@ -148,8 +249,12 @@ fn time_limit(items: usize) -> Duration {
 }
 
 impl Client {
-    /// A client for `url`. `key` is sent only when set.
+    /// A client for `url`, which must pass [`check_url`]. `key` is sent only when set.
     pub fn new(url: &str, key: Option<String>) -> Result<Client, AnkiError> {
+        let endpoint = check_url(url).map_err(|reason| AnkiError::Address {
+            url: escape_controls(url).into_owned(),
+            reason,
+        })?;
         let http = reqwest::blocking::Client::builder()
             .pool_max_idle_per_host(0)
             .connect_timeout(Duration::from_secs(3))
@@ -159,9 +264,12 @@ impl Client {
                 url: url.to_string(),
                 reason: e.to_string(),
             })?;
+        let key = key.filter(|k| !k.is_empty());
         Ok(Client {
             url: url.trim_end_matches('/').to_string(),
-            key: key.filter(|k| !k.is_empty()),
+            endpoint,
+            key_forms: key.as_deref().map(key_forms).unwrap_or_default(),
+            key,
             http,
             requests: AtomicUsize::new(0),
         })
@@ -174,6 +282,57 @@ impl Client {
     /// How many HTTP requests this client has sent.
     pub fn requests(&self) -> usize {
         self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Text from the backend made safe to print: the API key replaced by `<redacted>` in
+    /// each form a reply may spell it, control characters escaped. The key is replaced
+    /// before anything is cut, so no part of it can survive at a cut.
+    pub fn scrub(&self, text: &str) -> String {
+        self.scrub_cut(text, usize::MAX)
+    }
+
+    /// [`Client::scrub`], keeping at most `limit` characters of the redacted text.
+    fn scrub_cut(&self, text: &str, limit: usize) -> String {
+        let mut redacted = Cow::Borrowed(text);
+        for form in &self.key_forms {
+            if redacted.contains(form.as_str()) {
+                redacted = Cow::Owned(redacted.replace(form.as_str(), REDACTED));
+            }
+        }
+        let cut = match redacted.char_indices().nth(limit) {
+            Some((at, _)) => format!("{}…", &redacted[..at]),
+            None => redacted.into_owned(),
+        };
+        escape_controls(&cut).into_owned()
+    }
+
+    /// The one place where the client's errors are finished: every text in them that may
+    /// come from the backend is scrubbed, excerpts of replies are cut short.
+    fn fail(&self, e: AnkiError) -> AnkiError {
+        match e {
+            AnkiError::Address { .. } | AnkiError::Timeout { .. } => e,
+            AnkiError::Unreachable { url, reason } => AnkiError::Unreachable {
+                url,
+                reason: self.scrub_cut(&reason, MESSAGE_CHARS),
+            },
+            AnkiError::Action { action, message } => AnkiError::Action {
+                action,
+                message: self.scrub_cut(&message, MESSAGE_CHARS),
+            },
+            AnkiError::Envelope {
+                action,
+                status,
+                body,
+            } => AnkiError::Envelope {
+                action,
+                status,
+                body: self.scrub_cut(&body, EXCERPT_CHARS),
+            },
+            AnkiError::Decode { action, detail } => AnkiError::Decode {
+                action,
+                detail: self.scrub_cut(&detail, EXCERPT_CHARS),
+            },
+        }
     }
 
     fn envelope(&self, action: &str, params: Value) -> Value {
@@ -192,16 +351,29 @@ impl Client {
         items: usize,
     ) -> Result<T, AnkiError> {
         let result = self.raw(action, params, items)?;
-        serde_json::from_value(result).map_err(|e| AnkiError::Decode {
-            action: action.to_string(),
-            detail: e.to_string(),
+        self.decode(action, result)
+    }
+
+    /// Decode a result; a value of the wrong type is a malformed reply.
+    fn decode<T: DeserializeOwned>(&self, action: &str, value: Value) -> Result<T, AnkiError> {
+        serde_json::from_value(value).map_err(|e| {
+            self.fail(AnkiError::Decode {
+                action: action.to_string(),
+                detail: e.to_string(),
+            })
         })
     }
 
     /// Call `action`; the `result` value.
     pub fn raw(&self, action: &str, params: Value, items: usize) -> Result<Value, AnkiError> {
+        self.send(action, params, time_limit(items))
+            .map_err(|e| self.fail(e))
+    }
+
+    /// One request, retried after connection failures when it only reads; errors are not
+    /// yet scrubbed.
+    fn send(&self, action: &str, params: Value, timeout: Duration) -> Result<Value, AnkiError> {
         let body = self.envelope(action, params);
-        let timeout = time_limit(items);
         let attempts = if READ_ONLY.contains(&action) { 3 } else { 1 };
         let mut last = None;
         for attempt in 0..attempts {
@@ -211,12 +383,12 @@ impl Client {
             self.requests.fetch_add(1, Ordering::Relaxed);
             let sent = self
                 .http
-                .post(&self.url)
+                .post(self.endpoint.clone())
                 .timeout(timeout)
                 .json(&body)
                 .send();
             match sent {
-                Ok(reply) => return self.decode(action, reply),
+                Ok(reply) => return read_reply(action, reply, timeout),
                 Err(e) if e.is_connect() => {
                     last = Some(AnkiError::Unreachable {
                         url: self.url.clone(),
@@ -244,39 +416,8 @@ impl Client {
         }))
     }
 
-    fn decode(&self, action: &str, reply: reqwest::blocking::Response) -> Result<Value, AnkiError> {
-        let status = reply.status().as_u16();
-        let text = reply.text().map_err(|e| AnkiError::Decode {
-            action: action.to_string(),
-            detail: e.to_string(),
-        })?;
-        let value: Value = serde_json::from_str(&text).map_err(|_| AnkiError::Envelope {
-            action: action.to_string(),
-            status,
-            body: text.chars().take(300).collect(),
-        })?;
-        match value {
-            Value::Object(mut map) if map.contains_key("error") => match map.remove("error") {
-                Some(Value::Null) | None => Ok(map.remove("result").unwrap_or(Value::Null)),
-                Some(Value::String(message)) => Err(AnkiError::Action {
-                    action: action.to_string(),
-                    message,
-                }),
-                Some(other) => Err(AnkiError::Action {
-                    action: action.to_string(),
-                    message: other.to_string(),
-                }),
-            },
-            other => Err(AnkiError::Envelope {
-                action: action.to_string(),
-                status,
-                body: other.to_string().chars().take(300).collect(),
-            }),
-        }
-    }
-
     /// `multi`: one request, one `Result` per sub-action (each carries `version: 6`, and the
-    /// key, which the add-on checks per sub-action).
+    /// key, which the add-on checks per sub-action). Error texts are scrubbed.
     pub fn multi(
         &self,
         actions: &[(&str, Value)],
@@ -291,7 +432,10 @@ impl Client {
             .map(|r| match r {
                 Value::Object(mut m) if m.contains_key("error") => match m.remove("error") {
                     Some(Value::Null) | None => Ok(m.remove("result").unwrap_or(Value::Null)),
-                    Some(e) => Err(e.as_str().map_or_else(|| e.to_string(), str::to_string)),
+                    Some(e) => {
+                        let text = e.as_str().map_or_else(|| e.to_string(), str::to_string);
+                        Err(self.scrub_cut(&text, MESSAGE_CHARS))
+                    }
                 },
                 other => Ok(other),
             })
@@ -308,15 +452,11 @@ impl Client {
 
     /// The fields of a note type; `None` when it does not exist.
     pub fn model_field_names(&self, model: &str) -> Result<Option<Vec<String>>, AnkiError> {
-        let reply = match self.raw("modelFieldNames", json!({ "modelName": model }), 0) {
-            Ok(v) => Ok(v),
-            Err(AnkiError::Action { message, .. }) => Err(message),
-            Err(e) => return Err(e),
-        };
-        model_fields(reply).map_err(|message| AnkiError::Action {
-            action: "modelFieldNames".into(),
-            message,
-        })
+        match self.call::<Vec<String>>("modelFieldNames", json!({ "modelName": model }), 0) {
+            Ok(fields) => Ok((!fields.is_empty()).then_some(fields)),
+            Err(AnkiError::Action { message, .. }) if missing_model(&message) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     pub fn find_notes(&self, query: &str) -> Result<Vec<i64>, AnkiError> {
@@ -332,11 +472,7 @@ impl Client {
                 self.call("notesInfo", json!({ "notes": chunk }), chunk.len())?;
             for v in infos {
                 if v.as_object().is_some_and(|o| !o.is_empty()) {
-                    let info: NoteInfo =
-                        serde_json::from_value(v).map_err(|e| AnkiError::Decode {
-                            action: "notesInfo".into(),
-                            detail: e.to_string(),
-                        })?;
+                    let info: NoteInfo = self.decode("notesInfo", v)?;
                     out.insert(info.note_id, info);
                 }
             }
@@ -354,10 +490,7 @@ impl Client {
                 .into_iter()
                 .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()))
             {
-                out.push(serde_json::from_value(v).map_err(|e| AnkiError::Decode {
-                    action: "cardsInfo".into(),
-                    detail: e.to_string(),
-                })?);
+                out.push(self.decode("cardsInfo", v)?);
             }
         }
         Ok(out)
@@ -367,10 +500,10 @@ impl Client {
     pub fn add_notes(&self, notes: &[Value]) -> Result<Added, AnkiError> {
         match self.call::<Vec<Option<i64>>>("addNotes", json!({ "notes": notes }), notes.len()) {
             Ok(slots) if slots.len() == notes.len() => Ok(Added::Slots(slots)),
-            Ok(slots) => Err(AnkiError::Decode {
+            Ok(slots) => Err(self.fail(AnkiError::Decode {
                 action: "addNotes".into(),
                 detail: format!("{} results for {} notes", slots.len(), notes.len()),
-            }),
+            })),
             Err(AnkiError::Action { message, .. }) => Ok(Added::Rejected(message)),
             Err(e) => Err(e),
         }
@@ -380,6 +513,80 @@ impl Client {
         self.raw("deleteNotes", json!({ "notes": notes }), notes.len())
             .map(|_| ())
     }
+
+    /// Ask Anki to sync its collection with AnkiWeb (the `sync` action: what the Sync
+    /// button does). It reaches the network, and answers only when AnkiWeb has, so it gets
+    /// a long time-out; it is never retried.
+    pub fn sync_ankiweb(&self) -> Result<(), AnkiError> {
+        self.send("sync", json!({}), ANKIWEB_TIMEOUT)
+            .map(|_| ())
+            .map_err(|e| self.fail(e))
+    }
+}
+
+/// The `result` of a reply, or why there is none. AnkiConnect's envelope decides, whatever
+/// the HTTP status: the add-on answers 200 for errors, anki-connect-server 500 for some.
+/// Without an envelope, an HTTP error status means the backend refused the request itself;
+/// a success status means the reply is malformed.
+fn read_reply(
+    action: &str,
+    reply: reqwest::blocking::Response,
+    timeout: Duration,
+) -> Result<Value, AnkiError> {
+    let status = reply.status();
+    let url = reply.url().to_string();
+    let text = reply.text().map_err(|e| {
+        if e.is_timeout() {
+            AnkiError::Timeout {
+                action: action.to_string(),
+                seconds: timeout.as_secs(),
+            }
+        } else {
+            AnkiError::Unreachable {
+                url,
+                reason: format!("the reply to `{action}` broke off: {e}"),
+            }
+        }
+    })?;
+    let malformed = |detail: String| {
+        if status.is_success() {
+            AnkiError::Decode {
+                action: action.to_string(),
+                detail,
+            }
+        } else {
+            AnkiError::Envelope {
+                action: action.to_string(),
+                status: status.as_u16(),
+                body: text.clone(),
+            }
+        }
+    };
+    let value: Value =
+        serde_json::from_str(&text).map_err(|_| malformed(format!("not JSON: {text}")))?;
+    let Value::Object(mut map) = value else {
+        return Err(malformed(format!("not an object: {value}")));
+    };
+    match map.remove("error") {
+        Some(Value::String(message)) => Err(AnkiError::Action {
+            action: action.to_string(),
+            message,
+        }),
+        Some(Value::Null) => match map.remove("result") {
+            Some(result) => Ok(result),
+            None => Err(malformed(format!("no `result`: {}", Value::Object(map)))),
+        },
+        Some(other) => Err(malformed(format!("an `error` that is not text: {other}"))),
+        None => Err(malformed(format!(
+            "no `result`/`error` envelope: {}",
+            Value::Object(map)
+        ))),
+    }
+}
+
+/// Whether an error text says the note type does not exist (the add-on's text).
+fn missing_model(message: &str) -> bool {
+    message.starts_with("model was not found")
 }
 
 /// Read a `modelFieldNames` reply: `None` when the note type does not exist (an error on
@@ -391,15 +598,41 @@ pub fn model_fields(reply: Result<Value, String>) -> Result<Option<Vec<String>>,
             let fields: Vec<String> = serde_json::from_value(v).map_err(|e| e.to_string())?;
             Ok((!fields.is_empty()).then_some(fields))
         }
-        Err(message) if message.starts_with("model was not found") => Ok(None),
+        Err(message) if missing_model(&message) => Ok(None),
         Err(message) => Err(message),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::model_fields;
+    use super::{escape_controls, key_forms, model_fields};
     use serde_json::json;
+
+    #[test]
+    fn every_spelling_of_the_key_is_known() {
+        let forms = key_forms("a\"b🔑");
+        for form in [
+            "a\"b🔑",
+            r#"a\"b🔑"#,
+            r#"a\"b\ud83d\udd11"#,
+            r#"a\\\"b\\ud83d\\udd11"#,
+        ] {
+            assert!(forms.iter().any(|f| f == form), "{form} in {forms:?}");
+        }
+        assert!(forms.windows(2).all(|w| w[0].len() >= w[1].len()));
+    }
+
+    #[test]
+    fn control_characters_are_escaped_and_nothing_else() {
+        assert_eq!(
+            escape_controls("\u{1b}[31mred\u{7f}\n\u{2068}ok\u{2069} é"),
+            "\\u{1b}[31mred\\u{7f}\\n\u{2068}ok\u{2069} é"
+        );
+        assert!(matches!(
+            escape_controls("plain"),
+            std::borrow::Cow::Borrowed("plain")
+        ));
+    }
 
     #[test]
     fn only_a_missing_note_type_reads_as_missing() {

@@ -61,9 +61,11 @@ pub enum Command {
     /// Push cards to Anki through AnkiConnect and write `anki_id`/`synced_at` back.
     ///
     /// Exit codes: 0 everything planned was done; 1 some cards failed or were edited in Anki
-    /// (conflicts), notes were skipped or not written, or Anki failed part-way (each listed
-    /// with its reason; what was done is written back); 2 usage or configuration error; 3
-    /// Anki unreachable or incompatible (nothing was changed).
+    /// (conflicts), notes were skipped or not written, Anki failed part-way (each listed
+    /// with its reason; what was done is written back), or the AnkiWeb sync failed; 2 usage
+    /// or configuration error (a bad `--anki-url` or `[anki]` value included); 3 Anki
+    /// unreachable or incompatible, nothing changed (a malformed reply, one that is not
+    /// AnkiConnect's, counts as incompatible: 3 before anything changed, 1 part-way).
     Sync(SyncArgs),
     /// Show the documentation of a rule, or list all rules.
     Rule(RuleArgs),
@@ -198,6 +200,14 @@ pub struct SyncArgs {
     /// version. Without it such notes are listed as conflicts and left alone (exit 1).
     #[arg(long)]
     pub overwrite: bool,
+    /// After a run that did everything it planned (even with nothing to change), ask Anki to
+    /// sync with AnkiWeb, so other devices get the cards now [default: `[anki] anki-web`].
+    /// Never in a dry run; a failed AnkiWeb sync exits with 1 and undoes nothing.
+    #[arg(long, overrides_with = "no_anki_web")]
+    pub anki_web: bool,
+    /// Do not sync with AnkiWeb, whatever `[anki] anki-web` says.
+    #[arg(long, overrides_with = "anki_web")]
+    pub no_anki_web: bool,
 }
 
 #[derive(Args, Debug)]

@@ -92,8 +92,10 @@ fn read_sync_vault(settings: &Settings, targets: &Targets) -> Result<SyncVault, 
     })
 }
 
-/// Report a sync that could not reach a compatible Anki (exit code 3).
-fn anki_unavailable(e: &crate::sync::apply::SyncError, url: &str) -> ExitStatus {
+/// Report a sync that could not reach a compatible Anki (exit code 3). The message passes
+/// the client's scrub: some errors are built outside the client from what Anki sent.
+fn anki_unavailable(e: &crate::sync::apply::SyncError, client: &crate::anki::Client) -> ExitStatus {
+    let url = client.url();
     let hint = match e {
         crate::sync::apply::SyncError::Anki(a) if a.to_string().contains("valid api key") => {
             "\n  hint: AnkiConnect has an API key (its `apiKey` setting): put the same key in \
@@ -104,9 +106,14 @@ fn anki_unavailable(e: &crate::sync::apply::SyncError, url: &str) -> ExitStatus 
             "\n  hint: start Anki with the AnkiConnect add-on installed (add-on code 2055492159), \
              or check the address ({url}); AnkiConnect's API key, if set, goes in DECKSMITH_ANKI_KEY"
         ),
+        crate::sync::apply::SyncError::Anki(crate::anki::AnkiError::Decode { .. }) => format!(
+            "\n  hint: what answers at {url} is not a compatible AnkiConnect: check the address, \
+             and that the AnkiConnect add-on is up to date"
+        ),
         _ => String::new(),
     };
-    let _ = writeln!(std::io::stderr().lock(), "decksmith: {e}{hint}");
+    let message = client.scrub(&e.to_string());
+    let _ = writeln!(std::io::stderr().lock(), "decksmith: {message}{hint}");
     ExitStatus::Unavailable
 }
 
@@ -122,10 +129,17 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         force_exclude: true,
         use_cache: false,
     };
-    let url = args
-        .anki_url
-        .clone()
-        .unwrap_or_else(|| cfg.anki.url.clone());
+    // `[anki] url` was checked with the config; the option is checked here, before the
+    // vault is read or anything is sent.
+    let url = match &args.anki_url {
+        Some(url) => {
+            crate::anki::check_url(url).map_err(|reason| {
+                format!("--anki-url {url:?} is not an AnkiConnect address: {reason}")
+            })?;
+            url.clone()
+        }
+        None => cfg.anki.url.clone(),
+    };
     let key = std::env::var("DECKSMITH_ANKI_KEY").ok();
     let client = crate::anki::Client::new(&url, key).map_err(|e| e.to_string())?;
     // One sync of a vault at a time (a dry run changes nothing and needs no lock); held until
@@ -163,7 +177,7 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
             Err(e) => {
                 return Ok(anki_unavailable(
                     &crate::sync::apply::SyncError::Anki(e),
-                    &url,
+                    &client,
                 ));
             }
         }
@@ -178,7 +192,7 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
     let vault = vault?;
     let seen = match seen {
         Ok(Ok(seen)) => seen,
-        Ok(Err(e)) => return Ok(anki_unavailable(&e, &url)),
+        Ok(Err(e)) => return Ok(anki_unavailable(&e, &client)),
         Err(_) => return Err("reading Anki failed unexpectedly".into()),
     };
     // A fixed value makes runs reproducible (tests, golden files).
@@ -208,13 +222,14 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         media: &vault.media,
         pushed: &pushed,
     };
-    let outcome =
+    let mut outcome =
         match crate::sync::apply::sync(&client, &cfg.anki, &input, seen, &opts, &Bar::new()) {
             Ok(mut o) => {
                 o.missing_media = vault.missing_media;
+                o.stopped = o.stopped.map(|why| client.scrub(&why));
                 o
             }
-            Err(e) => return Ok(anki_unavailable(&e, &url)),
+            Err(e) => return Ok(anki_unavailable(&e, &client)),
         };
     if !args.dry_run {
         state.update(&outcome.state, &outcome.deleted);
@@ -226,15 +241,6 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
             );
         }
     }
-    let text = match args.format {
-        CardsFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&outcome).map_err(|e| e.to_string())?;
-            s.push('\n');
-            s
-        }
-        CardsFormat::Text => output::sync::render(&outcome, args.dry_run, args.diff),
-    };
-    write_stdout(&text)?;
     let incomplete = outcome.stopped.is_some()
         || outcome
             .plan
@@ -248,7 +254,20 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         || outcome.prune_refused.is_some()
         || outcome.dedupe_refused.is_some()
         || (!outcome.plan.duplicates.is_empty() && outcome.deduped == 0);
-    Ok(if incomplete && !args.dry_run {
+    if !args.dry_run && (args.anki_web || (cfg.anki.anki_web && !args.no_anki_web)) {
+        outcome.anki_web = Some(crate::sync::ankiweb::after_run(&client, !incomplete));
+        outcome.requests = client.requests();
+    }
+    let text = match args.format {
+        CardsFormat::Json => output::sync::json(&outcome)?,
+        CardsFormat::Text => output::sync::render(&outcome, args.dry_run, args.diff),
+    };
+    write_stdout(&text)?;
+    let web_failed = matches!(
+        outcome.anki_web,
+        Some(crate::sync::ankiweb::AnkiWeb::Failed(_))
+    );
+    Ok(if (incomplete && !args.dry_run) || web_failed {
         ExitStatus::Failure
     } else {
         ExitStatus::Success

@@ -125,7 +125,15 @@ pub struct AnkiConfig {
     pub synced_at_format: crate::sync::timestamp::SyncedAtFormat,
     #[serde(default)]
     pub keep_tags: Vec<String>,
+    /// Ask Anki to sync with AnkiWeb after a sync that did everything it planned.
+    #[serde(default)]
+    pub anki_web: bool,
 }
+
+/// The largest `[anki] chunk-size`. AnkiConnect reads a request body in time quadratic in
+/// its size, with Anki's window frozen meanwhile: 500–1,000 notes take a few seconds, ten
+/// times that would take minutes, so larger chunks only make a sync slower.
+pub const MAX_CHUNK_SIZE: usize = 5000;
 
 /// How a kind's notes become cards.
 #[derive(Clone, Debug, Deserialize)]
@@ -308,6 +316,31 @@ fn validate(config: &Config) -> Result<(), String> {
     {
         globset::Glob::new(glob).map_err(|e| format!("invalid glob `{glob}`: {e}"))?;
     }
+    validate_anki(&config.anki)
+}
+
+/// The `[anki]` values, checked when the config is read, so that every command refuses a
+/// bad one the same way and `sync` never sends anything with it.
+fn validate_anki(anki: &AnkiConfig) -> Result<(), String> {
+    crate::anki::check_url(&anki.url).map_err(|reason| {
+        format!(
+            "[anki] url = {:?} is not an AnkiConnect address: {reason}",
+            anki.url
+        )
+    })?;
+    if !(1..=MAX_CHUNK_SIZE).contains(&anki.chunk_size) {
+        return Err(format!(
+            "[anki] chunk-size = {} must be between 1 and {MAX_CHUNK_SIZE} (notes per request)",
+            anki.chunk_size
+        ));
+    }
+    // `contains` is false for NaN too.
+    if !(0.0..=1.0).contains(&anki.prune_limit) {
+        return Err(format!(
+            "[anki] prune-limit = {} must be a share between 0 and 1 (0.1 is 10%)",
+            anki.prune_limit
+        ));
+    }
     Ok(())
 }
 
@@ -337,6 +370,51 @@ mod tests {
         assert_eq!(loaded.config.vocabularies["difficulties"].len(), 3);
         assert_eq!(loaded.config.lint.ignore, vec!["SEC".to_string()]);
         assert_eq!(loaded.config.kinds.len(), 4);
+    }
+
+    #[test]
+    fn bad_anki_values_are_refused_with_the_file_named() {
+        for (text, needle) in [
+            (
+                "chunk-size = 0",
+                "[anki] chunk-size = 0 must be between 1 and",
+            ),
+            ("chunk-size = 5001", "[anki] chunk-size = 5001"),
+            ("prune-limit = 1.5", "[anki] prune-limit = 1.5 must be"),
+            ("prune-limit = -0.1", "[anki] prune-limit = -0.1"),
+            ("prune-limit = nan", "[anki] prune-limit = NaN"),
+            (
+                "url = \"notaurl\"",
+                "[anki] url = \"notaurl\" is not an AnkiConnect address",
+            ),
+            (
+                "url = \"localhost:8765\"",
+                "must start with http:// or https://",
+            ),
+            ("url = \"http://\"", "empty host"),
+        ] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let file = dir.path().join(FILE_NAME);
+            std::fs::write(&file, format!("[anki]\n{text}\n")).expect("write");
+            let err = load(dir.path().to_path_buf(), Some(file.clone())).expect_err(text);
+            let message = err.to_string();
+            assert!(
+                message.starts_with(&file.display().to_string()) && message.contains(needle),
+                "{text}: {message}"
+            );
+        }
+        for text in [
+            "chunk-size = 1",
+            "chunk-size = 5000",
+            "prune-limit = 0",
+            "prune-limit = 1",
+            "url = \"https://anki.example/api\"",
+        ] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let file = dir.path().join(FILE_NAME);
+            std::fs::write(&file, format!("[anki]\n{text}\n")).expect("write");
+            load(dir.path().to_path_buf(), Some(file)).expect(text);
+        }
     }
 
     #[test]

@@ -97,6 +97,8 @@ pub struct Outcome {
     pub note_type_changes: Vec<String>,
     /// Drift in the note type's templates or styling that was left alone.
     pub note_type_drift: Vec<String>,
+    /// The AnkiWeb sync after the push, when one was asked for ([`super::ankiweb`]).
+    pub anki_web: Option<super::ankiweb::AnkiWeb>,
     pub requests: usize,
     /// What Anki holds now for each note this run created, updated or found equal to the
     /// vault (its fields' hash and decksmith's tags), and the notes no longer in Anki

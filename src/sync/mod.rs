@@ -2,6 +2,7 @@
 //!
 //! `writeback` is the only code in decksmith that writes a note.
 
+pub mod ankiweb;
 pub mod apply;
 pub mod journal;
 pub mod lock;

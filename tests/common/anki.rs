@@ -1,6 +1,7 @@
 //! A real AnkiConnect-compatible backend for the sync tests: anki-connect-server (the Anki
 //! engine, no GUI) on a free loopback port with a fresh collection, stopped when dropped.
-//! `scripts/test` provisions it and sets `DECKSMITH_ANKI_SERVER`.
+//! `scripts/test` provisions it and sets `DECKSMITH_ANKI_SERVER`. And the replies recorded
+//! from the real add-on and the server, for the fakes that replay them.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -58,4 +59,25 @@ impl Drop for AnkiServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A recorded reply, (HTTP status, body), by its name in `tests/data/ankiconnect-replies.json`;
+/// `backend` is `real` (the add-on) or `server`.
+pub fn recorded(backend: &str, name: &str) -> (u16, serde_json::Value) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/ankiconnect-replies.json"
+    );
+    let all: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("replies")).expect("JSON");
+    let e = all[backend]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["name"] == name)
+        .unwrap_or_else(|| panic!("no recorded `{name}` for {backend}"));
+    (
+        e["status"].as_u64().expect("status") as u16,
+        e["reply"].clone(),
+    )
 }

@@ -1,9 +1,34 @@
-//! The text report of `decksmith sync`.
+//! The reports of `decksmith sync`: text and JSON.
+//!
+//! Some of what they show comes from Anki (field values in diffs, the slugs of orphans, the
+//! note type's templates, error texts), so it cannot be trusted to be printable: control
+//! characters are escaped in both reports, so nothing Anki holds can move the cursor or
+//! rewrite a terminal. Error texts arrive scrubbed by the client already.
 
 use std::fmt::Write;
 
+use crate::anki::escape_controls;
+use crate::sync::ankiweb::AnkiWeb;
 use crate::sync::apply::Outcome;
 use crate::sync::plan::{Action, Step};
+
+/// The `--format json` document. serde escapes the C0 controls inside strings; DEL and the
+/// C1 controls, which it leaves and some terminals obey, are escaped here. Outside strings
+/// the document is printable ASCII and newlines, so every other control character is inside
+/// a string, where a `\u` escape keeps its value.
+pub fn json(o: &Outcome) -> Result<String, String> {
+    let text = serde_json::to_string_pretty(o).map_err(|e| e.to_string())?;
+    let mut out = String::with_capacity(text.len() + 1);
+    for c in text.chars() {
+        if c.is_control() && c != '\n' {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\n');
+    Ok(out)
+}
 
 fn line(s: &Step) -> String {
     let what = match &s.action {
@@ -34,7 +59,11 @@ fn line(s: &Step) -> String {
     } else {
         format!(" ({})", extra.join(", "))
     };
-    format!("  {what}: {}  {}{extra}", s.slug, s.note)
+    format!(
+        "  {what}: {}  {}{extra}",
+        escape_controls(&s.slug),
+        escape_controls(&s.note)
+    )
 }
 
 /// Lines of `old` missing from `new` as `-`, lines of `new` missing from `old` as `+`.
@@ -42,10 +71,10 @@ fn field_diff(out: &mut String, field: &str, old: &str, new: &str) {
     let _ = writeln!(out, "      {field}:");
     let (o, n): (Vec<&str>, Vec<&str>) = (old.lines().collect(), new.lines().collect());
     for l in o.iter().filter(|l| !n.contains(l)) {
-        let _ = writeln!(out, "      - {l}");
+        let _ = writeln!(out, "      - {}", escape_controls(l));
     }
     for l in n.iter().filter(|l| !o.contains(l)) {
-        let _ = writeln!(out, "      + {l}");
+        let _ = writeln!(out, "      + {}", escape_controls(l));
     }
 }
 
@@ -75,14 +104,14 @@ pub fn render(o: &Outcome, dry_run: bool, diff: bool) -> String {
         let _ = writeln!(
             out,
             "  note type: {} (--update-note-type)",
-            o.note_type_changes.join("; ")
+            escape_controls(&o.note_type_changes.join("; "))
         );
     }
     if !o.note_type_drift.is_empty() {
         let _ = writeln!(
             out,
             "  note type differs from this decksmith's: it would {}; `sync --update-note-type` does that",
-            o.note_type_drift.join("; ")
+            escape_controls(&o.note_type_drift.join("; "))
         );
     }
     for s in p
@@ -100,7 +129,8 @@ pub fn render(o: &Outcome, dry_run: bool, diff: bool) -> String {
     for (id, slug) in &p.orphans {
         let _ = writeln!(
             out,
-            "  orphan     {slug}  (Anki note {id}; `sync --prune` deletes it)"
+            "  orphan     {}  (Anki note {id}; `sync --prune` deletes it)",
+            escape_controls(slug)
         );
     }
     for d in &p.duplicates {
@@ -126,7 +156,12 @@ pub fn render(o: &Outcome, dry_run: bool, diff: bool) -> String {
         return out;
     }
     for (slug, why) in &o.failed {
-        let _ = writeln!(out, "  failed     {slug}: {why}");
+        let _ = writeln!(
+            out,
+            "  failed     {}: {}",
+            escape_controls(slug),
+            escape_controls(why)
+        );
     }
     for (slug, reference) in &o.missing_media {
         let _ = writeln!(
@@ -140,8 +175,9 @@ pub fn render(o: &Outcome, dry_run: bool, diff: bool) -> String {
     if let Some(why) = &o.stopped {
         let _ = writeln!(
             out,
-            "  stopped: {why}\n    what was done is listed and written back; run `decksmith sync` again to finish \
-             (notes added to Anki but not yet recorded are found again by their slug)"
+            "  stopped: {}\n    what was done is listed and written back; run `decksmith sync` again to finish \
+             (notes added to Anki but not yet recorded are found again by their slug)",
+            escape_controls(why)
         );
     }
     if let Some(why) = &o.prune_refused {
@@ -161,5 +197,21 @@ pub fn render(o: &Outcome, dry_run: bool, diff: bool) -> String {
         o.written.len(),
         o.requests
     );
+    match &o.anki_web {
+        None => {}
+        Some(AnkiWeb::Synced) => out.push_str("AnkiWeb: synced.\n"),
+        Some(AnkiWeb::Skipped(why)) => {
+            let _ = writeln!(out, "AnkiWeb: not synced: {why}.");
+        }
+        Some(AnkiWeb::Failed(why)) => {
+            let _ = writeln!(
+                out,
+                "AnkiWeb: sync failed: {}\n  what was pushed stays in Anki and reaches AnkiWeb with its next sync; \
+                 press Sync in Anki to see why (it may ask you to sign in, or to choose between \
+                 uploading and downloading the whole collection)",
+                escape_controls(why)
+            );
+        }
+    }
     out
 }
