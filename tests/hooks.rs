@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::Tool;
-use common::git::{decksmith_bin, git_ok, init_and_commit};
+use common::git::{decksmith_bin, git_ok, subfolder_vault_repo};
 
 /// The vault's folder: the layout of the public repository the tool was built for, with
 /// READMEs at the top, no `.obsidian/` (gitignored there) and no `decksmith.toml`.
@@ -19,15 +19,7 @@ const VAULT: &str = "InterviewQuestions";
 
 /// A repository holding the demo vault's good notes in [`VAULT`], committed.
 fn vault_repo(parent: &Path) -> PathBuf {
-    let repo = parent.join("repo");
-    let vault = repo.join(VAULT);
-    std::fs::create_dir_all(&vault).expect("mkdir");
-    common::copy_dir(&common::fixture("vault"), &vault);
-    std::fs::remove_dir_all(vault.join("broken")).expect("drop broken notes");
-    std::fs::remove_dir_all(vault.join(".obsidian")).expect("unmark");
-    std::fs::write(repo.join("README.md"), "# Notes\n\nSee [[nowhere]].\n").expect("readme");
-    init_and_commit(&repo);
-    repo
+    subfolder_vault_repo(parent, VAULT, "# Notes\n\nSee [[nowhere]].\n", false)
 }
 
 const NOTE: &str = "InterviewQuestions/10-Concepts/c-new-note.md";

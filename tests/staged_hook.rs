@@ -7,28 +7,14 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::git::{commit, decksmith_bin, git_ok, init_and_commit};
+use common::git::{commit, decksmith_bin, git_ok, init_and_commit, subfolder_vault_repo};
 
 const VAULT: &str = "InterviewQuestions";
 const NOTE: &str = "InterviewQuestions/10-Concepts/c-new-note.md";
 
 /// A repository with the demo vault's good notes in a subfolder, committed, hook installed.
 fn repo(parent: &Path) -> PathBuf {
-    let repo = parent.join("repo");
-    let vault = repo.join(VAULT);
-    std::fs::create_dir_all(&vault).expect("mkdir");
-    common::copy_dir(&common::fixture("vault"), &vault);
-    std::fs::remove_dir_all(vault.join("broken")).expect("drop broken notes");
-    std::fs::remove_dir_all(vault.join(".obsidian")).expect("unmark");
-    std::fs::write(repo.join("README.md"), "# Interview questions\n").expect("readme");
-    init_and_commit(&repo);
-    let install = Command::new(decksmith_bin())
-        .args(["hook", "install", "--repo"])
-        .arg(&repo)
-        .output()
-        .expect("runs");
-    assert!(install.status.success(), "{install:?}");
-    repo
+    subfolder_vault_repo(parent, VAULT, "# Interview questions\n", true)
 }
 
 /// A concept note of the vault linking to `link`.

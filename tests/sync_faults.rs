@@ -86,6 +86,21 @@ fn files(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
     out
 }
 
+/// The id of the Anki note of `slug`, and an `addNote` note with the same fields.
+fn note_of(client: &Client, slug: &str) -> (i64, Value) {
+    let id = client
+        .find_notes(&format!("\"Slug:{slug}\""))
+        .expect("find")[0];
+    let info = &client.notes_info(&[id]).expect("info")[&id];
+    let mut fields = serde_json::Map::new();
+    for f in ["Front", "Back", "Slug", "Source"] {
+        fields.insert(f.into(), json!(info.field(f).unwrap_or_default()));
+    }
+    let note = json!({ "deckName": "SystemDesign", "modelName": "decksmith",
+        "fields": fields, "tags": ["decksmith"] });
+    (id, note)
+}
+
 /// Start over: no decksmith note in Anki, no `anki_cards` in the vault's notes.
 fn forget(dir: &Path, client: &Client) {
     for (rel, text) in common::notes(dir) {
@@ -298,23 +313,11 @@ fn notes_sharing_a_slug_are_reported_and_dedupe_keeps_the_recorded_one() {
     let dir = vault();
     outcome(&sync(&server.url, dir.path(), &["--format", "json"]));
     let slug = "sysdes-102-0-en";
-    let recorded = client
-        .find_notes(&format!("\"Slug:{slug}\""))
-        .expect("find")[0];
+    let (recorded, mut copy) = note_of(&client, slug);
     // Another tool (or a crash) added a second note with the slug.
-    let info = &client.notes_info(&[recorded]).expect("info")[&recorded];
-    let mut fields: serde_json::Map<String, Value> = serde_json::Map::new();
-    for f in ["Front", "Back", "Slug", "Source"] {
-        fields.insert(f.into(), json!(info.field(f).unwrap_or_default()));
-    }
+    copy["options"] = json!({ "allowDuplicate": true });
     let extra: i64 = client
-        .call(
-            "addNote",
-            json!({ "note": {
-                "deckName": "SystemDesign", "modelName": "decksmith", "fields": fields,
-                "tags": ["decksmith"], "options": { "allowDuplicate": true } } }),
-            0,
-        )
+        .call("addNote", json!({ "note": copy }), 0)
         .expect("addNote");
     let out = sync(&server.url, dir.path(), &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
@@ -342,16 +345,7 @@ fn an_interrupted_request_is_settled_before_the_next_run_plans() {
     let dir = vault();
     outcome(&sync(&server.url, dir.path(), &["--format", "json"]));
     let slug = "sysdes-102-0-en";
-    let id = client
-        .find_notes(&format!("\"Slug:{slug}\""))
-        .expect("find")[0];
-    let info = &client.notes_info(&[id]).expect("info")[&id];
-    let mut fields = serde_json::Map::new();
-    for f in ["Front", "Back", "Slug", "Source"] {
-        fields.insert(f.into(), json!(info.field(f).unwrap_or_default()));
-    }
-    let late = json!({ "deckName": "SystemDesign", "modelName": "decksmith",
-        "fields": fields, "tags": ["decksmith"] });
+    let (_, late) = note_of(&client, slug);
     forget(dir.path(), &client);
     // A run that died while Anki was adding that note: the journal names its slug, and the
     // note lands after the new run has started.

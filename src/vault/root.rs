@@ -272,16 +272,7 @@ fn survey(base: &Path) -> Survey {
         markdown: Vec::new(),
         claimed: Vec::new(),
     };
-    let walker = ignore::WalkBuilder::new(base)
-        .hidden(true)
-        .git_ignore(true)
-        .git_exclude(true)
-        .git_global(false)
-        .require_git(false)
-        .ignore(true)
-        .parents(false)
-        .build();
-    for entry in walker.flatten() {
+    for entry in super::walk::walker(base).flatten() {
         let path = entry.path();
         let Some(kind) = entry.file_type() else {
             continue;

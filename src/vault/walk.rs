@@ -115,12 +115,11 @@ pub fn is_excluded(exclude: &GlobSet, rel: &str) -> bool {
         .any(|p| exclude.is_match(p))
 }
 
-/// Every file under `root`, sorted by relative path; notes are the files whose extension is
-/// one of `extensions`, and those matching `exclude` are marked.
-pub fn walk(root: &Path, exclude: &GlobSet, extensions: &[String]) -> Listing {
-    let mut out = Vec::new();
-    let mut attachments = Vec::new();
-    let walker = ignore::WalkBuilder::new(root)
+/// The walk of a vault, or of the folder a vault is searched in: hidden entries skipped,
+/// `.gitignore`/`.ignore` honoured with or without git, the user's global git excludes not
+/// (they differ between machines, and results must not).
+pub fn walker(root: &Path) -> ignore::Walk {
+    ignore::WalkBuilder::new(root)
         .hidden(true)
         .git_ignore(true)
         .git_exclude(true)
@@ -128,7 +127,15 @@ pub fn walk(root: &Path, exclude: &GlobSet, extensions: &[String]) -> Listing {
         .require_git(false)
         .ignore(true)
         .parents(false)
-        .build();
+        .build()
+}
+
+/// Every file under `root`, sorted by relative path; notes are the files whose extension is
+/// one of `extensions`, and those matching `exclude` are marked.
+pub fn walk(root: &Path, exclude: &GlobSet, extensions: &[String]) -> Listing {
+    let mut out = Vec::new();
+    let mut attachments = Vec::new();
+    let walker = walker(root);
     for entry in walker.flatten() {
         let path = entry.path();
         let is_file = entry

@@ -62,3 +62,26 @@ pub fn commit(repo: &Path, message: &str) -> (bool, String) {
     );
     (out.status.success(), text)
 }
+
+/// A repository in `parent/repo` holding the demo vault's good notes in the folder `vault`,
+/// unmarked (no `.obsidian/`, as in a fresh clone), with a README at the top, committed, and
+/// decksmith's plain hook installed when `hook`.
+pub fn subfolder_vault_repo(parent: &Path, vault: &str, readme: &str, hook: bool) -> PathBuf {
+    let repo = parent.join("repo");
+    let dir = repo.join(vault);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    super::copy_dir(&super::fixture("vault"), &dir);
+    std::fs::remove_dir_all(dir.join("broken")).expect("drop broken notes");
+    std::fs::remove_dir_all(dir.join(".obsidian")).expect("unmark");
+    std::fs::write(repo.join("README.md"), readme).expect("readme");
+    init_and_commit(&repo);
+    if hook {
+        let install = Command::new(decksmith_bin())
+            .args(["hook", "install", "--repo"])
+            .arg(&repo)
+            .output()
+            .expect("runs");
+        assert!(install.status.success(), "{install:?}");
+    }
+    repo
+}
