@@ -179,6 +179,28 @@ fn json_output_has_the_documented_shape() {
 }
 
 #[test]
+fn concise_lines_carry_the_help() {
+    let out = decksmith()
+        .current_dir(common::fixture("rules/lnk001"))
+        .args(["check", "--format", "concise", "--quiet"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let prefix = format!("{NOTE}:");
+    assert!(
+        text.contains(&format!(
+            "{prefix}45:5: LNK001 [error] `[[c-load-balancr]]` does not resolve to any note \
+             (help: did you mean `c-load-balancer`?)\n"
+        )),
+        "{text}"
+    );
+    // Still one line per finding, each starting with its position.
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines.iter().all(|l| l.starts_with(&prefix)), "{text}");
+}
+
+#[test]
 fn github_annotations() {
     decksmith()
         .args(["check", "--format", "github", &vault("rules/dat001")])

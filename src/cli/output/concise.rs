@@ -1,8 +1,10 @@
-//! `path:line:col: CODE [severity] message` — one line per finding, for logs and editors.
+//! `path:line:col: CODE [severity] message (help: …)` — one line per finding, for logs,
+//! editors and pre-commit. The help stays on the finding's line so that every line still
+//! starts with `path:line:col:` and `grep`, `wc -l` and editors' error matchers keep working.
 
 use std::fmt::Write;
 
-use super::Rendered;
+use super::{Rendered, message_with_help};
 
 pub fn render(r: &Rendered<'_>, root_prefix: &str) -> String {
     let mut out = String::new();
@@ -16,7 +18,7 @@ pub fn render(r: &Rendered<'_>, root_prefix: &str) -> String {
             item.start.column,
             d.code,
             d.severity.as_str(),
-            d.message
+            message_with_help(d)
         );
     }
     out

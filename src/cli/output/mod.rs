@@ -125,6 +125,16 @@ impl<'a> Rendered<'a> {
     }
 }
 
+/// The message and, after it on the same line, the help: ` (help: …)`. The one-line formats
+/// (concise, SARIF) use it so that a finding stays one greppable line that still carries the
+/// fix hint; pre-commit users see nothing but the concise format.
+pub fn message_with_help(d: &Diagnostic) -> String {
+    match &d.help {
+        Some(help) => format!("{} (help: {help})", d.message),
+        None => d.message.clone(),
+    }
+}
+
 pub fn plural(n: usize, word: &str) -> String {
     if n == 1 || word == "info" {
         format!(

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use super::Rendered;
+use super::{Rendered, message_with_help};
 use crate::lint::diagnostic::Severity;
 use crate::lint::registry;
 
@@ -38,10 +38,7 @@ pub fn render(r: &Rendered<'_>, root_uri: &str) -> String {
         .iter()
         .map(|i| {
             let d = i.diagnostic;
-            let mut message = d.message.clone();
-            if let Some(help) = &d.help {
-                message.push_str(&format!(" (help: {help})"));
-            }
+            let message = message_with_help(d);
             let related: Vec<Value> = i
                 .labels
                 .iter()
