@@ -7,6 +7,7 @@ pub mod full;
 pub mod github;
 pub mod json;
 pub mod sarif;
+mod snippet;
 pub mod sync;
 
 use std::collections::HashMap;
@@ -47,39 +48,43 @@ impl<'a> Rendered<'a> {
         for n in others.iter().chain(&report.notes) {
             notes.insert(n.path.as_str(), n);
         }
-        let pos = |path: &str, offset: usize| -> Position {
-            match notes.get(path) {
-                Some(n) => n.lines.position(&n.text, offset),
-                None => Position {
-                    line: 1,
-                    column: 1,
-                    column_utf16: 1,
-                },
-            }
-        };
-        let items = report
-            .diagnostics
-            .iter()
-            .map(|d| Located {
+        let mut items = Vec::with_capacity(report.diagnostics.len());
+        // The previous finding's start, to count on from (see `locate`).
+        let mut last: Option<(&str, usize, Position)> = None;
+        for d in &report.diagnostics {
+            let note = notes.get(d.path.as_str()).copied();
+            let from = last
+                .filter(|(path, ..)| *path == d.path)
+                .map(|(_, offset, pos)| (offset, pos));
+            let (offset, start) = locate(note, d.range.start, from);
+            last = Some((&d.path, offset, start));
+            let labels = d
+                .labels
+                .iter()
+                .map(|l| {
+                    let path = l.path.as_deref().unwrap_or(&d.path);
+                    let same_file = path == d.path;
+                    let (note, from) = if same_file {
+                        (note, Some((offset, start)))
+                    } else {
+                        (notes.get(path).copied(), None)
+                    };
+                    LocatedLabel {
+                        path,
+                        start: locate(note, l.range.start, from).1,
+                        end: locate(note, l.range.end, from).1,
+                        message: &l.message,
+                        same_file: l.path.is_none() || same_file,
+                    }
+                })
+                .collect();
+            items.push(Located {
                 diagnostic: d,
-                start: pos(&d.path, d.range.start),
-                end: pos(&d.path, d.range.end),
-                labels: d
-                    .labels
-                    .iter()
-                    .map(|l| {
-                        let path = l.path.as_deref().unwrap_or(&d.path);
-                        LocatedLabel {
-                            path,
-                            start: pos(path, l.range.start),
-                            end: pos(path, l.range.end),
-                            message: &l.message,
-                            same_file: l.path.is_none() || path == d.path,
-                        }
-                    })
-                    .collect(),
-            })
-            .collect();
+                start,
+                end: locate(note, d.range.end, Some((offset, start))).1,
+                labels,
+            });
+        }
         Rendered {
             items,
             notes,
@@ -135,6 +140,44 @@ pub fn message_with_help(d: &Diagnostic) -> String {
     }
 }
 
+/// The position of byte `offset` of `note` (1:1 without a note), and the offset it was
+/// floored to. With `from`, an earlier offset and its position, the columns are counted on
+/// from there when both are on one line: counting from the line's start
+/// (`LineIndex::position`) made N findings on one long line cost N × the line's length.
+/// Diagnostics come sorted by path and start, so each start counts on from the previous one.
+fn locate(
+    note: Option<&Note>,
+    offset: usize,
+    from: Option<(usize, Position)>,
+) -> (usize, Position) {
+    let Some(note) = note else {
+        let first = Position {
+            line: 1,
+            column: 1,
+            column_utf16: 1,
+        };
+        return (0, first);
+    };
+    let text = &note.text;
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let line = note.lines.line_of(offset) + 1;
+    match from {
+        Some((earlier, pos)) if pos.line == line && earlier <= offset => {
+            let gap = &text[earlier..offset];
+            let pos = Position {
+                line,
+                column: pos.column + gap.chars().count(),
+                column_utf16: pos.column_utf16 + gap.encode_utf16().count(),
+            };
+            (offset, pos)
+        }
+        _ => (offset, note.lines.position(text, offset)),
+    }
+}
+
 pub fn plural(n: usize, word: &str) -> String {
     if n == 1 || word == "info" {
         format!(
@@ -151,5 +194,25 @@ fn join_and(parts: &[String]) -> String {
         [] => String::new(),
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counting_on_gives_the_positions_counted_from_the_line_start() {
+        let text = "ab\nВопрос 😀 x y\n\nz";
+        let note = Note::from_text("n.md".into(), text.into(), None);
+        let mut from = None;
+        for offset in 0..=text.len() + 2 {
+            let (floored, pos) = locate(Some(&note), offset, from);
+            assert_eq!(pos, note.lines.position(text, offset), "offset {offset}");
+            from = Some((floored, pos));
+        }
+        // Counting on never runs backwards or across lines.
+        let (floored, pos) = locate(Some(&note), text.len(), None);
+        assert_eq!(locate(Some(&note), 0, Some((floored, pos))).1.line, 1);
     }
 }
