@@ -200,6 +200,76 @@ fn concise_lines_carry_the_help() {
     assert!(lines.iter().all(|l| l.starts_with(&prefix)), "{text}");
 }
 
+/// Characters that must not reach a terminal raw: C0 (but the line breaks of the output
+/// itself), DEL, C1, and the bidirectional overrides and isolates.
+fn raw_controls(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n')
+                || ('\u{202a}'..='\u{202e}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c)
+        })
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn hostile_names_and_text_are_escaped_in_every_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A file name with an escape sequence, a newline, a right-to-left override and DEL,
+    // holding a dangling link whose target carries ESC, a bidi override and a C1 control.
+    let hostile = "c-evil\u{1b}[31m\nname\u{202e}\u{7f}.md";
+    std::fs::write(
+        dir.path().join(hostile),
+        "# Evil\n\nSee [[c-\u{1b}[2Jgone\u{202e}\u{9b}]] here.\n",
+    )
+    .expect("write a hostile file name");
+    // A link to it: the help suggests the hostile name.
+    std::fs::write(
+        dir.path().join("c-other.md"),
+        "# Other\n\nSee [[c-evil\u{1b}[31m\nnam]].\n",
+    )
+    .expect("write");
+    for format in ["full", "concise", "github", "json", "sarif"] {
+        let out = decksmith()
+            .args([
+                "check",
+                "--isolated",
+                "--color",
+                "never",
+                "--format",
+                format,
+            ])
+            .arg(dir.path())
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let text = String::from_utf8(out.stdout).expect("UTF-8 output");
+        assert_eq!(raw_controls(&text), Vec::<char>::new(), "{format}:\n{text}");
+        if matches!(format, "json" | "sarif") {
+            // Escaped as JSON: the values are the real name and message.
+            let json: Value = serde_json::from_str(&text).expect("valid JSON");
+            let doc = json.to_string();
+            let name = if format == "json" {
+                "c-evil\\u001b[31m\\nname\u{202e}\u{7f}.md"
+            } else {
+                "c-evil%1B%5B31m%0Aname%E2%80%AE%7F.md"
+            };
+            assert!(doc.contains(name), "{format}: {doc}");
+            assert!(doc.contains("gone\u{202e}\u{9b}"), "{format}: {doc}");
+        } else {
+            assert!(
+                text.contains("c-evil\\x1b[31m\\nname\\u{202e}\\x7f.md"),
+                "{format}:\n{text}"
+            );
+            assert!(
+                text.contains("[[c-\\x1b[2Jgone\\u{202e}\\u{9b}]]"),
+                "{format}:\n{text}"
+            );
+        }
+    }
+}
+
 #[test]
 fn github_annotations() {
     decksmith()

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{Rendered, message_with_help};
+use super::{Rendered, escape_control, message_with_help};
 
 pub fn render(r: &Rendered<'_>, root_prefix: &str) -> String {
     let mut out = String::new();
@@ -12,13 +12,13 @@ pub fn render(r: &Rendered<'_>, root_prefix: &str) -> String {
         let d = item.diagnostic;
         let _ = writeln!(
             out,
-            "{root_prefix}{}:{}:{}: {} [{}] {}",
-            d.path,
+            "{}:{}:{}: {} [{}] {}",
+            escape_control(&format!("{root_prefix}{}", d.path)),
             item.start.line,
             item.start.column,
             d.code,
             d.severity.as_str(),
-            message_with_help(d)
+            escape_control(&message_with_help(d))
         );
     }
     out

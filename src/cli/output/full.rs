@@ -9,13 +9,16 @@
 //! [`DRAWN_LABELS`] labels are drawn in one snippet, because miette compares every line of
 //! a snippet with every label of the finding. Further labels, and labels in other files, are
 //! listed under the help as `also path:line:col: message`.
+//!
+//! Names, messages, help and labels go through [`escape_control`], and the excerpt escapes
+//! the note's own text, so nothing in a note or a file name can drive the terminal.
 
 use std::fmt;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 
 use super::snippet::{CONTEXT_LINES, Excerpt, Span};
-use super::{Located, LocatedLabel, Rendered};
+use super::{Located, LocatedLabel, Rendered, escape_control};
 use crate::lint::diagnostic::{Label, Severity};
 use crate::vault::lines::LineIndex;
 
@@ -32,13 +35,13 @@ struct Report<'a> {
 
 impl fmt::Debug for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.item.diagnostic.message)
+        f.write_str(&escape_control(&self.item.diagnostic.message))
     }
 }
 
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.item.diagnostic.message)
+        f.write_str(&escape_control(&self.item.diagnostic.message))
     }
 }
 
@@ -89,8 +92,12 @@ pub fn render(r: &Rendered<'_>, color: bool, root_prefix: &str) -> String {
         if handler.render_report(&mut out, &report).is_err() {
             let d = item.diagnostic;
             out.push_str(&format!(
-                "{root_prefix}{}:{}:{}: {} {}\n",
-                d.path, item.start.line, item.start.column, d.code, d.message
+                "{}:{}:{}: {} {}\n",
+                report.excerpt.name(),
+                item.start.line,
+                item.start.column,
+                d.code,
+                escape_control(&d.message)
             ));
         }
         out.push('\n');
@@ -110,7 +117,7 @@ fn report<'a>(r: &Rendered<'_>, item: &'a Located<'a>, root_prefix: &str) -> Rep
         range: raw.range.clone(),
         start: located.start,
     }));
-    let name = format!("{root_prefix}{}", d.path);
+    let name = escape_control(&format!("{root_prefix}{}", d.path)).into_owned();
     let excerpt = match r.notes.get(d.path.as_str()) {
         Some(note) => Excerpt::new(name, &note.text, &note.lines, &spans),
         None => Excerpt::new(name, "", &LineIndex::new(""), &spans),
@@ -124,7 +131,8 @@ fn report<'a>(r: &Rendered<'_>, item: &'a Located<'a>, root_prefix: &str) -> Rep
         translate(&d.range),
     )];
     labeled.extend(drawn.iter().map(|(raw, _)| {
-        LabeledSpan::new_with_span(Some(raw.message.clone()), translate(&raw.range))
+        let message = escape_control(&raw.message).into_owned();
+        LabeledSpan::new_with_span(Some(message), translate(&raw.range))
     }));
     Report {
         item,
@@ -161,10 +169,15 @@ fn help_with_listed(
 ) -> Option<String> {
     let also = listed.iter().map(|l| {
         format!(
-            "also {root_prefix}{}:{}:{}: {}",
-            l.path, l.start.line, l.start.column, l.message
+            "also {}:{}:{}: {}",
+            escape_control(&format!("{root_prefix}{}", l.path)),
+            l.start.line,
+            l.start.column,
+            escape_control(l.message)
         )
     });
-    let lines: Vec<String> = help.map(str::to_string).into_iter().chain(also).collect();
+    // Escaped line by line: the line breaks between them are the renderer's own.
+    let help = help.map(|h| escape_control(h).into_owned());
+    let lines: Vec<String> = help.into_iter().chain(also).collect();
     (!lines.is_empty()).then(|| lines.join("\n"))
 }

@@ -10,7 +10,9 @@ pub mod sarif;
 mod snippet;
 pub mod sync;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt::Write;
 
 use crate::lint::Report;
 use crate::lint::diagnostic::{Diagnostic, Severity};
@@ -130,6 +132,73 @@ impl<'a> Rendered<'a> {
     }
 }
 
+/// Whether a character must not reach a terminal as it is: the C0 and C1 controls and DEL
+/// (ANSI escape sequences start with ESC, a C0 control; a newline would forge a finding),
+/// and the bidirectional overrides and isolates that make a line read differently from its
+/// bytes (U+202A–U+202E, U+2066–U+2069).
+pub(crate) fn is_unsafe(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text from notes and file names, made safe for the text formats: every [`is_unsafe`]
+/// character becomes a visible escape naming it (see [`push_escaped`]); everything else is
+/// kept. Every text format prints names, messages, help and labels through this function.
+pub(crate) fn escape_control(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_unsafe(c) {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The escape of one unsafe character: `\t`, `\n`, `\r`; `\x1b` for the other ASCII
+/// controls and DEL; `\u{85}`, `\u{202e}` for the rest. Backslashes already in the text are
+/// not doubled, so messages such as "`---\` is not a front-matter fence" stay readable; the
+/// price is that a name holding the four characters `\x1b` prints like one holding ESC.
+pub(crate) fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\t' => out.push_str("\\t"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        c if c.is_ascii() => {
+            let _ = write!(out, "\\x{:02x}", u32::from(c));
+        }
+        c => {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        }
+    }
+}
+
+/// Serialised JSON with the unsafe characters serde_json leaves as they are (DEL, the C1
+/// controls, the bidirectional controls; it escapes only C0) written as `\uXXXX`. They
+/// can only occur inside strings, so the parsed document is unchanged.
+pub(crate) fn escape_json_controls(json: String) -> String {
+    if !json.chars().any(is_unsafe_in_json) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_unsafe_in_json(c) {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// serde_json writes C0 controls as escapes; newlines between tokens are its own layout.
+fn is_unsafe_in_json(c: char) -> bool {
+    is_unsafe(c) && u32::from(c) > 0x1f
+}
+
 /// The message and, after it on the same line, the help: ` (help: …)`. The one-line formats
 /// (concise, SARIF) use it so that a finding stays one greppable line that still carries the
 /// fix hint; pre-commit users see nothing but the concise format.
@@ -214,5 +283,26 @@ mod tests {
         // Counting on never runs backwards or across lines.
         let (floored, pos) = locate(Some(&note), text.len(), None);
         assert_eq!(locate(Some(&note), 0, Some((floored, pos))).1.line, 1);
+    }
+
+    #[test]
+    fn unsafe_characters_become_visible_escapes() {
+        let hostile = "a\u{1b}[31mb\tc\nd\re\u{7f}f\u{9b}g\u{202e}h\u{2066}i";
+        assert_eq!(
+            escape_control(hostile),
+            "a\\x1b[31mb\\tc\\nd\\re\\x7ff\\u{9b}g\\u{202e}h\\u{2066}i"
+        );
+        assert!(matches!(escape_control("`---\\` Вопрос"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn json_keeps_its_value_and_loses_raw_controls() {
+        let value = serde_json::json!({ "m": "a\u{1b}b\u{7f}c\u{9b}d\u{202e}e\nf" });
+        let json = escape_json_controls(serde_json::to_string_pretty(&value).expect("json"));
+        assert!(!json.chars().any(|c| is_unsafe(c) && c != '\n'), "{json}");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&json).expect("parses"),
+            value
+        );
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use super::{Rendered, message_with_help};
+use super::{Rendered, escape_json_controls, message_with_help};
 use crate::lint::diagnostic::Severity;
 use crate::lint::registry;
 
@@ -80,7 +80,7 @@ pub fn render(r: &Rendered<'_>, root_uri: &str) -> String {
     });
     let mut s = serde_json::to_string_pretty(&log).unwrap_or_else(|_| "{}".into());
     s.push('\n');
-    s
+    escape_json_controls(s)
 }
 
 fn level(s: Severity) -> &'static str {

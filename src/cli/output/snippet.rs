@@ -8,6 +8,9 @@
 //!
 //! - a line longer than [`LONG_LINE`] bytes is cut to windows around the ends of the spans
 //!   on it, joined by `…`, so findings on a huge one-line file each print a short line;
+//! - control characters in the note are escaped as in every text format
+//!   ([`super::escape_control`]; tabs and line ends stay, miette lays them out), so a note
+//!   cannot drive the terminal;
 //! - line numbers and the position in the snippet's header are the note's, not the
 //!   excerpt's, so they always agree with the other formats.
 //!
@@ -18,6 +21,7 @@ use std::ops::Range;
 
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
+use super::{is_unsafe, push_escaped};
 use crate::vault::lines::{LineIndex, Position};
 
 /// Lines shown before and after a span; the renderer gives miette the same number.
@@ -113,6 +117,11 @@ impl Excerpt {
         excerpt
     }
 
+    /// The file name shown in the header.
+    pub(super) fn name(&self) -> &str {
+        &self.name
+    }
+
     /// The excerpt offset of a span end given to [`Excerpt::new`] (in note offsets).
     pub(super) fn map(&self, note_offset: usize) -> usize {
         match self.points.binary_search_by_key(&note_offset, |(n, _)| *n) {
@@ -152,7 +161,12 @@ impl Excerpt {
             }
             for (i, c) in text[window.clone()].char_indices() {
                 pending = self.place(pending, window.start + i);
-                self.text.push(c);
+                // Tabs stay: miette lays them out. Line ends are not in `content`.
+                if c != '\t' && is_unsafe(c) {
+                    push_escaped(&mut self.text, c);
+                } else {
+                    self.text.push(c);
+                }
             }
             shown = window.end;
         }
@@ -363,6 +377,27 @@ mod tests {
         assert!(e.text.starts_with(ELISION) && e.text.ends_with("…\nnext\n"));
         let (s, t) = (e.map(5_000), e.map(5_005));
         assert_eq!(&e.text[s..t], "[[x]]");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_and_spans_follow() {
+        let text = "a\u{1b}[2J\tb [[x\u{202e}y]] c\r\nnext\n";
+        let lines = LineIndex::new(text);
+        let link = text.find("[[").expect("link");
+        let end = text.find("]]").expect("end") + 2;
+        let e = Excerpt::new(
+            "n.md".into(),
+            text,
+            &lines,
+            &[span(text, &lines, link..end)],
+        );
+        assert_eq!(e.text, "a\\x1b[2J\tb [[x\\u{202e}y]] c\r\nnext\n");
+        assert_eq!(&e.text[e.map(link)..e.map(end)], "[[x\\u{202e}y]]");
+        // The header's column is the note's: the escape before the link does not count.
+        let header = e
+            .read_span(&SourceSpan::from(e.map(link)..e.map(end)), 0, 0)
+            .expect("in bounds");
+        assert_eq!(header.column() + 1, lines.position(text, link).column);
     }
 
     #[test]
