@@ -4,6 +4,7 @@
 
 pub mod cache;
 pub mod frontmatter;
+pub mod git;
 pub mod index;
 pub mod lines;
 pub mod links;
