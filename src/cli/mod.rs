@@ -373,10 +373,7 @@ fn check(args: &CheckArgs) -> Result<ExitStatus, String> {
         Format::Concise => output::concise::render(&rendered, &prefix),
         Format::Json => output::json::render(&rendered),
         Format::Github => output::github::render(&rendered, &prefix),
-        Format::Sarif => {
-            let uri = format!("file://{}/", settings.root().display());
-            output::sarif::render(&rendered, &uri)
-        }
+        Format::Sarif => output::sarif::render(&rendered, settings.root()),
     };
     let human = matches!(format, Format::Full | Format::Concise);
     if human && args.statistics {
