@@ -550,6 +550,26 @@ fn hidden_and_gitignored_folders_are_skipped() {
 }
 
 #[test]
+fn sync_help_describes_sync_formats() {
+    let out = decksmith().args(["sync", "--help"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let format = &text[text.find("--format").expect("--format")..];
+    let format = &format[..format.find("--anki-url").expect("next option")];
+    assert!(format.contains("- text: The plan"), "{format}");
+    assert!(
+        format.contains("- json: The plan and what was done"),
+        "{format}"
+    );
+    // Not the card listing's texts.
+    assert!(!format.contains("A summary per note"), "{format}");
+    assert!(
+        !format.contains("Every card with all its fields"),
+        "{format}"
+    );
+}
+
+#[test]
 fn rule_command_prints_documentation() {
     decksmith()
         .args(["rule", "broken-fence"])

@@ -130,6 +130,16 @@ pub enum CardsFormat {
     Json,
 }
 
+/// `sync --format`: the same value names as `cards --format`, describing sync's output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SyncFormat {
+    /// The plan (what each card needs, conflicts, orphans, skipped notes) and a summary of
+    /// what was done.
+    Text,
+    /// The plan and what was done as one JSON document (see docs/output.md).
+    Json,
+}
+
 #[derive(Args, Debug)]
 pub struct CardsArgs {
     /// Notes or folders to generate cards for (default: the whole vault).
@@ -158,7 +168,7 @@ pub struct SyncArgs {
     pub diff: bool,
     /// Output format of the plan and summary.
     #[arg(long, value_enum, default_value = "text")]
-    pub format: CardsFormat,
+    pub format: SyncFormat,
     /// AnkiConnect's address [default: `[anki] url`, http://127.0.0.1:8765].
     #[arg(long, value_name = "URL")]
     pub anki_url: Option<String>,

@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 
 use super::{
-    CardsFormat, ExitStatus, Overrides, Settings, SyncArgs, Targets, load_config, output,
+    ExitStatus, Overrides, Settings, SyncArgs, SyncFormat, Targets, load_config, output,
     vault_name, write_stdout,
 };
 use crate::lint;
@@ -181,12 +181,12 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         }
     }
     let text = match args.format {
-        CardsFormat::Json => {
+        SyncFormat::Json => {
             let mut s = serde_json::to_string_pretty(&outcome).map_err(|e| e.to_string())?;
             s.push('\n');
             s
         }
-        CardsFormat::Text => output::sync::render(&outcome, args.dry_run, args.diff),
+        SyncFormat::Text => output::sync::render(&outcome, args.dry_run, args.diff),
     };
     write_stdout(&text)?;
     let incomplete = outcome.stopped.is_some()
