@@ -1,5 +1,6 @@
-//! The output formats on large input: rendering time grows with the findings, not with
-//! the findings times the size of their note or line.
+//! The output formats on large input: rendering time grows with the findings and their
+//! labels, not with the findings times the size of their note or line, nor with the square
+//! of the labels.
 
 mod common;
 
@@ -36,7 +37,7 @@ fn assert_linear(what: &str, small: Duration, large: Duration) {
     let ratio = large.as_secs_f64() / small.as_secs_f64().max(1e-6);
     assert!(
         ratio < 24.0,
-        "{what}: 8x the findings took {ratio:.1}x the time ({small:?} → {large:?})"
+        "{what}: 8x as many took {ratio:.1}x the time ({small:?} → {large:?})"
     );
 }
 
@@ -84,4 +85,70 @@ fn positions_on_one_long_line_are_linear_in_the_findings() {
         one_line_render_time(1_000),
         one_line_render_time(8_000),
     );
+}
+
+/// A report of one finding on line 1 of a note of `labels` + 1 lines, with a label on each
+/// further line.
+fn many_labels_report(labels: usize) -> lint::Report {
+    use decksmith::lint::diagnostic::{Diagnostic, Label, Severity};
+    let text: String = (0..=labels).map(|i| format!("line {i}\n")).collect();
+    let note = decksmith::vault::note::Note::from_text("n.md".into(), text, None);
+    let labels = (1..=labels)
+        .map(|i| {
+            let start = note.lines.line_start(i);
+            Label {
+                path: None,
+                range: start..start + 4,
+                message: format!("label {i}"),
+            }
+        })
+        .collect();
+    let diagnostic = Diagnostic {
+        code: "FM007",
+        name: "duplicate-key",
+        severity: Severity::Error,
+        message: "many labels".into(),
+        path: "n.md".into(),
+        range: 0..4,
+        labels,
+        help: Some("a help".into()),
+    };
+    lint::Report {
+        diagnostics: vec![diagnostic],
+        notes: vec![note],
+        files_checked: 1,
+    }
+}
+
+#[test]
+fn full_format_draws_some_labels_and_lists_the_rest() {
+    let report = many_labels_report(40);
+    let text = output::full::render(&Rendered::new(&report, &[]), false, "");
+    for i in 1..=40 {
+        let listed = format!("also n.md:{}:1: label {i}\n", i + 1);
+        let drawn = format!("╰── label {i}\n");
+        if i <= 32 {
+            assert!(
+                text.contains(&drawn) && !text.contains(&listed),
+                "{i}:\n{text}"
+            );
+        } else {
+            assert!(
+                text.contains(&listed) && !text.contains(&drawn),
+                "{i}:\n{text}"
+            );
+        }
+    }
+    assert!(text.contains("help: a help\n"), "{text}");
+}
+
+#[test]
+fn full_format_time_is_linear_in_the_labels() {
+    let time = |labels: usize| {
+        let report = many_labels_report(labels);
+        let rendered = Rendered::new(&report, &[]);
+        let last = format!("label {labels}\n");
+        shortest_of_three(|| assert!(output::full::render(&rendered, false, "").contains(&last)))
+    };
+    assert_linear("labels", time(1_000), time(8_000));
 }
