@@ -224,12 +224,14 @@ fn hostile_names_and_text_are_escaped_in_every_format() {
         "# Evil\n\nSee [[c-\u{1b}[2Jgone\u{202e}\u{9b}]] here.\n",
     )
     .expect("write a hostile file name");
-    // A link to it: the help suggests the hostile name.
+    // A link to it across a line break.
     std::fs::write(
         dir.path().join("c-other.md"),
         "# Other\n\nSee [[c-evil\u{1b}[31m\nnam]].\n",
     )
     .expect("write");
+    // Characters with a meaning in workflow commands.
+    std::fs::write(dir.path().join("c-50%,a:b.md"), "# P\n\nSee [[c-100%]].\n").expect("write");
     for format in ["full", "concise", "github", "json", "sarif"] {
         let out = decksmith()
             .args([
@@ -258,6 +260,10 @@ fn hostile_names_and_text_are_escaped_in_every_format() {
             assert!(doc.contains(name), "{format}: {doc}");
             assert!(doc.contains("gone\u{202e}\u{9b}"), "{format}: {doc}");
         } else {
+            if format == "github" {
+                assert!(text.contains("/c-50%25%2Ca%3Ab.md,line=3,"), "{text}");
+                assert!(text.contains("::`[[c-100%25]]` does not resolve"), "{text}");
+            }
             assert!(
                 text.contains("c-evil\\x1b[31m\\nname\\u{202e}\\x7f.md"),
                 "{format}:\n{text}"
