@@ -122,17 +122,10 @@ fn report<'a>(r: &Rendered<'_>, item: &'a Located<'a>, root_prefix: &str) -> Rep
         Some(note) => Excerpt::new(name, &note.text, &note.lines, &spans),
         None => Excerpt::new(name, "", &LineIndex::new(""), &spans),
     };
-    let translate = |range: &std::ops::Range<usize>| {
-        let start = excerpt.map(range.start);
-        (start, excerpt.map(range.end).saturating_sub(start))
-    };
-    let mut labeled = vec![LabeledSpan::new_primary_with_span(
-        None,
-        translate(&d.range),
-    )];
-    labeled.extend(drawn.iter().map(|(raw, _)| {
+    let mut labeled = vec![LabeledSpan::new_primary_with_span(None, excerpt.span(0))];
+    labeled.extend(drawn.iter().enumerate().map(|(n, (raw, _))| {
         let message = escape_control(&raw.message).into_owned();
-        LabeledSpan::new_with_span(Some(message), translate(&raw.range))
+        LabeledSpan::new_with_span(Some(message), excerpt.span(n + 1))
     }));
     Report {
         item,

@@ -14,8 +14,8 @@
 //! - line numbers and the position in the snippet's header are the note's, not the
 //!   excerpt's, so they always agree with the other formats.
 //!
-//! Offsets into the excerpt differ from offsets into the note: [`Excerpt::map`] translates
-//! the ends of the spans the excerpt was cut for, and no other offsets.
+//! Offsets into the excerpt differ from offsets into the note: [`Excerpt::span`] gives the
+//! spans the excerpt was cut for, translated; no other offsets can be.
 
 use std::ops::Range;
 
@@ -50,6 +50,8 @@ pub(super) struct Excerpt {
     points: Vec<(usize, usize)>,
     /// The note position of every span start, by excerpt offset (miette's header).
     starts: Vec<(usize, Position)>,
+    /// The spans the excerpt was cut for, in their order, as excerpt offset and length.
+    spans: Vec<(usize, usize)>,
 }
 
 struct Run {
@@ -94,6 +96,7 @@ impl Excerpt {
             runs: Vec::new(),
             points: Vec::with_capacity(ends.len()),
             starts: Vec::new(),
+            spans: Vec::new(),
         };
         let mut pending = ends.as_slice();
         for lines_of_run in line_runs(text, lines, &clamped) {
@@ -114,7 +117,19 @@ impl Excerpt {
             .map(|(s, r)| (excerpt.map(r.start), s.start))
             .collect();
         excerpt.starts.sort_unstable_by_key(|(offset, _)| *offset);
+        excerpt.spans = clamped
+            .iter()
+            .map(|r| {
+                let start = excerpt.map(r.start);
+                (start, excerpt.map(r.end).saturating_sub(start))
+            })
+            .collect();
         excerpt
+    }
+
+    /// Span `i` of those given to [`Excerpt::new`], as excerpt offset and length.
+    pub(super) fn span(&self, i: usize) -> (usize, usize) {
+        self.spans.get(i).copied().unwrap_or_default()
     }
 
     /// The file name shown in the header.
@@ -122,8 +137,9 @@ impl Excerpt {
         &self.name
     }
 
-    /// The excerpt offset of a span end given to [`Excerpt::new`] (in note offsets).
-    pub(super) fn map(&self, note_offset: usize) -> usize {
+    /// The excerpt offset of an end of the spans given to [`Excerpt::new`] (clamped to the
+    /// note's characters).
+    fn map(&self, note_offset: usize) -> usize {
         match self.points.binary_search_by_key(&note_offset, |(n, _)| *n) {
             Ok(i) => self.points[i].1,
             // Not an end the excerpt was cut for: the nearest one before it.
@@ -327,6 +343,8 @@ fn windows(content: &str, start: usize, ends: &[usize]) -> Vec<Range<usize>> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn span(text: &str, lines: &LineIndex, range: Range<usize>) -> Span {
@@ -380,6 +398,16 @@ mod tests {
     }
 
     #[test]
+    fn spans_off_character_boundaries_or_past_the_end_are_clamped() {
+        let text = "x Вопрос";
+        let lines = LineIndex::new(text);
+        // Byte 3 is inside `В`, byte 99 past the end.
+        let e = Excerpt::new("n.md".into(), text, &lines, &[span(text, &lines, 3..99)]);
+        let (start, len) = e.span(0);
+        assert_eq!(&e.text[start..start + len], "Вопрос");
+    }
+
+    #[test]
     fn control_characters_are_escaped_and_spans_follow() {
         let text = "a\u{1b}[2J\tb [[x\u{202e}y]] c\r\nnext\n";
         let lines = LineIndex::new(text);
@@ -413,5 +441,31 @@ mod tests {
             e.read_span(&SourceSpan::from(e.map(4)..e.map(4)), 1, 1)
                 .is_ok()
         );
+    }
+
+    proptest! {
+        /// Whatever the text and spans, cutting never panics, every span lands on character
+        /// boundaries of the excerpt, and miette can read it with and without context.
+        #[test]
+        fn any_text_and_spans_cut_cleanly(
+            text in "[a\u{1b}\u{202e}\t\r\nВ😀]{0,40}(x{0,1200})[a\r\n]{0,20}",
+            ranges in proptest::collection::vec((0usize..1400, 0usize..1400), 1..6),
+        ) {
+            let lines = LineIndex::new(&text);
+            let spans: Vec<Span> = ranges
+                .iter()
+                .map(|&(a, b)| span(&text, &lines, a.min(b)..a.max(b)))
+                .collect();
+            let e = Excerpt::new("n.md".into(), &text, &lines, &spans);
+            prop_assert!(e.text.len() <= 12 * text.len() + 64);
+            for i in 0..spans.len() {
+                let (start, len) = e.span(i);
+                prop_assert!(e.text.get(start..start + len).is_some());
+                for context in [0, CONTEXT_LINES] {
+                    let read = e.read_span(&SourceSpan::from((start, len)), context, context);
+                    prop_assert!(read.is_ok());
+                }
+            }
+        }
     }
 }
