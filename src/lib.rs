@@ -12,3 +12,13 @@ pub mod config;
 pub mod lint;
 pub mod sync;
 pub mod vault;
+
+/// Where the documentation lives: the repository's `docs/` folder. Links in output (SARIF's
+/// `helpUri`) are built from it.
+pub const DOCS_URL: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs");
+
+/// The link to a rule's section of `docs/rules.md`. The section's heading is the rule's
+/// code, so its anchor is the code in lower case (`#fm003`), as in the file's own table.
+pub fn rule_docs_url(code: &str) -> String {
+    format!("{DOCS_URL}/rules.md#{}", code.to_ascii_lowercase())
+}

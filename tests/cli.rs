@@ -205,6 +205,104 @@ fn json_output_has_the_documented_shape() {
 }
 
 #[test]
+fn concise_lines_carry_the_help() {
+    let out = decksmith()
+        .current_dir(common::fixture("rules/lnk001"))
+        .args(["check", "--format", "concise", "--quiet"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let prefix = format!("{NOTE}:");
+    assert!(
+        text.contains(&format!(
+            "{prefix}45:5: LNK001 [error] `[[c-load-balancr]]` does not resolve to any note \
+             (help: did you mean `c-load-balancer`?)\n"
+        )),
+        "{text}"
+    );
+    // Still one line per finding, each starting with its position.
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines.iter().all(|l| l.starts_with(&prefix)), "{text}");
+}
+
+/// Characters that must not reach a terminal raw: C0 (but the line breaks of the output
+/// itself), DEL, C1, and the bidirectional overrides and isolates.
+fn raw_controls(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n')
+                || ('\u{202a}'..='\u{202e}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c)
+        })
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn hostile_names_and_text_are_escaped_in_every_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A file name with an escape sequence, a newline, a right-to-left override and DEL,
+    // holding a dangling link whose target carries ESC, a bidi override and a C1 control.
+    let hostile = "c-evil\u{1b}[31m\nname\u{202e}\u{7f}.md";
+    std::fs::write(
+        dir.path().join(hostile),
+        "# Evil\n\nSee [[c-\u{1b}[2Jgone\u{202e}\u{9b}]] here.\n",
+    )
+    .expect("write a hostile file name");
+    // A link to it across a line break.
+    std::fs::write(
+        dir.path().join("c-other.md"),
+        "# Other\n\nSee [[c-evil\u{1b}[31m\nnam]].\n",
+    )
+    .expect("write");
+    // Characters with a meaning in workflow commands.
+    std::fs::write(dir.path().join("c-50%,a:b.md"), "# P\n\nSee [[c-100%]].\n").expect("write");
+    for format in ["full", "concise", "github", "json", "sarif"] {
+        let out = decksmith()
+            .args([
+                "check",
+                "--isolated",
+                "--color",
+                "never",
+                "--format",
+                format,
+            ])
+            .arg(dir.path())
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let text = String::from_utf8(out.stdout).expect("UTF-8 output");
+        assert_eq!(raw_controls(&text), Vec::<char>::new(), "{format}:\n{text}");
+        if matches!(format, "json" | "sarif") {
+            // Escaped as JSON: the values are the real name and message.
+            let json: Value = serde_json::from_str(&text).expect("valid JSON");
+            let doc = json.to_string();
+            let name = if format == "json" {
+                "c-evil\\u001b[31m\\nname\u{202e}\u{7f}.md"
+            } else {
+                "c-evil%1B%5B31m%0Aname%E2%80%AE%7F.md"
+            };
+            assert!(doc.contains(name), "{format}: {doc}");
+            assert!(doc.contains("gone\u{202e}\u{9b}"), "{format}: {doc}");
+        } else {
+            if format == "github" {
+                assert!(text.contains("/c-50%25%2Ca%3Ab.md,line=3,"), "{text}");
+                assert!(text.contains("::`[[c-100%25]]` does not resolve"), "{text}");
+            }
+            assert!(
+                text.contains("c-evil\\x1b[31m\\nname\\u{202e}\\x7f.md"),
+                "{format}:\n{text}"
+            );
+            assert!(
+                text.contains("[[c-\\x1b[2Jgone\\u{202e}\\u{9b}]]"),
+                "{format}:\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
 fn github_annotations() {
     decksmith()
         .args(["check", "--format", "github", &vault("rules/dat001")])
@@ -216,13 +314,8 @@ fn github_annotations() {
         ));
 }
 
-#[test]
-fn sarif_validates_against_the_2_1_0_schema() {
-    let out = decksmith()
-        .args(["check", "--format", "sarif", &vault("vault")])
-        .output()
-        .expect("runs");
-    let log: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+/// The official SARIF 2.1.0 schema, compiled.
+fn sarif_validator() -> jsonschema::Validator {
     let schema_path = common::repo().join("tests/data/sarif-schema-2.1.0.json");
     let mut schema: Value =
         serde_json::from_str(&std::fs::read_to_string(schema_path).expect("schema file"))
@@ -236,18 +329,166 @@ fn sarif_validates_against_the_2_1_0_schema() {
             *v = Value::from("^[a-zA-Z]{2}(-[a-zA-Z]{2})?$");
         }
     }
-    let validator = jsonschema::draft7::new(&schema).expect("schema compiles");
+    jsonschema::draft7::new(&schema).expect("schema compiles")
+}
+
+fn check_json(format: &str, vault: &std::path::Path) -> Value {
+    let out = decksmith()
+        .args(["check", "--format", format])
+        .arg(vault)
+        .output()
+        .expect("runs");
+    serde_json::from_slice(&out.stdout).expect("valid JSON")
+}
+
+/// Where a SARIF location points: its URI resolved against its base.
+fn resolve(run: &Value, location: &Value) -> std::path::PathBuf {
+    let artifact = &location["physicalLocation"]["artifactLocation"];
+    let base_id = artifact["uriBaseId"].as_str().expect("uriBaseId");
+    let base = run["originalUriBaseIds"][base_id]["uri"]
+        .as_str()
+        .expect("base URI");
+    let base = url::Url::parse(base).expect("absolute base URI");
+    let uri = artifact["uri"].as_str().expect("uri");
+    base.join(uri)
+        .expect("relative URI")
+        .to_file_path()
+        .expect("a file")
+}
+
+#[test]
+fn sarif_validates_against_the_2_1_0_schema() {
+    // A vault in a subfolder of a git work tree, under a name that needs encoding.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    let vault = repo.join("my notes #1 100% ü").join("vault");
+    std::fs::create_dir_all(&vault).expect("mkdir");
+    std::fs::create_dir(repo.join(".git")).expect("mkdir .git");
+    common::copy_dir(&common::fixture("vault"), &vault);
+    let log = check_json("sarif", &vault);
+    let validator = sarif_validator();
     let errors: Vec<String> = validator
         .iter_errors(&log)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    let results = log["runs"][0]["results"].as_array().expect("results");
+    let run = &log["runs"][0];
+    let results = run["results"].as_array().expect("results");
     assert!(results.len() >= 9);
+    // Locations are relative to the repository's top and resolve to the files reported.
+    let base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .expect("base");
+    assert_eq!(
+        url::Url::parse(base).expect("URI").to_file_path(),
+        Ok(repo.clone())
+    );
+    let json = check_json("json", &vault);
+    let paths: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["path"].as_str().expect("path"))
+        .collect();
+    assert_eq!(paths.len(), results.len());
+    for (result, path) in results.iter().zip(&paths) {
+        let file = resolve(run, &result["locations"][0]);
+        assert_eq!(file, vault.join(path), "{result}");
+        assert!(file.is_file(), "{}", file.display());
+        let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .expect("uri");
+        assert!(
+            uri.starts_with("my%20notes%20%231%20100%25%20%C3%BC/vault/"),
+            "{uri}"
+        );
+        for related in result["relatedLocations"].as_array().into_iter().flatten() {
+            assert!(resolve(run, related).is_file(), "{related}");
+        }
+    }
+    // Every rule links to its own section of docs/rules.md.
+    let docs = std::fs::read_to_string(common::repo().join("docs/rules.md")).expect("docs");
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    assert!(!rules.is_empty());
+    for rule in rules {
+        let id = rule["id"].as_str().expect("id");
+        let uri = rule["helpUri"].as_str().expect("helpUri");
+        assert_eq!(
+            uri,
+            format!(
+                "{}#{}",
+                decksmith::DOCS_URL.to_string() + "/rules.md",
+                id.to_lowercase()
+            )
+        );
+        assert!(
+            docs.contains(&format!("\n## {id}\n")),
+            "no section for {id}"
+        );
+    }
+    // Fingerprints: one per result, no two alike.
+    let mut prints: Vec<&str> = results
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["decksmith/v1"]
+                .as_str()
+                .expect("fingerprint")
+        })
+        .collect();
+    prints.sort_unstable();
+    prints.dedup();
+    assert_eq!(prints.len(), results.len());
     // The validator must be able to fail.
     let mut bad = log.clone();
     bad["version"] = Value::from("2.0.0");
     assert!(!validator.is_valid(&bad));
+}
+
+#[test]
+fn sarif_fingerprints_survive_lines_added_above_and_paths_are_vault_relative_outside_git() {
+    let (dir, note) = fixture_note("lnk001");
+    let run_of = |dir: &std::path::Path| check_json("sarif", dir)["runs"][0].clone();
+    let findings = |run: &Value| -> Vec<(u64, String)> {
+        run["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|r| {
+                let line = r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                    .as_u64()
+                    .expect("line");
+                let print = r["partialFingerprints"]["decksmith/v1"]
+                    .as_str()
+                    .expect("fingerprint");
+                (line, print.to_string())
+            })
+            .collect()
+    };
+    let before = run_of(dir.path());
+    // Outside git the base is the vault.
+    let base = before["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .expect("base");
+    assert_eq!(
+        url::Url::parse(base).expect("URI").to_file_path(),
+        Ok(std::path::absolute(dir.path()).expect("absolute"))
+    );
+    assert_eq!(
+        before["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        NOTE
+    );
+    // Two lines added after the front matter move every finding down by two.
+    let edited = note.replacen("\n# ", "\nNew text.\n\n# ", 1);
+    assert_ne!(edited, note);
+    std::fs::write(dir.path().join(NOTE), edited).expect("write");
+    let after = run_of(dir.path());
+    let (before, after) = (findings(&before), findings(&after));
+    assert_eq!(before.len(), 3);
+    assert_eq!(before.len(), after.len());
+    for ((line_before, print_before), (line_after, print_after)) in before.iter().zip(&after) {
+        assert_eq!(line_before + 2, *line_after);
+        assert_eq!(print_before, print_after);
+    }
 }
 
 #[test]
@@ -341,6 +582,26 @@ fn hidden_and_gitignored_folders_are_skipped() {
         .code(1)
         .stdout(predicate::str::contains("q-c--kotlin--easy.md"))
         .stdout(predicate::str::contains("(1 file checked)"));
+}
+
+#[test]
+fn sync_help_describes_sync_formats() {
+    let out = decksmith().args(["sync", "--help"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let format = &text[text.find("--format").expect("--format")..];
+    let format = &format[..format.find("--anki-url").expect("next option")];
+    assert!(format.contains("- text: The plan"), "{format}");
+    assert!(
+        format.contains("- json: The plan and what was done"),
+        "{format}"
+    );
+    // Not the card listing's texts.
+    assert!(!format.contains("A summary per note"), "{format}");
+    assert!(
+        !format.contains("Every card with all its fields"),
+        "{format}"
+    );
 }
 
 #[test]

@@ -139,6 +139,16 @@ pub enum CardsFormat {
     Json,
 }
 
+/// `sync --format`: the same value names as `cards --format`, describing sync's output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SyncFormat {
+    /// The plan (what each card needs, conflicts, orphans, skipped notes) and a summary of
+    /// what was done.
+    Text,
+    /// The plan and what was done as one JSON document (see docs/output.md).
+    Json,
+}
+
 #[derive(Args, Debug)]
 pub struct CardsArgs {
     /// Notes or folders to generate cards for (default: the whole vault).
@@ -167,7 +177,7 @@ pub struct SyncArgs {
     pub diff: bool,
     /// Output format of the plan and summary.
     #[arg(long, value_enum, default_value = "text")]
-    pub format: CardsFormat,
+    pub format: SyncFormat,
     /// AnkiConnect's address [default: `[anki] url`, http://127.0.0.1:8765].
     #[arg(long, value_name = "URL")]
     pub anki_url: Option<String>,
@@ -341,7 +351,7 @@ fn root_prefix(root: &Path) -> String {
 fn print_warnings(warnings: &[String]) {
     let mut err = std::io::stderr().lock();
     for w in warnings {
-        let _ = writeln!(err, "decksmith: warning: {w}");
+        let _ = writeln!(err, "decksmith: warning: {}", output::escape_control(w));
     }
 }
 
@@ -471,10 +481,7 @@ fn check(args: &CheckArgs) -> Result<ExitStatus, String> {
         Format::Concise => output::concise::render(&rendered, &prefix),
         Format::Json => output::json::render(&rendered),
         Format::Github => output::github::render(&rendered, &prefix),
-        Format::Sarif => {
-            let uri = format!("file://{}/", settings.root().display());
-            output::sarif::render(&rendered, &uri)
-        }
+        Format::Sarif => output::sarif::render(&rendered, settings.root()),
     };
     let human = matches!(format, Format::Full | Format::Concise);
     if human && args.statistics {

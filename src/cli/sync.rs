@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 
 use super::{
-    CardsFormat, ExitStatus, Overrides, Settings, SyncArgs, Targets, load_config, output,
+    ExitStatus, Overrides, Settings, SyncArgs, SyncFormat, Targets, load_config, output,
     vault_name, write_stdout,
 };
 use crate::lint;
@@ -259,8 +259,8 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         outcome.requests = client.requests();
     }
     let text = match args.format {
-        CardsFormat::Json => output::sync::json(&outcome)?,
-        CardsFormat::Text => output::sync::render(&outcome, args.dry_run, args.diff),
+        SyncFormat::Json => output::sync::json(&outcome)?,
+        SyncFormat::Text => output::sync::render(&outcome, args.dry_run, args.diff),
     };
     write_stdout(&text)?;
     let web_failed = matches!(

@@ -34,6 +34,7 @@ use std::path::{Path, PathBuf};
 
 use regex::Regex;
 
+use super::git::git_work_tree;
 use crate::config::{self, FILE_NAME};
 
 /// How the root was found (shown by `--show-settings` and `--verbose`).
@@ -89,15 +90,6 @@ pub enum RootError {
         path: PathBuf,
         source: std::io::Error,
     },
-}
-
-/// The git work tree holding `start`: the nearest folder with a `.git` entry (a folder, or
-/// the file a linked worktree or submodule has). No git process is needed.
-pub fn git_work_tree(start: &Path) -> Option<PathBuf> {
-    start
-        .ancestors()
-        .find(|dir| dir.join(".git").exists())
-        .map(Path::to_path_buf)
 }
 
 fn canonical(path: &Path) -> Result<PathBuf, RootError> {

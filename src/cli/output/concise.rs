@@ -1,8 +1,10 @@
-//! `path:line:col: CODE [severity] message` — one line per finding, for logs and editors.
+//! `path:line:col: CODE [severity] message (help: …)` — one line per finding, for logs,
+//! editors and pre-commit. The help stays on the finding's line so that every line still
+//! starts with `path:line:col:` and `grep`, `wc -l` and editors' error matchers keep working.
 
 use std::fmt::Write;
 
-use super::Rendered;
+use super::{Rendered, escape_control, message_with_help};
 
 pub fn render(r: &Rendered<'_>, root_prefix: &str) -> String {
     let mut out = String::new();
@@ -10,13 +12,13 @@ pub fn render(r: &Rendered<'_>, root_prefix: &str) -> String {
         let d = item.diagnostic;
         let _ = writeln!(
             out,
-            "{root_prefix}{}:{}:{}: {} [{}] {}",
-            d.path,
+            "{}:{}:{}: {} [{}] {}",
+            escape_control(&format!("{root_prefix}{}", d.path)),
             item.start.line,
             item.start.column,
             d.code,
             d.severity.as_str(),
-            d.message
+            escape_control(&message_with_help(d))
         );
     }
     out

@@ -1,30 +1,47 @@
 //! `--format full`: miette reports with the source snippet, labels and help.
 //!
-//! miette stays behind this one module so that swapping the renderer (for example for
-//! `annotate-snippets`) touches nothing else.
+//! miette stays behind this module and [`super::snippet`], so that swapping the renderer
+//! (for example for `annotate-snippets`) touches nothing else.
+//!
+//! The time taken is linear in the findings and their labels, whatever the size of the
+//! notes: each finding's snippet is cut from its note by an [`Excerpt`] (miette's own
+//! reading of a string scans it from the start for every span), and at most
+//! [`DRAWN_LABELS`] labels are drawn in one snippet, because miette compares every line of
+//! a snippet with every label of the finding. Further labels, and labels in other files, are
+//! listed under the help as `also path:line:col: message`.
+//!
+//! Names, messages, help and labels go through [`escape_control`], and the excerpt escapes
+//! the note's own text, so nothing in a note or a file name can drive the terminal.
 
 use std::fmt;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 
-use super::{Located, Rendered};
-use crate::lint::diagnostic::Severity;
+use super::snippet::{CONTEXT_LINES, Excerpt, Span};
+use super::{Located, LocatedLabel, Rendered, escape_control};
+use crate::lint::diagnostic::{Label, Severity};
+use crate::vault::lines::LineIndex;
 
+/// The labels drawn in one snippet; more are listed under the help.
+const DRAWN_LABELS: usize = 32;
+
+/// One finding, ready for miette: its excerpt and its spans translated into it.
 struct Report<'a> {
     item: &'a Located<'a>,
-    source: NamedSource<String>,
+    excerpt: Excerpt,
+    spans: Vec<LabeledSpan>,
     help: Option<String>,
 }
 
 impl fmt::Debug for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.item.diagnostic.message)
+        f.write_str(&escape_control(&self.item.diagnostic.message))
     }
 }
 
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.item.diagnostic.message)
+        f.write_str(&escape_control(&self.item.diagnostic.message))
     }
 }
 
@@ -51,28 +68,11 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.source)
+        Some(&self.excerpt)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let d = self.item.diagnostic;
-        let len = self.source.inner().len();
-        let clamp = |r: &std::ops::Range<usize>| {
-            let start = r.start.min(len);
-            (start, r.end.min(len).saturating_sub(start))
-        };
-        let (s, l) = clamp(&d.range);
-        let mut spans = vec![LabeledSpan::new_primary_with_span(None, (s, l))];
-        for (label, located) in d.labels.iter().zip(&self.item.labels) {
-            if located.same_file {
-                let (s, l) = clamp(&label.range);
-                spans.push(LabeledSpan::new_with_span(
-                    Some(label.message.clone()),
-                    (s, l),
-                ));
-            }
-        }
-        Some(Box::new(spans.into_iter()))
+        Some(Box::new(self.spans.iter().cloned()))
     }
 }
 
@@ -84,47 +84,93 @@ pub fn render(r: &Rendered<'_>, color: bool, root_prefix: &str) -> String {
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
-        .with_links(false);
+        .with_links(false)
+        .with_context_lines(CONTEXT_LINES);
     let mut out = String::new();
     for item in &r.items {
-        let d = item.diagnostic;
-        let text = r
-            .notes
-            .get(d.path.as_str())
-            .map(|n| n.text.clone())
-            .unwrap_or_default();
-        let mut help = d.help.clone();
-        // Labels in other files cannot share this snippet: name them in the help.
-        let elsewhere: Vec<String> = item
-            .labels
-            .iter()
-            .filter(|l| !l.same_file)
-            .map(|l| {
-                format!(
-                    "also {}{}:{}:{}: {}",
-                    root_prefix, l.path, l.start.line, l.start.column, l.message
-                )
-            })
-            .collect();
-        if !elsewhere.is_empty() {
-            let extra = elsewhere.join("\n");
-            help = Some(match help {
-                Some(h) => format!("{h}\n{extra}"),
-                None => extra,
-            });
-        }
-        let report = Report {
-            item,
-            source: NamedSource::new(format!("{root_prefix}{}", d.path), text),
-            help,
-        };
+        let report = report(r, item, root_prefix);
         if handler.render_report(&mut out, &report).is_err() {
+            let d = item.diagnostic;
             out.push_str(&format!(
-                "{root_prefix}{}:{}:{}: {} {}\n",
-                d.path, item.start.line, item.start.column, d.code, d.message
+                "{}:{}:{}: {} {}\n",
+                report.excerpt.name(),
+                item.start.line,
+                item.start.column,
+                d.code,
+                escape_control(&d.message)
             ));
         }
         out.push('\n');
     }
     out
+}
+
+/// Cut the finding's excerpt, translate its drawn spans, and list the labels not drawn.
+fn report<'a>(r: &Rendered<'_>, item: &'a Located<'a>, root_prefix: &str) -> Report<'a> {
+    let d = item.diagnostic;
+    let (drawn, listed) = split_labels(item);
+    let mut spans = vec![Span {
+        range: d.range.clone(),
+        start: item.start,
+    }];
+    spans.extend(drawn.iter().map(|(raw, located)| Span {
+        range: raw.range.clone(),
+        start: located.start,
+    }));
+    let name = escape_control(&format!("{root_prefix}{}", d.path)).into_owned();
+    let excerpt = match r.notes.get(d.path.as_str()) {
+        Some(note) => Excerpt::new(name, &note.text, &note.lines, &spans),
+        None => Excerpt::new(name, "", &LineIndex::new(""), &spans),
+    };
+    let mut labeled = vec![LabeledSpan::new_primary_with_span(None, excerpt.span(0))];
+    labeled.extend(drawn.iter().enumerate().map(|(n, (raw, _))| {
+        let message = escape_control(&raw.message).into_owned();
+        LabeledSpan::new_with_span(Some(message), excerpt.span(n + 1))
+    }));
+    Report {
+        item,
+        spans: labeled,
+        excerpt,
+        help: help_with_listed(d.help.as_deref(), &listed, root_prefix),
+    }
+}
+
+/// The labels drawn in the snippet (in the finding's file, at most [`DRAWN_LABELS`]) and
+/// the labels listed under the help (the rest).
+fn split_labels<'a>(
+    item: &'a Located<'a>,
+) -> (
+    Vec<(&'a Label, &'a LocatedLabel<'a>)>,
+    Vec<&'a LocatedLabel<'a>>,
+) {
+    let mut drawn = Vec::new();
+    let mut listed = Vec::new();
+    for (raw, located) in item.diagnostic.labels.iter().zip(&item.labels) {
+        if located.same_file && drawn.len() < DRAWN_LABELS {
+            drawn.push((raw, located));
+        } else {
+            listed.push(located);
+        }
+    }
+    (drawn, listed)
+}
+
+fn help_with_listed(
+    help: Option<&str>,
+    listed: &[&LocatedLabel<'_>],
+    root_prefix: &str,
+) -> Option<String> {
+    let also = listed.iter().map(|l| {
+        format!(
+            "also {}:{}:{}: {}",
+            escape_control(&format!("{root_prefix}{}", l.path)),
+            l.start.line,
+            l.start.column,
+            escape_control(l.message)
+        )
+    });
+    // Escaped line by line: the line breaks between them are the renderer's own.
+    let help = help.map(|h| escape_control(h).into_owned());
+    let lines: Vec<String> = help.into_iter().chain(also).collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }

@@ -1,12 +1,17 @@
 //! GitHub Actions workflow commands (`::error file=…,line=…::message`).
 //!
+//! Text from notes and file names is escaped twice: first like every text format
+//! ([`escape_control`]), so no control character reaches the log, then by the workflow
+//! command rules (`%`, `\r`, `\n`, and in property values `:` and `,`), which GitHub undoes.
+//! The only raw line break left is the one this module puts before the help.
+//!
 //! Columns are given only when a finding starts and ends on one line (GitHub otherwise
 //! ignores them). GitHub shows at most 10 annotations of each level per step, so the
 //! concise report is printed too by `--format github` users who need all of them.
 
 use std::fmt::Write;
 
-use super::Rendered;
+use super::{Rendered, escape_control};
 use crate::lint::diagnostic::Severity;
 
 fn escape_data(s: &str) -> String {
@@ -30,7 +35,7 @@ pub fn render(r: &Rendered<'_>, root_prefix: &str) -> String {
         };
         let mut props = format!(
             "file={},line={},endLine={}",
-            escape_property(&format!("{root_prefix}{}", d.path)),
+            escape_property(&escape_control(&format!("{root_prefix}{}", d.path))),
             item.start.line,
             item.end.line
         );
@@ -43,10 +48,10 @@ pub fn render(r: &Rendered<'_>, root_prefix: &str) -> String {
             ",title={}",
             escape_property(&format!("{} {}", d.code, d.name))
         );
-        let mut message = d.message.clone();
+        let mut message = escape_control(&d.message).into_owned();
         if let Some(help) = &d.help {
             message.push_str("\nhelp: ");
-            message.push_str(help);
+            message.push_str(&escape_control(help));
         }
         let _ = writeln!(out, "::{level} {props}::{}", escape_data(&message));
     }

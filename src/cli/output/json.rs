@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::Rendered;
+use super::{Rendered, escape_json_controls};
 use crate::lint::diagnostic::Severity;
 
 #[derive(Serialize)]
@@ -115,5 +115,5 @@ pub fn render(r: &Rendered<'_>) -> String {
     };
     let mut s = serde_json::to_string_pretty(&out).unwrap_or_else(|_| "{}".into());
     s.push('\n');
-    s
+    escape_json_controls(s)
 }

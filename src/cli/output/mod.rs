@@ -7,9 +7,12 @@ pub mod full;
 pub mod github;
 pub mod json;
 pub mod sarif;
+mod snippet;
 pub mod sync;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt::Write;
 
 use crate::lint::Report;
 use crate::lint::diagnostic::{Diagnostic, Severity};
@@ -47,39 +50,43 @@ impl<'a> Rendered<'a> {
         for n in others.iter().chain(&report.notes) {
             notes.insert(n.path.as_str(), n);
         }
-        let pos = |path: &str, offset: usize| -> Position {
-            match notes.get(path) {
-                Some(n) => n.lines.position(&n.text, offset),
-                None => Position {
-                    line: 1,
-                    column: 1,
-                    column_utf16: 1,
-                },
-            }
-        };
-        let items = report
-            .diagnostics
-            .iter()
-            .map(|d| Located {
+        let mut items = Vec::with_capacity(report.diagnostics.len());
+        // The previous finding's start, to count on from (see `locate`).
+        let mut last: Option<(&str, usize, Position)> = None;
+        for d in &report.diagnostics {
+            let note = notes.get(d.path.as_str()).copied();
+            let from = last
+                .filter(|(path, ..)| *path == d.path)
+                .map(|(_, offset, pos)| (offset, pos));
+            let (offset, start) = locate(note, d.range.start, from);
+            last = Some((&d.path, offset, start));
+            let labels = d
+                .labels
+                .iter()
+                .map(|l| {
+                    let path = l.path.as_deref().unwrap_or(&d.path);
+                    let same_file = path == d.path;
+                    let (note, from) = if same_file {
+                        (note, Some((offset, start)))
+                    } else {
+                        (notes.get(path).copied(), None)
+                    };
+                    LocatedLabel {
+                        path,
+                        start: locate(note, l.range.start, from).1,
+                        end: locate(note, l.range.end, from).1,
+                        message: &l.message,
+                        same_file: l.path.is_none() || same_file,
+                    }
+                })
+                .collect();
+            items.push(Located {
                 diagnostic: d,
-                start: pos(&d.path, d.range.start),
-                end: pos(&d.path, d.range.end),
-                labels: d
-                    .labels
-                    .iter()
-                    .map(|l| {
-                        let path = l.path.as_deref().unwrap_or(&d.path);
-                        LocatedLabel {
-                            path,
-                            start: pos(path, l.range.start),
-                            end: pos(path, l.range.end),
-                            message: &l.message,
-                            same_file: l.path.is_none() || path == d.path,
-                        }
-                    })
-                    .collect(),
-            })
-            .collect();
+                start,
+                end: locate(note, d.range.end, Some((offset, start))).1,
+                labels,
+            });
+        }
         Rendered {
             items,
             notes,
@@ -125,6 +132,121 @@ impl<'a> Rendered<'a> {
     }
 }
 
+/// Whether a character must not reach a terminal as it is: the C0 and C1 controls and DEL
+/// (ANSI escape sequences start with ESC, a C0 control; a newline would forge a finding),
+/// and the bidirectional overrides and isolates that make a line read differently from its
+/// bytes (U+202A–U+202E, U+2066–U+2069).
+pub(crate) fn is_unsafe(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text from notes and file names, made safe for the text formats: every [`is_unsafe`]
+/// character becomes a visible escape naming it (see [`push_escaped`]); everything else is
+/// kept. Every text format prints names, messages, help and labels through this function.
+pub(crate) fn escape_control(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_unsafe(c) {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The escape of one unsafe character: `\t`, `\n`, `\r`; `\x1b` for the other ASCII
+/// controls and DEL; `\u{85}`, `\u{202e}` for the rest. Backslashes already in the text are
+/// not doubled, so messages such as "`---\` is not a front-matter fence" stay readable; the
+/// price is that a name holding the four characters `\x1b` prints like one holding ESC.
+pub(crate) fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\t' => out.push_str("\\t"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        c if c.is_ascii() => {
+            let _ = write!(out, "\\x{:02x}", u32::from(c));
+        }
+        c => {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        }
+    }
+}
+
+/// Serialised JSON with the unsafe characters serde_json leaves as they are (DEL, the C1
+/// controls, the bidirectional controls; it escapes only C0) written as `\uXXXX`. They
+/// can only occur inside strings, so the parsed document is unchanged.
+pub(crate) fn escape_json_controls(json: String) -> String {
+    if !json.chars().any(is_unsafe_in_json) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_unsafe_in_json(c) {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// serde_json writes C0 controls as escapes; newlines between tokens are its own layout.
+fn is_unsafe_in_json(c: char) -> bool {
+    is_unsafe(c) && u32::from(c) > 0x1f
+}
+
+/// The message and, after it on the same line, the help: ` (help: …)`. The one-line formats
+/// (concise, SARIF) use it so that a finding stays one greppable line that still carries the
+/// fix hint; pre-commit users see nothing but the concise format.
+pub fn message_with_help(d: &Diagnostic) -> String {
+    match &d.help {
+        Some(help) => format!("{} (help: {help})", d.message),
+        None => d.message.clone(),
+    }
+}
+
+/// The position of byte `offset` of `note` (1:1 without a note), and the offset it was
+/// floored to. With `from`, an earlier offset and its position, the columns are counted on
+/// from there when both are on one line: counting from the line's start
+/// (`LineIndex::position`) made N findings on one long line cost N × the line's length.
+/// Diagnostics come sorted by path and start, so each start counts on from the previous one.
+fn locate(
+    note: Option<&Note>,
+    offset: usize,
+    from: Option<(usize, Position)>,
+) -> (usize, Position) {
+    let Some(note) = note else {
+        let first = Position {
+            line: 1,
+            column: 1,
+            column_utf16: 1,
+        };
+        return (0, first);
+    };
+    let text = &note.text;
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let line = note.lines.line_of(offset) + 1;
+    match from {
+        Some((earlier, pos)) if pos.line == line && earlier <= offset => {
+            let gap = &text[earlier..offset];
+            let pos = Position {
+                line,
+                column: pos.column + gap.chars().count(),
+                column_utf16: pos.column_utf16 + gap.encode_utf16().count(),
+            };
+            (offset, pos)
+        }
+        _ => (offset, note.lines.position(text, offset)),
+    }
+}
+
 pub fn plural(n: usize, word: &str) -> String {
     if n == 1 || word == "info" {
         format!(
@@ -141,5 +263,46 @@ fn join_and(parts: &[String]) -> String {
         [] => String::new(),
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counting_on_gives_the_positions_counted_from_the_line_start() {
+        let text = "ab\nВопрос 😀 x y\n\nz";
+        let note = Note::from_text("n.md".into(), text.into(), None);
+        let mut from = None;
+        for offset in 0..=text.len() + 2 {
+            let (floored, pos) = locate(Some(&note), offset, from);
+            assert_eq!(pos, note.lines.position(text, offset), "offset {offset}");
+            from = Some((floored, pos));
+        }
+        // Counting on never runs backwards or across lines.
+        let (floored, pos) = locate(Some(&note), text.len(), None);
+        assert_eq!(locate(Some(&note), 0, Some((floored, pos))).1.line, 1);
+    }
+
+    #[test]
+    fn unsafe_characters_become_visible_escapes() {
+        let hostile = "a\u{1b}[31mb\tc\nd\re\u{7f}f\u{9b}g\u{202e}h\u{2066}i";
+        assert_eq!(
+            escape_control(hostile),
+            "a\\x1b[31mb\\tc\\nd\\re\\x7ff\\u{9b}g\\u{202e}h\\u{2066}i"
+        );
+        assert!(matches!(escape_control("`---\\` Вопрос"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn json_keeps_its_value_and_loses_raw_controls() {
+        let value = serde_json::json!({ "m": "a\u{1b}b\u{7f}c\u{9b}d\u{202e}e\nf" });
+        let json = escape_json_controls(serde_json::to_string_pretty(&value).expect("json"));
+        assert!(!json.chars().any(|c| is_unsafe(c) && c != '\n'), "{json}");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&json).expect("parses"),
+            value
+        );
     }
 }
