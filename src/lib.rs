@@ -9,6 +9,7 @@ pub mod anki;
 pub mod cards;
 pub mod cli;
 pub mod config;
+mod fsutil;
 pub mod lint;
 pub mod sync;
 pub mod vault;

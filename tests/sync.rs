@@ -618,3 +618,36 @@ fn images_are_stored_under_content_names() {
         stdout(&out)
     );
 }
+
+/// A read-only note is listed as not written and left as it is (root, which could write
+/// it, included); the other notes are written, and no temporary file is left in the vault.
+#[cfg(unix)]
+#[test]
+fn a_read_only_note_is_listed_and_left_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(server) = AnkiServer::start() else {
+        return;
+    };
+    let dir = vault();
+    let rel = "70-Kotlin/q-launch-vs-async--kotlin--easy.md";
+    let note = dir.path().join(rel);
+    std::fs::set_permissions(&note, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+    let before = std::fs::read(&note).expect("read");
+    let out = sync(&server.url, dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(&format!(
+            "not written {rel}: the note is read-only; make it writable to let sync record its ids"
+        )),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("4 notes written"), "{}", stdout(&out));
+    assert_eq!(std::fs::read(&note).expect("read"), before);
+    assert_eq!(
+        std::fs::metadata(&note).expect("stat").permissions().mode() & 0o777,
+        0o444
+    );
+    let tmp = dir.path().join(".decksmith-cache/tmp");
+    assert_eq!(std::fs::read_dir(&tmp).expect("tmp").count(), 0);
+}

@@ -590,7 +590,7 @@ fn write_notes<'p>(
         let note = by_path.get(path)?;
         let result = match writeback::edit_note(note, list) {
             Ok(None) => Ok(None),
-            Ok(Some(new)) => writeback::replace(&root.join(path), note.text.as_bytes(), &new)
+            Ok(Some(new)) => writeback::replace(root, &root.join(path), note.text.as_bytes(), &new)
                 .map(Some)
                 .map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),

@@ -12,11 +12,11 @@ The cache never changes results: an entry is used only when the file's size and 
 (nanoseconds) are unchanged, the whole file is ignored when decksmith's version or the
 configuration changed, notes that are reported on are always read, and anything unreadable
 is treated as a miss. Writing is best effort and atomic (temp file + rename). The folder
-carries a `CACHEDIR.TAG` (backup tools skip it) and a `.gitignore` of `*`.
+carries a `CACHEDIR.TAG` (backup tools skip it) and a `.gitignore` of `*`; its `tmp/` folder
+holds the temporary files of every atomic write of the vault, the notes' included.
 */
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -26,6 +26,8 @@ use super::index::IndexEntry;
 
 pub const DIR: &str = ".decksmith-cache";
 const FILE: &str = "index-v1.json";
+/// The folder of temporary files inside [`DIR`].
+const TMP: &str = "tmp";
 
 /// A file's identity for the cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,33 +147,56 @@ impl IndexCache {
     }
 }
 
-/// Write `name` in the cache folder `dir` atomically, creating the folder (tagged as a cache
-/// for backup tools, and ignored by git) when it is missing.
+/// Write `name` in the cache folder `dir` atomically (through its folder of temporary files),
+/// creating the folder when it is missing.
 pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
-    prepare_dir(dir)?;
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, dir.join(name))
+    let tmp = create_tmp(dir)?;
+    crate::fsutil::write_atomic(&tmp, &dir.join(name), bytes)
 }
 
-/// Create the cache folder `dir` when it is missing, tagged as a cache for backup tools and
-/// ignored by git.
+/// The folder of temporary files of the vault at `root` (`.decksmith-cache/tmp`), created
+/// when missing, with its metadata. Every temporary file decksmith writes goes there when
+/// it can: git never shows it, and the next run removes what a killed run left.
+pub fn staging_dir(root: &Path) -> std::io::Result<(PathBuf, std::fs::Metadata)> {
+    let tmp = root.join(DIR).join(TMP);
+    // The folder almost always exists: one `stat` per write.
+    if let Ok(meta) = std::fs::metadata(&tmp)
+        && meta.is_dir()
+    {
+        return Ok((tmp, meta));
+    }
+    let tmp = create_tmp(&root.join(DIR))?;
+    let meta = std::fs::metadata(&tmp)?;
+    Ok((tmp, meta))
+}
+
+/// Create the cache folder `dir` (tagged as a cache for backup tools, and ignored by git)
+/// when missing.
 pub fn prepare_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let tag = dir.join("CACHEDIR.TAG");
-    if !tag.exists() {
-        std::fs::write(
-            &tag,
+    create_tmp(dir).map(|_| ())
+}
+
+/// Create the cache folder `dir` (tagged as a cache for backup tools, and ignored by git)
+/// and its folder of temporary files, when missing; the latter's path.
+fn create_tmp(dir: &Path) -> std::io::Result<PathBuf> {
+    let tmp = dir.join(TMP);
+    std::fs::create_dir_all(&tmp)?;
+    // Written atomically like the rest: a cut-off `.gitignore` would stay, and stop ignoring
+    // the folder. It goes first, so git never sees the folder's other files.
+    let files: [(&str, &str); 2] = [
+        (".gitignore", "# Created by decksmith.\n*\n"),
+        (
+            "CACHEDIR.TAG",
             "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by decksmith.\n",
-        )?;
+        ),
+    ];
+    for (name, text) in files {
+        let path = dir.join(name);
+        if !path.exists() {
+            crate::fsutil::write_atomic(&tmp, &path, text.as_bytes())?;
+        }
     }
-    let ignore = dir.join(".gitignore");
-    if !ignore.exists() {
-        std::fs::write(&ignore, "# Created by decksmith.\n*\n")?;
-    }
-    Ok(())
+    Ok(tmp)
 }
 
 #[cfg(test)]
