@@ -61,9 +61,10 @@ pub enum Command {
     /// Push cards to Anki through AnkiConnect and write `anki_id`/`synced_at` back.
     ///
     /// Exit codes: 0 everything planned was done; 1 some cards failed or were edited in Anki
-    /// (conflicts), notes were skipped or not written, Anki failed part-way (each listed
-    /// with its reason; what was done is written back), or the AnkiWeb sync failed; 2 usage
-    /// or configuration error (a bad `--anki-url` or `[anki]` value included); 3 Anki
+    /// (conflicts), notes were skipped or not written, Anki holds duplicates of a card (see
+    /// --dedupe), Anki failed part-way (each listed with its reason; what was done is written
+    /// back), or the AnkiWeb sync failed; 2 usage or configuration error (a bad `--anki-url`
+    /// or `[anki]` value included), or another sync of the vault is running; 3 Anki
     /// unreachable or incompatible, nothing changed (a malformed reply, one that is not
     /// AnkiConnect's, counts as incompatible: 3 before anything changed, 1 part-way).
     Sync(SyncArgs),
