@@ -65,12 +65,7 @@ fn plain_git_hook() {
     }
     let tmp = tempfile::tempdir().expect("tempdir");
     let repo = vault_repo(tmp.path());
-    let install = Command::new(decksmith_bin())
-        .args(["hook", "install", "--repo"])
-        .arg(&repo)
-        .output()
-        .expect("runs");
-    assert!(install.status.success(), "{install:?}");
+    common::git::install_hook(&repo);
     let hook = repo.join(".git/hooks/pre-commit");
     assert!(
         std::fs::read_to_string(&hook)

@@ -5,9 +5,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use common::git::{commit, decksmith_bin, git_ok, init_and_commit, subfolder_vault_repo};
+use common::git::{commit, git_ok, init_and_commit, subfolder_vault_repo};
 
 const VAULT: &str = "InterviewQuestions";
 const NOTE: &str = "InterviewQuestions/10-Concepts/c-new-note.md";
@@ -82,12 +81,7 @@ fn a_note_named_like_a_flag_is_a_note() {
     common::copy_dir(&repo.join(VAULT), &flat);
     std::fs::create_dir(flat.join(".obsidian")).expect("mark");
     init_and_commit(&flat);
-    let install = Command::new(decksmith_bin())
-        .args(["hook", "install", "--repo"])
-        .arg(&flat)
-        .output()
-        .expect("runs");
-    assert!(install.status.success(), "{install:?}");
+    common::git::install_hook(&flat);
     for (repo, rel) in [
         (&repo, format!("{VAULT}/-dash-note.md")),
         (&flat, "-dash-note.md".to_string()),

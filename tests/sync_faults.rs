@@ -14,24 +14,12 @@ use common::anki::AnkiServer;
 use decksmith::anki::Client;
 use serde_json::{Value, json};
 
-const SYNCED_AT: &str = "2026-02-01T10:00:00.000000+00:00";
-
 fn vault() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    common::copy_dir(&common::fixture("vault"), dir.path());
-    std::fs::remove_dir_all(dir.path().join("broken")).expect("drop broken notes");
-    let _ = std::fs::remove_dir_all(dir.path().join(".decksmith-cache"));
-    dir
+    common::anki::demo_vault()
 }
 
 fn command(url: &str, dir: &Path, extra: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_decksmith"));
-    cmd.args(["sync", "--anki-url", url])
-        .args(extra)
-        .arg(dir)
-        .env("DECKSMITH_SYNCED_AT", SYNCED_AT)
-        .env_remove("DECKSMITH_ANKI_KEY");
-    cmd
+    common::anki::sync_command(url, dir, extra)
 }
 
 fn sync(url: &str, dir: &Path, extra: &[&str]) -> Output {

@@ -81,3 +81,27 @@ pub fn recorded(backend: &str, name: &str) -> (u16, serde_json::Value) {
         e["reply"].clone(),
     )
 }
+
+/// The `synced_at` sync tests write (`DECKSMITH_SYNCED_AT`), for reproducible files.
+pub const SYNCED_AT: &str = "2026-02-01T10:00:00.000000+00:00";
+
+/// A copy of the demo vault without its damaged notes (which sync skips) and without a
+/// cache.
+pub fn demo_vault() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    super::copy_dir(&super::fixture("vault"), dir.path());
+    std::fs::remove_dir_all(dir.path().join("broken")).expect("drop broken notes");
+    let _ = std::fs::remove_dir_all(dir.path().join(".decksmith-cache"));
+    dir
+}
+
+/// `decksmith sync --anki-url URL EXTRA… DIR`, with a fixed `synced_at` and no API key.
+pub fn sync_command(url: &str, dir: &std::path::Path, extra: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_decksmith"));
+    cmd.args(["sync", "--anki-url", url])
+        .args(extra)
+        .arg(dir)
+        .env("DECKSMITH_SYNCED_AT", SYNCED_AT)
+        .env_remove("DECKSMITH_ANKI_KEY");
+    cmd
+}

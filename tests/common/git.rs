@@ -76,12 +76,17 @@ pub fn subfolder_vault_repo(parent: &Path, vault: &str, readme: &str, hook: bool
     std::fs::write(repo.join("README.md"), readme).expect("readme");
     init_and_commit(&repo);
     if hook {
-        let install = Command::new(decksmith_bin())
-            .args(["hook", "install", "--repo"])
-            .arg(&repo)
-            .output()
-            .expect("runs");
-        assert!(install.status.success(), "{install:?}");
+        install_hook(&repo);
     }
     repo
+}
+
+/// `decksmith hook install` in `repo`, which must succeed.
+pub fn install_hook(repo: &Path) {
+    let install = Command::new(decksmith_bin())
+        .args(["hook", "install", "--repo"])
+        .arg(repo)
+        .output()
+        .expect("runs");
+    assert!(install.status.success(), "{install:?}");
 }
