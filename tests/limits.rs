@@ -1,0 +1,131 @@
+//! Hostile input: notes and schemas built to exhaust the stack, the clock or the output.
+//! `decksmith check` runs as a child process, so a crash fails the test instead of the
+//! harness, and every run has a deadline. The inputs are generated here, not committed.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use assert_cmd::Command;
+
+/// Far above what these runs need in a debug build, far below a hang.
+const DEADLINE: Duration = Duration::from_secs(20);
+
+fn check(dir: &Path) -> std::process::Output {
+    Command::cargo_bin("decksmith")
+        .expect("binary builds")
+        .args(["check", "--format", "concise", "--no-cache"])
+        .arg(dir)
+        .timeout(DEADLINE)
+        .output()
+        .expect("decksmith runs")
+}
+
+/// A vault with the built-in configuration and `notes` (name, front matter).
+fn vault(notes: &[(&str, String)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("decksmith.toml"), "").expect("config");
+    for (name, front_matter) in notes {
+        let text = format!("---\n{front_matter}---\n# Question (EN)\n> Why?\n");
+        std::fs::write(dir.path().join(name), text).expect("note");
+    }
+    dir
+}
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The concise lines of `code`.
+fn lines_of<'a>(text: &'a str, code: &str) -> Vec<&'a str> {
+    text.lines()
+        .filter(|l| l.contains(&format!(" {code} ")))
+        .collect()
+}
+
+const HEAD: &str = "id: sysdes-900\ntitle: Deep / Глубоко\n";
+
+#[test]
+fn deeply_nested_front_matter_is_a_finding_not_a_crash() {
+    let maps: String = (0..2500)
+        .map(|i| format!("{}k{i}:\n", " ".repeat(i % 200)))
+        .collect();
+    let dir = vault(&[
+        // 9,000 nested block lists in 18 KB, under a key and at the root.
+        (
+            "q-lists--system-design--easy.md",
+            format!("{HEAD}x:\n{}end\n", "- ".repeat(9000)),
+        ),
+        (
+            "q-root--system-design--easy.md",
+            format!("{}end\n", "- ".repeat(9000)),
+        ),
+        (
+            "q-flow--system-design--easy.md",
+            format!("{HEAD}x: {}{}\n", "[".repeat(200), "]".repeat(200)),
+        ),
+        // Nested mappings (indentation restarts every 200 lines, so the nesting is 200).
+        (
+            "q-maps--system-design--easy.md",
+            format!("{HEAD}x:\n{maps}"),
+        ),
+    ]);
+    let out = check(dir.path());
+    let text = stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let deep = lines_of(&text, "FM008");
+    // The 65th collection is the one refused: the root mapping and 63 lists fit.
+    let col = 2 * 63 + 1;
+    for expected in [
+        format!(
+            "q-lists--system-design--easy.md:5:{col}: FM008 [error] front matter lists and mappings nest more than 64 levels deep"
+        ),
+        format!("q-root--system-design--easy.md:2:{}: FM008", col + 2),
+        "q-flow--system-design--easy.md:4:67: FM008".to_string(),
+        "q-maps--system-design--easy.md:69:65: FM008".to_string(),
+    ] {
+        assert!(
+            deep.iter().any(|l| l.contains(&expected)),
+            "no `{expected}` in:\n{text}"
+        );
+    }
+    assert_eq!(deep.len(), 4, "{text}");
+    // Like a syntax error, the note has no usable front matter: no rule reads it.
+    assert!(lines_of(&text, "SCH001").is_empty(), "{text}");
+}
+
+#[test]
+fn a_deep_note_inside_a_real_vault_does_not_stop_the_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(&common::fixture("vault"), dir.path());
+    std::fs::write(
+        dir.path().join("q-deep--system-design--easy.md"),
+        format!(
+            "---\n{HEAD}x:\n{}end\n---\n# Question (EN)\n> Why?\n",
+            "- ".repeat(2500)
+        ),
+    )
+    .expect("note");
+    let out = check(dir.path());
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert_eq!(
+        lines_of(&text, "FM008")
+            .iter()
+            .filter(|l| l.contains("q-deep"))
+            .count(),
+        1,
+        "{text}"
+    );
+    // The other notes are checked as usual.
+    assert!(
+        text.contains("broken/c-broken-fence.md:1:1: FM003"),
+        "{text}"
+    );
+}
