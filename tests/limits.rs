@@ -129,3 +129,67 @@ fn a_deep_note_inside_a_real_vault_does_not_stop_the_run() {
         "{text}"
     );
 }
+
+#[test]
+fn forty_thousand_unknown_keys_give_a_bounded_report() {
+    let keys: String = (0..40_000).map(|i| format!("unknown{i}: {i}\n")).collect();
+    let dir = vault(&[("q-keys--system-design--easy.md", format!("{HEAD}{keys}"))]);
+    let out = check(dir.path());
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let sch = lines_of(&text, "SCH001");
+    // The first 500 by position (the missing keys at the fence, then 499 unknown keys from
+    // line 4 on), then one line for the other 39,501, where the first of them is.
+    assert_eq!(sch.len(), 501, "{} SCH001 lines", sch.len());
+    assert!(
+        sch[0].contains(":1:1: SCH001 [error] missing required keys"),
+        "{}",
+        sch[0]
+    );
+    assert!(
+        sch[1].contains(":4:1: SCH001 [error] unknown key `unknown0`"),
+        "{}",
+        sch[1]
+    );
+    assert!(
+        sch[500].contains(
+            ":503:1: SCH001 [error] 39501 more SCH001 findings from here on are not listed"
+        ),
+        "{}",
+        sch[500]
+    );
+    assert!(text.len() < 200_000, "{} bytes of output", text.len());
+}
+
+#[test]
+fn many_notes_sharing_an_id_name_a_few_each() {
+    let notes: Vec<(String, String)> = (0..300)
+        .map(|i| (format!("n{i:03}.md"), "id: shared\n".to_string()))
+        .collect();
+    let refs: Vec<(&str, String)> = notes.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    let dir = vault(&refs);
+    let out = Command::cargo_bin("decksmith")
+        .expect("binary builds")
+        .args(["check", "--format", "json", "--select", "NAM003"])
+        .arg(dir.path())
+        .timeout(DEADLINE)
+        .output()
+        .expect("decksmith runs");
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let diagnostics = json["diagnostics"].as_array().expect("diagnostics");
+    assert_eq!(diagnostics.len(), 300);
+    let first = &diagnostics[0];
+    assert_eq!(
+        first["message"],
+        "id `shared` is also used by `n001.md`, `n002.md`, `n003.md`, `n004.md`, `n005.md` and 294 more"
+    );
+    let labels = first["labels"].as_array().expect("labels");
+    assert_eq!(labels.len(), 21);
+    assert_eq!(labels[19]["path"], "n020.md");
+    assert_eq!(labels[20]["path"], "n021.md");
+    assert_eq!(
+        labels[20]["message"],
+        "same id here, and 278 more not shown"
+    );
+}
