@@ -193,3 +193,88 @@ fn many_notes_sharing_an_id_name_a_few_each() {
         "same id here, and 278 more not shown"
     );
 }
+
+/// `levels` definitions, each an `anyOf` of two references to the next (2^levels paths),
+/// and a schema applying the first where `place` puts it.
+fn doubling_schema(levels: usize, place: impl FnOnce(&mut serde_json::Value)) -> String {
+    let mut defs = serde_json::Map::new();
+    for i in 0..levels {
+        let next = format!("#/$defs/l{}", i + 1);
+        defs.insert(
+            format!("l{i}"),
+            serde_json::json!({"anyOf": [{"$ref": next}, {"$ref": next}]}),
+        );
+    }
+    defs.insert(format!("l{levels}"), serde_json::json!({"type": "integer"}));
+    let mut schema = serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$defs": defs,
+    });
+    place(&mut schema);
+    schema.to_string()
+}
+
+/// A vault whose `qa-note` kind uses `schema`, with one question note.
+fn vault_with_schema(schema: &str, front_matter: String) -> tempfile::TempDir {
+    let dir = vault(&[("q-one--system-design--easy.md", front_matter)]);
+    std::fs::create_dir(dir.path().join("schemas")).expect("mkdir");
+    std::fs::write(dir.path().join("schemas/qa-note.schema.json"), schema).expect("schema");
+    dir
+}
+
+#[test]
+fn an_exponential_schema_is_a_setup_error_not_a_hang() {
+    let schema = doubling_schema(40, |s| {
+        s["properties"] = serde_json::json!({"title": {"$ref": "#/$defs/l0"}});
+    });
+    assert!(schema.len() < 3_500, "{} bytes", schema.len());
+    let dir = vault_with_schema(&schema, HEAD.to_string());
+    let out = check(dir.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("qa-note.schema.json"), "{err}");
+    assert!(
+        err.contains("more than 1000 subschema evaluations"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_long_reference_chain_is_a_setup_error_not_a_crash() {
+    let mut defs = serde_json::Map::new();
+    for i in 0..12_000 {
+        let next = format!("#/$defs/l{}", i + 1);
+        defs.insert(format!("l{i}"), serde_json::json!({"$ref": next}));
+    }
+    defs.insert("l12000".into(), serde_json::json!({"type": "object"}));
+    let schema = serde_json::json!({"$defs": defs, "$ref": "#/$defs/l0"}).to_string();
+    let dir = vault_with_schema(&schema, HEAD.to_string());
+    let out = check(dir.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("qa-note.schema.json") && err.contains("more than 256 deep"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_note_too_large_for_its_schema_is_reported_not_validated() {
+    // About 640 evaluations per value, within the schema limit; 2,000 keys exceed the
+    // note's budget.
+    let schema = doubling_schema(5, |s| {
+        s["additionalProperties"] = serde_json::json!({"$ref": "#/$defs/l0"});
+    });
+    let keys: String = (0..2_000).map(|i| format!("k{i}: x\n")).collect();
+    let dir = vault_with_schema(&schema, format!("{HEAD}{keys}"));
+    let out = check(dir.path());
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let sch = lines_of(&text, "SCH001");
+    assert_eq!(sch.len(), 1, "{text}");
+    assert!(
+        sch[0].contains(":1:1: SCH001 [error] front matter not validated: its 4005 values"),
+        "{}",
+        sch[0]
+    );
+}

@@ -16,6 +16,7 @@ pub mod diagnostic;
 pub mod registry;
 pub mod rules;
 pub mod schema;
+pub mod schema_cost;
 pub mod suppress;
 
 use std::collections::BTreeMap;
