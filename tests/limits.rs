@@ -40,7 +40,7 @@ fn stdout(out: &std::process::Output) -> String {
 /// The concise lines of `code`.
 fn lines_of<'a>(text: &'a str, code: &str) -> Vec<&'a str> {
     text.lines()
-        .filter(|l| l.contains(&format!(" {code} ")))
+        .filter(|l| l.contains(&format!(": {code} [")))
         .collect()
 }
 
@@ -277,4 +277,40 @@ fn a_note_too_large_for_its_schema_is_reported_not_validated() {
         "{}",
         sch[0]
     );
+}
+
+/// A vault with one question note whose body is `body`, and `others` empty notes.
+fn vault_with_body(body: &str, others: usize) -> tempfile::TempDir {
+    let dir = vault(&[]);
+    let text = format!("---\n{HEAD}---\n{body}");
+    std::fs::write(dir.path().join("q-body--system-design--easy.md"), text).expect("note");
+    for i in 0..others {
+        std::fs::write(dir.path().join(format!("n-{i}.md")), "# x\n").expect("note");
+    }
+    dir
+}
+
+/// Run `check` in `format`, selecting `rules`, and the time it took.
+fn timed_check(dir: &Path, format: &str, rules: &str) -> (std::process::Output, Duration) {
+    let started = std::time::Instant::now();
+    let out = Command::cargo_bin("decksmith")
+        .expect("binary builds")
+        .args(["check", "--format", format, "--no-cache", "--select", rules])
+        .arg(dir)
+        .timeout(DEADLINE)
+        .output()
+        .expect("decksmith runs");
+    (out, started.elapsed())
+}
+
+#[test]
+fn many_comments_and_links_are_read_in_linear_time() {
+    // 100,000 `%% %%` comments and 100,000 links: every link was compared with every
+    // comment (15 s in a release build).
+    let body = format!("{}{}", "%%c%%\n".repeat(100_000), "[[m]]\n".repeat(100_000));
+    let dir = vault_with_body(&body, 0);
+    let (out, took) = timed_check(dir.path(), "concise", "LNK001");
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{took:?}");
+    assert_eq!(lines_of(&text, "LNK001").len(), 501, "{took:?}");
 }
