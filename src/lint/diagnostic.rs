@@ -2,7 +2,16 @@
 //!
 //! Positions are byte ranges into the file; lines and columns are derived at render time
 //! (see [`crate::vault::lines::LineIndex`]) so that a rule never computes them itself.
+//!
+//! What one note can make the linter say is bounded here, once for every rule and output
+//! format: a diagnostic keeps at most [`MAX_LABELS`] labels, a message lists at most
+//! [`MAX_LISTED`] names, and a rule reports at most [`MAX_PER_RULE`] findings on one note.
+//! What is left out is counted in a last label or finding ("… and 39,980 more"), so the
+//! output says that it was cut. Without the bounds a note with 40,000 unknown keys, or
+//! 3,000 notes sharing one id (each naming the 2,999 others), turns into hundreds of
+//! megabytes of output.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use serde::Serialize;
@@ -39,6 +48,16 @@ impl Severity {
     }
 }
 
+/// Labels one diagnostic carries; real findings have one to three.
+pub const MAX_LABELS: usize = 20;
+
+/// Names one message lists (other notes with the same id, …); the labels show more.
+pub const MAX_LISTED: usize = 5;
+
+/// Findings one rule reports on one note. The most seen in a real vault is under 200 (the
+/// dangling links of a map of content); past this many, more findings add no information.
+pub const MAX_PER_RULE: usize = 500;
+
 /// A secondary span with a short text, possibly in another file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Label {
@@ -65,6 +84,33 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A rule's finding on the note at `path`, with its labels capped at [`MAX_LABELS`].
+    pub fn from_finding(
+        f: Finding,
+        code: &'static str,
+        name: &'static str,
+        severity: Severity,
+        path: String,
+    ) -> Diagnostic {
+        let mut labels = f.labels;
+        if let Some(mut first) = f.first_omitted {
+            if f.omitted > 1 {
+                first.message = format!("{}, and {} more not shown", first.message, f.omitted - 1);
+            }
+            labels.push(first);
+        }
+        Diagnostic {
+            code,
+            name,
+            severity,
+            message: f.message,
+            path,
+            range: f.range,
+            labels,
+            help: f.help,
+        }
+    }
+
     /// The sort key that makes output deterministic: path, position, code, message.
     pub fn sort_key(&self) -> (&str, usize, usize, &str, &str) {
         (
@@ -77,13 +123,63 @@ impl Diagnostic {
     }
 }
 
+/// Keep at most [`MAX_PER_RULE`] diagnostics of each rule (one note's diagnostics), the
+/// first by position, and sum the rest up in one more diagnostic where the first of them
+/// was.
+pub fn cap_per_rule(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for d in &diagnostics {
+        *counts.entry(d.code).or_default() += 1;
+    }
+    if counts.values().all(|n| *n <= MAX_PER_RULE) {
+        return diagnostics;
+    }
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut seen: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut first_left_out: BTreeMap<&'static str, Diagnostic> = BTreeMap::new();
+    diagnostics.retain(|d| {
+        let n = seen.entry(d.code).or_default();
+        *n += 1;
+        if *n <= MAX_PER_RULE {
+            return true;
+        }
+        first_left_out.entry(d.code).or_insert_with(|| d.clone());
+        false
+    });
+    for (code, mut summary) in first_left_out {
+        let left_out = counts.get(code).map_or(0, |n| n - MAX_PER_RULE);
+        summary.message = format!(
+            "{left_out} more {code} findings from here on are not listed (at most {MAX_PER_RULE} per rule and note)"
+        );
+        summary.labels.clear();
+        summary.help = Some("fix the findings listed, then check again".to_string());
+        diagnostics.push(summary);
+    }
+    diagnostics
+}
+
+/// `items` joined with commas: at most [`MAX_LISTED`] of them, then how many more.
+pub fn listing(items: impl ExactSizeIterator<Item = String>) -> String {
+    let total = items.len();
+    let shown: Vec<String> = items.take(MAX_LISTED).collect();
+    match total - shown.len() {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
 /// What a rule emits; the engine fills in code, name, severity and path.
 #[derive(Clone, Debug)]
 pub struct Finding {
     pub range: Range<usize>,
     pub message: String,
+    /// At most [`MAX_LABELS`]; see [`Finding::label`].
     pub labels: Vec<Label>,
     pub help: Option<String>,
+    /// Labels past [`MAX_LABELS`]: the first is kept to point at, the rest only counted, so
+    /// a rule may label every place it knows without building thousands of labels.
+    first_omitted: Option<Label>,
+    omitted: usize,
 }
 
 impl Finding {
@@ -93,6 +189,8 @@ impl Finding {
             message: message.into(),
             labels: Vec::new(),
             help: None,
+            first_omitted: None,
+            omitted: 0,
         }
     }
 
@@ -101,26 +199,135 @@ impl Finding {
         self
     }
 
-    pub fn label(mut self, range: Range<usize>, message: impl Into<String>) -> Self {
-        self.labels.push(Label {
-            path: None,
-            range,
-            message: message.into(),
-        });
-        self
+    /// Add a label; past [`MAX_LABELS`] it is counted, not kept.
+    pub fn label(self, range: Range<usize>, message: impl Into<String>) -> Self {
+        self.push_label(None::<String>, range, message)
     }
 
+    /// Add a label in another file; past [`MAX_LABELS`] it is counted, not kept.
     pub fn label_in(
-        mut self,
+        self,
         path: impl Into<String>,
         range: Range<usize>,
         message: impl Into<String>,
     ) -> Self {
-        self.labels.push(Label {
-            path: Some(path.into()),
+        self.push_label(Some(path), range, message)
+    }
+
+    fn push_label(
+        mut self,
+        path: Option<impl Into<String>>,
+        range: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        // Strings are built only for the labels that are kept.
+        let full = self.labels.len() >= MAX_LABELS;
+        if full && self.first_omitted.is_some() {
+            self.omitted += 1;
+            return self;
+        }
+        let label = Label {
+            path: path.map(Into::into),
             range,
             message: message.into(),
-        });
+        };
+        if full {
+            self.first_omitted = Some(label);
+            self.omitted = 1;
+        } else {
+            self.labels.push(label);
+        }
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diagnostic(code: &'static str, start: usize) -> Diagnostic {
+        Diagnostic::from_finding(
+            Finding::new(start..start + 1, format!("finding at {start}")),
+            code,
+            "name",
+            Severity::Error,
+            "n.md".to_string(),
+        )
+    }
+
+    #[test]
+    fn labels_past_the_cap_are_counted_in_the_last_one() {
+        let mut f = Finding::new(0..1, "m");
+        for i in 0..MAX_LABELS + 5 {
+            f = f.label_in(format!("other-{i}.md"), i..i + 1, "same id here");
+        }
+        let d =
+            Diagnostic::from_finding(f, "NAM003", "duplicate-id", Severity::Error, "n.md".into());
+        assert_eq!(d.labels.len(), MAX_LABELS + 1);
+        let last = &d.labels[MAX_LABELS];
+        assert_eq!(
+            last.path.as_deref(),
+            Some(format!("other-{MAX_LABELS}.md").as_str())
+        );
+        assert_eq!(last.range, MAX_LABELS..MAX_LABELS + 1);
+        assert_eq!(last.message, "same id here, and 4 more not shown");
+        assert_eq!(d.labels[MAX_LABELS - 1].message, "same id here");
+    }
+
+    #[test]
+    fn one_label_past_the_cap_is_shown_as_it_is() {
+        let mut f = Finding::new(0..1, "m");
+        for i in 0..=MAX_LABELS {
+            f = f.label(i..i + 1, "here");
+        }
+        let d = Diagnostic::from_finding(f, "X", "x", Severity::Error, "n.md".into());
+        assert_eq!(d.labels.len(), MAX_LABELS + 1);
+        assert!(d.labels.iter().all(|l| l.message == "here"));
+    }
+
+    #[test]
+    fn each_rule_lists_at_most_the_cap_per_note() {
+        // Out of order, as rules and suppression leave them.
+        let mut all: Vec<Diagnostic> = (0..MAX_PER_RULE + 100)
+            .rev()
+            .map(|i| diagnostic("SCH001", i * 2))
+            .collect();
+        all.extend((0..3).map(|i| diagnostic("FM007", i)));
+        let capped = cap_per_rule(all);
+        let sch: Vec<&Diagnostic> = capped.iter().filter(|d| d.code == "SCH001").collect();
+        assert_eq!(sch.len(), MAX_PER_RULE + 1);
+        assert_eq!(capped.iter().filter(|d| d.code == "FM007").count(), 3);
+        // The first by position are kept; the summary sits where the first left out was.
+        assert!(
+            sch[..MAX_PER_RULE]
+                .iter()
+                .all(|d| d.range.start < MAX_PER_RULE * 2)
+        );
+        let summary = sch[MAX_PER_RULE];
+        assert_eq!(summary.range.start, MAX_PER_RULE * 2);
+        assert_eq!(
+            summary.message,
+            format!(
+                "100 more SCH001 findings from here on are not listed (at most {MAX_PER_RULE} per rule and note)"
+            )
+        );
+        assert_eq!(summary.severity, Severity::Error);
+        // Under the cap nothing changes, not even the order.
+        let few = vec![diagnostic("A", 5), diagnostic("A", 1)];
+        assert_eq!(cap_per_rule(few.clone()), few);
+    }
+
+    #[test]
+    fn listings_name_a_few_and_count_the_rest() {
+        let names = |n: usize| (0..n).map(|i| format!("`{i}`")).collect::<Vec<_>>();
+        assert_eq!(listing(names(2).into_iter()), "`0`, `1`");
+        assert_eq!(
+            listing(names(MAX_LISTED).into_iter()),
+            "`0`, `1`, `2`, `3`, `4`"
+        );
+        assert_eq!(
+            listing(names(MAX_LISTED + 7).into_iter()),
+            "`0`, `1`, `2`, `3`, `4` and 7 more"
+        );
     }
 }

@@ -16,6 +16,7 @@ pub mod diagnostic;
 pub mod registry;
 pub mod rules;
 pub mod schema;
+pub mod schema_cost;
 pub mod suppress;
 
 use std::collections::BTreeMap;
@@ -913,18 +914,10 @@ pub fn check_note(settings: &Settings, index: &VaultIndex, note: &Note) -> Vec<D
             out.push(finish(sup001, severity, note, finding));
         }
     }
-    out
+    // After suppression, so that a suppressed finding never counts towards the cap.
+    diagnostic::cap_per_rule(out)
 }
 
 fn finish(rule: &Rule, severity: Severity, note: &Note, f: Finding) -> Diagnostic {
-    Diagnostic {
-        code: rule.code,
-        name: rule.name,
-        severity,
-        message: f.message,
-        path: note.path.clone(),
-        range: f.range,
-        labels: f.labels,
-        help: f.help,
-    }
+    Diagnostic::from_finding(f, rule.code, rule.name, severity, note.path.clone())
 }

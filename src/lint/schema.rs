@@ -7,6 +7,10 @@
 //! Messages: a schema may carry an `x-message` next to a keyword's subschema (placeholders
 //! `{value}`, `{count}`, `{type}`); it replaces the validator's generic wording, so a vault's
 //! own rules speak in the vault's own terms without code changes.
+//!
+//! The validator has no budget of its own, so a schema is measured when it is compiled and
+//! refused when it is too costly, and a note too large for its schema's cost is reported
+//! instead of validated (see [`super::schema_cost`]).
 
 use std::ops::Range;
 
@@ -15,12 +19,15 @@ use jsonschema::{Draft, Validator};
 use serde_json::Value;
 
 use super::diagnostic::Finding;
+use super::schema_cost;
 use crate::vault::yaml::SpanTable;
 
 pub struct Schema {
     pub name: String,
     pub json: Value,
     validator: Validator,
+    /// What validating one value may cost, measured once.
+    cost: schema_cost::Cost,
 }
 
 impl Schema {
@@ -40,10 +47,13 @@ impl Schema {
             .should_validate_formats(true)
             .build(&json)
             .map_err(|e| format!("{name}: invalid schema: {e}"))?;
+        // After the build, which has checked the schema and resolved its references.
+        let cost = schema_cost::measure(&json, draft).map_err(|e| format!("{name}: {e}"))?;
         Ok(Schema {
             name: name.to_string(),
             json,
             validator,
+            cost,
         })
     }
 
@@ -54,6 +64,9 @@ impl Schema {
         spans: &SpanTable,
         head: Range<usize>,
     ) -> Vec<Finding> {
+        if let Some(too_large) = self.too_large(instance, &head) {
+            return vec![too_large];
+        }
         let mut out = Vec::new();
         let mut missing: Vec<(String, Vec<String>)> = Vec::new();
         for error in self.validator.iter_errors(instance) {
@@ -133,6 +146,24 @@ impl Schema {
             );
         }
         out
+    }
+
+    /// A finding instead of a validation when `instance` has so many values that validating
+    /// it could take more than [`schema_cost::MAX_NOTE_EVALUATIONS`].
+    fn too_large(&self, instance: &Value, head: &Range<usize>) -> Option<Finding> {
+        let values = schema_cost::values(instance);
+        let work = values.saturating_mul(self.cost.evaluations);
+        (work > schema_cost::MAX_NOTE_EVALUATIONS).then(|| {
+            Finding::new(
+                head.clone(),
+                format!(
+                    "front matter not validated: its {values} values could take {work} evaluations of schema `{}`, more than the {} allowed per note",
+                    self.name,
+                    schema_cost::MAX_NOTE_EVALUATIONS
+                ),
+            )
+            .help("front matter holds a few dozen values; move bulk data into the body")
+        })
     }
 
     fn custom_message(&self, schema_path: &str, value: &Value) -> Option<String> {

@@ -254,12 +254,18 @@ impl VaultIndex {
             if let Some(path) = self.note_paths.get(&k) {
                 return Target::Note(path);
             }
+            // A path ending with the target's parts has the target's last part as its stem,
+            // so only notes of that stem are candidates, not the whole vault (per link).
             let tail = format!("/{k}");
+            let stem = k.rsplit('/').next().unwrap_or(&k);
             if let Some(path) = self
-                .note_paths
-                .iter()
-                .filter(|(p, _)| p.ends_with(&tail))
-                .map(|(_, path)| path)
+                .stems
+                .get(stem)
+                .into_iter()
+                .flatten()
+                .map(|p| key(strip_md(p)))
+                .filter(|p| p.ends_with(&tail))
+                .filter_map(|p| self.note_paths.get(&p))
                 .min()
             {
                 return Target::Note(path);
@@ -556,6 +562,23 @@ mod tests {
         let entries: Vec<IndexEntry> = notes.iter().map(IndexEntry::of).collect();
         let v = VaultIndex::build(&entries, &[], true);
         assert_eq!(v.resolve_name("sysdes-1"), Target::Note("n.md"));
+    }
+
+    #[test]
+    fn path_targets_match_the_end_of_a_path() {
+        let notes: Vec<Note> = ["c/b/deep.md", "a/b/deep.md", "a/x/deep.md", "deep-b.md"]
+            .iter()
+            .map(|p| Note::from_text(p.to_string(), String::new(), None))
+            .collect();
+        let entries: Vec<IndexEntry> = notes.iter().map(IndexEntry::of).collect();
+        let v = VaultIndex::build(&entries, &[], false);
+        // The first in path order of those that end with the target.
+        assert_eq!(v.resolve_name("b/deep"), Target::Note("a/b/deep.md"));
+        assert_eq!(v.resolve_name("B/Deep.md"), Target::Note("a/b/deep.md"));
+        assert_eq!(v.resolve_name("c/b/deep"), Target::Note("c/b/deep.md"));
+        assert_eq!(v.resolve_name("x/deep"), Target::Note("a/x/deep.md"));
+        assert_eq!(v.resolve_name("y/deep"), Target::Missing);
+        assert_eq!(v.resolve_name("b/eep"), Target::Missing);
     }
 
     #[test]

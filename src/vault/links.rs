@@ -111,6 +111,17 @@ impl Collector {
         }
     }
 
+    /// Whether `range` lies inside a `%% %%` comment. Comments are in order and never
+    /// overlap, so only the last one starting before the range can hold it: a binary
+    /// search, as a note may hold many thousands of both.
+    fn in_comment(&self, range: &Range<usize>) -> bool {
+        let before = self.comments.partition_point(|c| c.start <= range.start);
+        before
+            .checked_sub(1)
+            .and_then(|i| self.comments.get(i))
+            .is_some_and(|c| range.end <= c.end)
+    }
+
     /// Look at one event; `range` is relative to the body (as the parser reports it).
     pub(crate) fn event(&mut self, event: &Event<'_>, range: &Range<usize>) {
         let Event::Start(tag) = event else {
@@ -130,11 +141,7 @@ impl Collector {
             _ => return,
         };
         let range = self.from + range.start..self.from + range.end;
-        if self
-            .comments
-            .iter()
-            .any(|c| c.start <= range.start && range.end <= c.end)
-        {
+        if self.in_comment(&range) {
             return;
         }
         let dest = dest.to_string();

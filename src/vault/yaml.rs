@@ -15,6 +15,12 @@ vaults:
 
 Scalars are resolved with saphyr's YAML 1.2 core schema: `2025-01-23`, `no` and `on` stay
 strings, so schemas type dates as `string` with `format: date`.
+
+Nesting is bounded ([`MAX_DEPTH`]): everything downstream walks the tree recursively (the
+JSON conversion here, schema validation, even dropping the tree), and a few kilobytes of
+`- - - - …` would otherwise nest deep enough to overflow the stack. A block that nests
+deeper is refused like a syntax error, at the collection that crosses the limit, before any
+deeper node is built.
 */
 
 use std::borrow::Cow;
@@ -124,11 +130,29 @@ pub struct DuplicateKey {
     pub second: Range<usize>,
 }
 
+/// How deep lists and mappings may nest in front matter, counting the root mapping as one.
+///
+/// Real notes nest three levels (the root, `anki_cards`, one entry); 64 leaves room for any
+/// hand-written structure. The bound is what keeps every recursive walk over the tree (the
+/// JSON conversion, the validator, drops) within the stack of a worker thread, with a wide
+/// margin: each level costs a few recursive calls, not hundreds.
+pub const MAX_DEPTH: usize = 64;
+
+/// Why front matter could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyntaxErrorKind {
+    /// The YAML parser rejected the text.
+    Syntax,
+    /// Lists and mappings nest deeper than [`MAX_DEPTH`].
+    TooDeep,
+}
+
 /// A YAML syntax error at a byte offset.
 #[derive(Clone, Debug)]
 pub struct SyntaxError {
     pub offset: usize,
     pub message: String,
+    pub kind: SyntaxErrorKind,
 }
 
 /// The parsed front matter.
@@ -206,7 +230,13 @@ pub fn parse(yaml: &str, base: usize) -> Result<Parsed, SyntaxError> {
         let (event, span) = event.map_err(|e| SyntaxError {
             offset: pos.byte(e.marker().index()),
             message: e.info().to_string(),
+            kind: SyntaxErrorKind::Syntax,
         })?;
+        if matches!(event, Event::SequenceStart(..) | Event::MappingStart(..))
+            && stack.len() >= MAX_DEPTH
+        {
+            return Err(too_deep(pos.span(&span).start));
+        }
         let node = match event {
             Event::DocumentStart(_) => {
                 documents += 1;
@@ -214,6 +244,7 @@ pub fn parse(yaml: &str, base: usize) -> Result<Parsed, SyntaxError> {
                     return Err(SyntaxError {
                         offset: pos.span(&span).start,
                         message: "a second YAML document inside the front matter".into(),
+                        kind: SyntaxErrorKind::Syntax,
                     });
                 }
                 continue;
@@ -319,6 +350,16 @@ pub fn parse(yaml: &str, base: usize) -> Result<Parsed, SyntaxError> {
     }
     parsed.root = root;
     Ok(parsed)
+}
+
+fn too_deep(offset: usize) -> SyntaxError {
+    SyntaxError {
+        offset,
+        message: format!(
+            "lists and mappings nest more than {MAX_DEPTH} levels deep here; decksmith reads no deeper"
+        ),
+        kind: SyntaxErrorKind::TooDeep,
+    }
 }
 
 fn scalar_value(
@@ -454,5 +495,34 @@ mod tests {
         let err = parse(yaml, 0).expect_err("fails");
         assert!(err.offset <= yaml.len());
         assert!(err.offset > "title: Вопрос".len());
+    }
+
+    #[test]
+    fn nesting_is_bounded_at_the_collection_that_crosses_the_limit() {
+        // `MAX_DEPTH` levels parse: the root mapping and nested lists below it.
+        let at_limit = format!("x:\n{}end\n", "- ".repeat(MAX_DEPTH - 1));
+        assert!(parse(&at_limit, 0).is_ok());
+        let over = format!("x:\n{}end\n", "- ".repeat(MAX_DEPTH));
+        let err = parse(&over, 0).expect_err("too deep");
+        assert_eq!(err.kind, SyntaxErrorKind::TooDeep);
+        assert_eq!(err.offset, "x:\n".len() + 2 * (MAX_DEPTH - 1));
+        assert!(
+            err.message.contains(&MAX_DEPTH.to_string()),
+            "{}",
+            err.message
+        );
+        // Flow collections and nested mappings count the same way.
+        let flow = format!("x: {}{}\n", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert_eq!(
+            parse(&flow, 0).map(|_| ()).map_err(|e| e.kind),
+            Err(SyntaxErrorKind::TooDeep)
+        );
+        let maps: String = (0..=MAX_DEPTH)
+            .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+            .collect();
+        assert_eq!(
+            parse(&maps, 0).map(|_| ()).map_err(|e| e.kind),
+            Err(SyntaxErrorKind::TooDeep)
+        );
     }
 }

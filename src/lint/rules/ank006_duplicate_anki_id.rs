@@ -1,6 +1,6 @@
 use super::anki;
 use crate::lint::Ctx;
-use crate::lint::diagnostic::{Finding, Severity};
+use crate::lint::diagnostic::{Finding, Severity, listing};
 use crate::lint::registry::declare_rule;
 
 declare_rule! {
@@ -43,19 +43,16 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         if others.is_empty() {
             continue;
         }
-        let names: Vec<String> = others
-            .iter()
-            .map(|(p, _)| {
-                if *p == ctx.note.path {
-                    "another entry of this note".to_string()
-                } else {
-                    format!("`{p}`")
-                }
-            })
-            .collect();
+        let names = listing(others.iter().map(|(p, _)| {
+            if *p == ctx.note.path {
+                "another entry of this note".to_string()
+            } else {
+                format!("`{p}`")
+            }
+        }));
         let mut f = Finding::new(
             value_range,
-            format!("`anki_id` {id} is also used by {}", names.join(", ")),
+            format!("`anki_id` {id} is also used by {names}"),
         )
         .help(
             "keep the id on the entry that owns the Anki note; sync recovers the other by its slug",
@@ -64,7 +61,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             f = if *p == ctx.note.path {
                 f.label(r.clone(), "same id here")
             } else {
-                f.label_in(p.clone(), r.clone(), "same id here")
+                f.label_in(p.as_str(), r.clone(), "same id here")
             };
         }
         out.push(f);

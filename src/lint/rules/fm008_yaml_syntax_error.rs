@@ -1,10 +1,14 @@
 use crate::lint::Ctx;
 use crate::lint::diagnostic::{Finding, Severity};
 use crate::lint::registry::declare_rule;
+use crate::vault::yaml::SyntaxErrorKind;
 
 declare_rule! {
     /// ## What it does
     /// Reports front matter that is not valid YAML, at the position the parser stopped.
+    /// Lists and mappings nested more than 64 levels deep are refused the same way, at the
+    /// collection that crosses the limit: no real note comes close, and reading deeper
+    /// would risk the tool itself.
     ///
     /// ## Why is this bad?
     /// Nothing in the block can be read: not the id, not the cards. Obsidian shows the
@@ -13,7 +17,7 @@ declare_rule! {
     /// ## How to fix
     /// Fix the syntax at the reported position. Common causes: a `:` followed by a space
     /// inside an unquoted value (quote the value), tabs used for indentation, an unclosed
-    /// `[` or quote.
+    /// `[` or quote. For nesting, flatten the structure.
     code = "FM008",
     name = "yaml-syntax-error",
     severity = Some(Severity::Error),
@@ -29,9 +33,16 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             .chars()
             .next()
             .map_or(start, |c| start + c.len_utf8());
-        out.push(
-            Finding::new(start..end, format!("YAML syntax error: {}", e.message))
-                .help("quote values that contain `: ` or start with special characters"),
-        );
+        let finding = match e.kind {
+            SyntaxErrorKind::Syntax => {
+                Finding::new(start..end, format!("YAML syntax error: {}", e.message))
+                    .help("quote values that contain `: ` or start with special characters")
+            }
+            SyntaxErrorKind::TooDeep => {
+                Finding::new(start..end, format!("front matter {}", e.message))
+                    .help("flatten the structure; the rest of the front matter is not checked")
+            }
+        };
+        out.push(finding);
     }
 }

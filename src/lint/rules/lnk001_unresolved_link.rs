@@ -1,6 +1,6 @@
 use super::resolved;
 use crate::lint::Ctx;
-use crate::lint::diagnostic::{Finding, Severity};
+use crate::lint::diagnostic::{Finding, MAX_PER_RULE, Severity};
 use crate::lint::registry::declare_rule;
 use crate::vault::index::Target;
 
@@ -36,7 +36,11 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             r.link.range.clone(),
             format!("`{}` does not resolve to any note", resolved::shown(r.link)),
         );
-        if let Some(hint) = ctx.index.hint(&r.link.target) {
+        // A suggestion searches the vault; only the findings that are listed get one
+        // (see `MAX_PER_RULE`), so a note of 20,000 dangling links stays quick.
+        if out.len() < MAX_PER_RULE
+            && let Some(hint) = ctx.index.hint(&r.link.target)
+        {
             f = f.help(hint);
         }
         out.push(f);

@@ -1,10 +1,11 @@
 use crate::lint::Ctx;
-use crate::lint::diagnostic::{Finding, Severity};
+use crate::lint::diagnostic::{Finding, Severity, listing};
 use crate::lint::registry::declare_rule;
 
 declare_rule! {
     /// ## What it does
-    /// Reports an `id` used by more than one note, naming every other file that uses it.
+    /// Reports an `id` used by more than one note, naming the other files that use it (the
+    /// first five in the message, twenty as labels, and how many more).
     ///
     /// ## Why is this bad?
     /// Card slugs are built from the id (`<id>-<index>-<lang>`). Two notes with one id claim
@@ -35,14 +36,11 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         return;
     }
     let range = parsed.spans.value("/id").unwrap_or(ctx.note.head_range());
-    let names: Vec<String> = others.iter().map(|(p, _)| format!("`{p}`")).collect();
-    let mut finding = Finding::new(
-        range,
-        format!("id `{id}` is also used by {}", names.join(", ")),
-    )
-    .help("give each note its own id; card slugs are built from it");
+    let names = listing(others.iter().map(|(p, _)| format!("`{p}`")));
+    let mut finding = Finding::new(range, format!("id `{id}` is also used by {names}"))
+        .help("give each note its own id; card slugs are built from it");
     for (path, span) in others {
-        finding = finding.label_in(path.clone(), span.clone(), "same id here");
+        finding = finding.label_in(path.as_str(), span.clone(), "same id here");
     }
     out.push(finding);
 }

@@ -1,5 +1,5 @@
 use crate::lint::Ctx;
-use crate::lint::diagnostic::{Finding, Severity};
+use crate::lint::diagnostic::{Finding, MAX_PER_RULE, Severity};
 use crate::lint::registry::declare_rule;
 use crate::vault::index::Target;
 use crate::vault::links;
@@ -37,7 +37,10 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 r.key, r.target
             ),
         );
-        if let Some(hint) = ctx.index.hint(&r.target) {
+        // As in LNK001: only the findings that are listed get a suggestion.
+        if out.len() < MAX_PER_RULE
+            && let Some(hint) = ctx.index.hint(&r.target)
+        {
             f = f.help(hint);
         }
         out.push(f);
