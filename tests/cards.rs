@@ -1,5 +1,5 @@
-//! `decksmith cards` end to end: the reference bilingual note, hostile markup, determinism,
-//! and the HTML preview in a real headless Chromium.
+//! `decksmith cards` end to end: the reference bilingual note, hostile markup, nesting too
+//! deep to render, determinism, and the HTML preview in a real headless Chromium.
 
 mod common;
 
@@ -125,6 +125,49 @@ fn hostile_markup_never_reaches_the_fields() {
                 assert!(!html.contains(bad), "`{bad}` survived in {field}: {html}");
             }
         }
+    }
+}
+
+fn note_with_answer(answer: &str) -> String {
+    format!(
+        "---\nid: deep-1\ntopic: system-design\nlanguage_tags: [en]\n---\n# Question (EN)\n> Deep?\n\n## Answer (EN)\n\n{answer}\n"
+    )
+}
+
+/// 200 KB answers nested as deep as they go: each of these took minutes to sanitise
+/// (quadratic in the nesting). They are refused with the answer's line instead; no card,
+/// truncated or not, is made.
+#[test]
+fn a_200_kb_hostile_answer_is_refused_not_rendered() {
+    const SIZE: usize = 200_000;
+    let unclosed_bold: String = (0..SIZE / 20)
+        .map(|i| format!("<p><b id={i}>x</p>"))
+        .collect();
+    let hostile = [
+        ("quotes", ">".repeat(SIZE)),
+        ("divs", "<div>\n\n".repeat(SIZE / 7)),
+        ("lists", format!("{}x", "- ".repeat(SIZE / 2))),
+        ("unclosed bold", unclosed_bold),
+    ];
+    for (what, answer) in hostile {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("q-deep--system-design--medium.md"),
+            note_with_answer(&answer),
+        )
+        .expect("write");
+        let doc = cards_json(dir.path());
+        assert!(all_cards(&doc).is_empty(), "{what}: a card was made");
+        let refused = &doc["notes"][0]["refused"];
+        assert_eq!(refused[0]["slug"], "deep-1-0-en", "{what}: {refused}");
+        assert_eq!(refused[0]["line"], 9, "{what}: the answer heading's line");
+        assert!(
+            refused[0]["reason"]
+                .as_str()
+                .expect("reason")
+                .contains("more than 100 levels deep"),
+            "{what}: {refused}"
+        );
     }
 }
 

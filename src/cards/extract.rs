@@ -24,6 +24,8 @@ pub struct Pair {
     pub answer: String,
     /// Where the question heading (or list entry) sits.
     pub range: Range<usize>,
+    /// Where the (first) answer heading (or answer line) starts, when there is one.
+    pub answer_at: Option<usize>,
 }
 
 impl Pair {
@@ -154,6 +156,7 @@ fn qa_pairs(note: &Note, matches: &[SectionMatch<'_>], stops: &[String]) -> Vec<
                 if pair.range.is_empty() {
                     pair.range = h.range.clone();
                 }
+                pair.answer_at.get_or_insert(h.range.start);
                 let answer = region(text, start.min(end)..end);
                 // Appended in place: a note of many answer headings stays linear.
                 if !pair.answer.is_empty() {
@@ -202,6 +205,7 @@ fn list_pairs(note: &Note, section: &str, lang: &str) -> Vec<Pair> {
                 question: q.trim().to_string(),
                 answer: String::new(),
                 range: line_start..line_start + line.trim_end().len(),
+                answer_at: None,
             });
             in_answer = false;
         } else if let Some(a) = body
@@ -210,6 +214,7 @@ fn list_pairs(note: &Note, section: &str, lang: &str) -> Vec<Pair> {
         {
             if let Some(p) = pairs.last_mut() {
                 p.answer = a.trim().to_string();
+                p.answer_at = Some(line_start);
                 in_answer = true;
             }
         } else if !t.is_empty()

@@ -8,14 +8,19 @@ identity forever: it depends only on the id, the block's position among the ques
 language, and the language. Everything that is pushed to Anki is hashed, so a sync can tell
 an unchanged card without comparing fields.
 
+A card that cannot be rendered safely (its HTML would nest deeper than
+[`nesting::MAX_DEPTH`] levels) is not made: it is reported with the line of its section, so
+nothing truncated or half-rendered ever reaches Anki.
+
 Pure: notes and settings in, cards out.
 */
 
 pub mod extract;
+pub mod nesting;
 pub mod preview;
 pub mod render;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -69,6 +74,16 @@ impl std::fmt::Display for Skip {
     }
 }
 
+/// A card the note asks for but that is not made.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Refused {
+    pub slug: String,
+    /// The 1-based line of the heading (or list entry) of the question or answer at fault.
+    pub line: usize,
+    /// Why, as a sentence fragment after the slug.
+    pub reason: String,
+}
+
 /// The cards of one note.
 #[derive(Clone, Debug, Serialize)]
 pub struct NoteCards {
@@ -76,6 +91,8 @@ pub struct NoteCards {
     pub cards: Vec<Card>,
     /// Languages of the note that gave no complete card.
     pub missing: Vec<String>,
+    /// Complete cards that were not made, with the reason.
+    pub refused: Vec<Refused>,
     pub skipped: Option<Skip>,
 }
 
@@ -190,6 +207,7 @@ pub fn note_cards(note: &Note, kind: &Kind, cfg: &CardsConfig, vault: &str) -> N
         note: note.path.clone(),
         cards: Vec::new(),
         missing: Vec::new(),
+        refused: Vec::new(),
         skipped: None,
     };
     if kind.cards.is_none() {
@@ -231,8 +249,10 @@ pub fn note_cards(note: &Note, kind: &Kind, cfg: &CardsConfig, vault: &str) -> N
         .iter()
         .filter(|p| p.is_complete() && languages.contains(&p.lang))
     {
-        out.cards
-            .push(card(note, kind, cfg, id, pair, &opts, &source));
+        match card(note, kind, cfg, id, pair, &opts, &source) {
+            Ok(c) => out.cards.push(c),
+            Err(refused) => out.refused.push(refused),
+        }
     }
     out.missing.sort();
     out.missing.dedup();
@@ -247,15 +267,20 @@ fn card(
     pair: &Pair,
     opts: &RenderOptions,
     source: &str,
-) -> Card {
-    let front = render::render(&pair.question, opts);
-    let back = render::render(&pair.answer, opts);
+) -> Result<Card, Refused> {
+    let slug = format!("{id}-{}-{}", pair.index, pair.lang);
+    let refuse = |side: &str, at: usize, why: render::TooDeep| Refused {
+        slug: slug.clone(),
+        line: note.lines.line_of(at) + 1,
+        reason: format!("its {side} {why}; it is not rendered"),
+    };
+    let front = render::render(&pair.question, opts)
+        .map_err(|e| refuse("question", pair.range.start, e))?;
+    let back = render::render(&pair.answer, opts)
+        .map_err(|e| refuse("answer", pair.answer_at.unwrap_or(pair.range.start), e))?;
     let mut media = front.media;
-    for m in back.media {
-        if !media.contains(&m) {
-            media.push(m);
-        }
-    }
+    let mut seen: HashSet<String> = media.iter().cloned().collect();
+    media.extend(back.media.into_iter().filter(|m| seen.insert(m.clone())));
     let template = match &kind.cards {
         Some(crate::config::KindCards::List { deck: Some(d), .. })
         | Some(crate::config::KindCards::Qa { deck: Some(d), .. }) => d,
@@ -266,7 +291,6 @@ fn card(
         .filter(|d| !d.trim().is_empty())
         .unwrap_or_else(|| cfg.fallback_deck.clone());
     let tags = tags(note, cfg, &pair.lang);
-    let slug = format!("{id}-{}-{}", pair.index, pair.lang);
     let joined_tags = tags.join(" ");
     let joined_media = media.join("\n");
     let hash = fnv1a(&[
@@ -278,7 +302,7 @@ fn card(
         &joined_tags,
         &joined_media,
     ]);
-    Card {
+    Ok(Card {
         slug,
         note: note.path.clone(),
         note_id: id.to_string(),
@@ -291,7 +315,7 @@ fn card(
         source: source.to_string(),
         media,
         hash,
-    }
+    })
 }
 
 /// The cards of every note that has a kind producing cards, in note order.
@@ -328,5 +352,43 @@ mod tests {
     fn tags_map_hierarchy() {
         assert_eq!(tag("difficulty/medium"), "difficulty::medium");
         assert_eq!(tag("a b"), "a_b");
+    }
+
+    fn qa_kind() -> (Kind, CardsConfig) {
+        let loaded = crate::config::load(std::path::PathBuf::from("."), None).expect("defaults");
+        let kind = loaded
+            .config
+            .kinds
+            .iter()
+            .find(|k| k.name == "qa-note")
+            .expect("kind")
+            .clone();
+        (kind, loaded.config.cards)
+    }
+
+    fn cards_of(text: &str) -> NoteCards {
+        let (kind, cfg) = qa_kind();
+        let note = Note::from_text("q.md".into(), text.into(), None);
+        note_cards(&note, &kind, &cfg, "v")
+    }
+
+    const HEAD: &str = "---\nid: x-1\nlanguage_tags: [en, ru]\n---\n";
+
+    #[test]
+    fn a_card_too_deep_to_render_is_refused_with_its_line() {
+        let deep = ">".repeat(nesting::MAX_DEPTH + 1);
+        let text = format!(
+            "{HEAD}# Question (EN)\n> Q?\n\n# Вопрос (RU)\n> {deep} В?\n\n## Answer (EN)\n\n{deep} A\n\n## Ответ (RU)\n\nО.\n"
+        );
+        let out = cards_of(&text);
+        assert!(out.cards.is_empty(), "{:?}", out.cards);
+        let got: Vec<(&str, usize, bool)> = out
+            .refused
+            .iter()
+            .map(|r| (r.slug.as_str(), r.line, r.reason.starts_with("its answer")))
+            .collect();
+        // The EN answer under its heading (line 11), the RU question under its (line 8).
+        assert_eq!(got, vec![("x-1-0-en", 11, true), ("x-1-0-ru", 8, false)]);
+        assert!(out.missing.is_empty());
     }
 }
