@@ -1,5 +1,5 @@
-//! `decksmith cards` end to end: the reference bilingual note, hostile markup, nesting too
-//! deep to render, determinism, and the HTML preview in a real headless Chromium.
+//! `decksmith cards` end to end: the reference bilingual note, hostile markup and ids,
+//! nesting too deep to render, determinism, and the HTML preview in a real headless Chromium.
 
 mod common;
 
@@ -16,6 +16,16 @@ fn cards_json(dir: &Path) -> Value {
         .expect("runs");
     assert!(out.status.success(), "{out:?}");
     serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+fn cards_text(dir: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_decksmith"))
+        .args(["cards", "--format", "text"])
+        .arg(dir)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).expect("UTF-8")
 }
 
 fn all_cards(doc: &Value) -> Vec<&Value> {
@@ -103,9 +113,9 @@ fn demo_vault_cards() {
 fn hostile_markup_never_reaches_the_fields() {
     let doc = cards_json(&common::fixture("cards/hostile"));
     let cards = all_cards(&doc);
-    assert_eq!(cards.len(), 2);
+    assert_eq!(cards.len(), 3);
     for c in cards {
-        for field in ["front", "back"] {
+        for field in ["front", "back", "source"] {
             let html = c[field].as_str().expect("field").to_lowercase();
             for bad in [
                 "<script",
@@ -126,6 +136,46 @@ fn hostile_markup_never_reaches_the_fields() {
             }
         }
     }
+}
+
+/// The four fields of every card of the hostile vault, exactly as sync pushes them: markup in
+/// the id and the path arrives as text, the Obsidian link as a working link.
+#[test]
+fn hostile_fields_as_pushed() {
+    let dir = common::fixture("cards/hostile");
+    let settings = common::settings(&dir, &[]);
+    let notes = decksmith::lint::read_notes(&settings, &decksmith::lint::Targets::default())
+        .expect("read")
+        .notes;
+    let cfg = &settings.loaded.config;
+    let all = decksmith::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, &cfg.cards.vault_name);
+    let mut text = String::new();
+    for card in all.iter().flat_map(|n| &n.cards) {
+        let fields = decksmith::sync::plan::fields(card);
+        text.push_str(&format!("== {}\n", card.slug));
+        for name in decksmith::sync::plan::FIELDS {
+            text.push_str(&format!("{name}: {}\n", fields[name]));
+        }
+        // Outside the rendered front and back, no tag but the Source link's own.
+        assert!(!fields["Slug"].contains(['<', '>']), "{}", fields["Slug"]);
+        let source = &fields["Source"];
+        let inner = source
+            .strip_prefix("<a href=\"")
+            .and_then(|s| s.strip_suffix("</a>"))
+            .expect("a link");
+        assert_eq!(inner.matches(['<', '>', '"']).count(), 2, "{source}");
+    }
+    insta::assert_snapshot!("hostile_fields", text);
+}
+
+/// A card whose answer nests deeper than can be rendered is listed with its note and line,
+/// and the others are unaffected.
+#[test]
+fn too_deep_cards_are_reported_with_their_line() {
+    insta::assert_snapshot!(
+        "hostile_summary",
+        cards_text(&common::fixture("cards/hostile"))
+    );
 }
 
 fn note_with_answer(answer: &str) -> String {

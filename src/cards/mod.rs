@@ -22,6 +22,8 @@ pub mod render;
 
 use std::collections::{BTreeSet, HashSet};
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -43,7 +45,8 @@ pub struct Card {
     pub tags: Vec<String>,
     pub front: String,
     pub back: String,
-    /// The Source field: the note's path, and its Obsidian link when configured.
+    /// The Source field (HTML, like the front and back): the note's path, as a link that
+    /// opens the note in Obsidian when `[cards] obsidian-links` is on.
     pub source: String,
     /// Media files the fields refer to, as written in the note.
     pub media: Vec<String>,
@@ -184,21 +187,40 @@ fn tags(note: &Note, cfg: &CardsConfig, lang: &str) -> Vec<String> {
     set.into_iter().filter(|t| !t.is_empty()).collect()
 }
 
-/// The Obsidian URL of a note.
+/// What a query value of an `obsidian://` URL keeps unencoded: URI unreserved characters,
+/// and `/` so that paths stay readable. Everything else, `&` and `=` included, is
+/// percent-encoded, so a vault or file name can never end the value early.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
+/// The Obsidian URL that opens a note (`path` with or without `.md`).
 pub fn obsidian_url(vault: &str, path: &str) -> String {
     let file = path.strip_suffix(".md").unwrap_or(path);
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-                    char::from(b).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect::<String>()
-    };
-    format!("obsidian://open?vault={}&file={}", enc(vault), enc(file))
+    format!(
+        "obsidian://open?vault={}&file={}",
+        utf8_percent_encode(vault, QUERY_VALUE),
+        utf8_percent_encode(file, QUERY_VALUE)
+    )
+}
+
+/// The Source field: Anki fields are HTML, so the path is escaped text, and the Obsidian
+/// link a working `<a href>` whose URL is percent-encoded, then escaped as an attribute.
+fn source_field(path: &str, obsidian_vault: Option<&str>) -> String {
+    let mut text = String::new();
+    // Writing into a String cannot fail.
+    let _ = pulldown_cmark_escape::escape_html_body_text(&mut text, path);
+    match obsidian_vault {
+        None => text,
+        Some(vault) => {
+            let mut href = String::new();
+            let _ = pulldown_cmark_escape::escape_html(&mut href, &obsidian_url(vault, path));
+            format!("<a href=\"{href}\">{text}</a>")
+        }
+    }
 }
 
 /// The cards of a note of `kind`. `vault` is the vault's name, for Obsidian links.
@@ -235,11 +257,7 @@ pub fn note_cards(note: &Note, kind: &Kind, cfg: &CardsConfig, vault: &str) -> N
     let opts = RenderOptions {
         obsidian_vault: cfg.obsidian_links.then(|| vault.to_string()),
     };
-    let source = if cfg.obsidian_links {
-        format!("{}\n{}", note.path, obsidian_url(vault, &note.path))
-    } else {
-        note.path.clone()
-    };
+    let source = source_field(&note.path, opts.obsidian_vault.as_deref());
     for lang in &languages {
         if !pairs.iter().any(|p| &p.lang == lang && p.is_complete()) {
             out.missing.push(lang.clone());
@@ -352,6 +370,15 @@ mod tests {
     fn tags_map_hierarchy() {
         assert_eq!(tag("difficulty/medium"), "difficulty::medium");
         assert_eq!(tag("a b"), "a_b");
+    }
+
+    #[test]
+    fn source_is_escaped_text_or_a_working_link() {
+        assert_eq!(source_field("a/<b>&c.md", None), "a/&lt;b&gt;&amp;c.md");
+        assert_eq!(
+            source_field("a/<b>&\"c\".md", Some("My \"Vault\" & co")),
+            "<a href=\"obsidian://open?vault=My%20%22Vault%22%20%26%20co&amp;file=a/%3Cb%3E%26%22c%22\">a/&lt;b&gt;&amp;\"c\".md</a>"
+        );
     }
 
     fn qa_kind() -> (Kind, CardsConfig) {

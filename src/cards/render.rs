@@ -50,19 +50,6 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
     })
 }
 
-/// Percent-encode for a URL query value.
-fn encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 fn basename(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
@@ -140,14 +127,9 @@ fn for_anki<'a>(
             Some(vault) => {
                 open_links.push(false);
                 let file = dest_url.split('#').next().unwrap_or(&dest_url);
-                let url = format!(
-                    "obsidian://open?vault={}&file={}",
-                    encode(vault),
-                    encode(file)
-                );
                 Some(Event::Start(Tag::Link {
                     link_type: LinkType::Inline,
-                    dest_url: CowStr::from(url),
+                    dest_url: CowStr::from(super::obsidian_url(vault, file)),
                     title,
                     id,
                 }))

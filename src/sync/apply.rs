@@ -377,7 +377,7 @@ pub fn sync(
     let refused: std::collections::HashSet<String> = cards
         .iter()
         .flat_map(|nc| &nc.refused)
-        .map(|r| r.slug.clone())
+        .flat_map(|r| [plan::slug_field(&r.slug), r.slug.clone()])
         .collect();
     out.plan.orphans.retain(|(_, slug)| !refused.contains(slug));
     for nc in cards.iter().filter(|nc| nc.skipped.is_none()) {
