@@ -65,6 +65,10 @@ pub enum Skip {
     DamagedFrontMatter,
     /// It has no `id` to build slugs from.
     NoId,
+    /// Its `id` holds a control character (a line break, a tab, …): a slug must be one
+    /// printable line, and Anki drops control characters from fields, so the card could not
+    /// be found again by its slug.
+    UnprintableId,
 }
 
 impl std::fmt::Display for Skip {
@@ -73,6 +77,9 @@ impl std::fmt::Display for Skip {
             Skip::NoFrontMatter => "no readable front matter",
             Skip::NoId => "no `id` to build slugs from",
             Skip::DamagedFrontMatter => "damaged front matter; see `decksmith check`",
+            Skip::UnprintableId => {
+                "`id` holds a control character (line break, tab, …); slugs are built from it"
+            }
         })
     }
 }
@@ -247,6 +254,10 @@ pub fn note_cards(note: &Note, kind: &Kind, cfg: &CardsConfig, vault: &str) -> N
         out.skipped = Some(Skip::NoId);
         return out;
     };
+    if id.chars().any(char::is_control) {
+        out.skipped = Some(Skip::UnprintableId);
+        return out;
+    }
     let pairs = extract::pairs(note, kind);
     let languages: Vec<String> = match &kind.cards {
         Some(crate::config::KindCards::Qa { .. }) => {
@@ -417,5 +428,13 @@ mod tests {
         // The EN answer under its heading (line 11), the RU question under its (line 8).
         assert_eq!(got, vec![("x-1-0-en", 11, true), ("x-1-0-ru", 8, false)]);
         assert!(out.missing.is_empty());
+    }
+
+    #[test]
+    fn an_id_with_a_control_character_gives_no_slugs() {
+        let text = "---\nid: \"x\\n1\"\nlanguage_tags: [en]\n---\n# Question (EN)\n> Q?\n\n## Answer (EN)\n\nA.\n";
+        let out = cards_of(text);
+        assert_eq!(out.skipped, Some(Skip::UnprintableId));
+        assert!(out.cards.is_empty());
     }
 }
