@@ -1,5 +1,6 @@
 //! `cargo bench --bench check`: wall time and notes per second of `decksmith check` on
-//! synthetic vaults of 1,000 and 10,000 notes, in-process and as the real binary.
+//! synthetic vaults of 1,000 and 10,000 notes, in-process and as the real binary; then the
+//! cards of single notes with hostile answers of 25 to 200 KB, which must stay linear.
 //!
 //! Each vault is generated once and read once before timing (the machine evicts files left
 //! unread for about 30 s; timing a cold read measures the disk, not decksmith). Reported
@@ -176,5 +177,75 @@ fn main() {
     println!("|---|---|---|---|---|");
     for row in cards_rows {
         println!("{row}");
+    }
+    hostile_answers();
+}
+
+/// Answers of a given size that nest as deep as they can: the kinds that made sanitising
+/// quadratic, and the deepest nesting that is still rendered (99 levels, repeated).
+fn hostile_answer(kind: &str, size: usize) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while out.len() < size {
+        match kind {
+            "quotes on one line" => out.push('>'),
+            "nested lists" => out.push_str("- "),
+            "nested `<div>` blocks" => out.push_str("<div>\n\n"),
+            "unclosed `<b id>`" => out.push_str(&format!("<p><b id={i}>x</p>")),
+            _ => out.push_str(&format!("{}x{}\n", "<div>".repeat(99), "</div>".repeat(99))),
+        }
+        i += 1;
+    }
+    out.push('x');
+    out
+}
+
+/// `note_cards` of one note with a hostile answer, median of 5 runs, per answer size.
+fn hostile_answers() {
+    let loaded = config::load(std::path::PathBuf::from("."), None).expect("defaults");
+    let cfg = &loaded.config;
+    let qa = cfg
+        .kinds
+        .iter()
+        .position(|k| k.name == "qa-note")
+        .expect("qa-note kind");
+    let sizes = [25_000, 50_000, 100_000, 200_000];
+    println!();
+    println!("| hostile answer | 25 KB | 50 KB | 100 KB | 200 KB | card |");
+    println!("|---|---|---|---|---|---|");
+    for kind in [
+        "quotes on one line",
+        "nested lists",
+        "nested `<div>` blocks",
+        "unclosed `<b id>`",
+        "99 levels of `<div>`, repeated",
+    ] {
+        let mut row = format!("| {kind} |");
+        let mut outcome = "";
+        for size in sizes {
+            let text = format!(
+                "---\nid: deep-1\nlanguage_tags: [en]\n---\n# Question (EN)\n> Q?\n\n## Answer (EN)\n\n{}\n",
+                hostile_answer(kind, size)
+            );
+            let mut times = Vec::new();
+            for _ in 0..5 {
+                let t = Instant::now();
+                let note = decksmith::vault::note::Note::from_text(
+                    "q-deep--system-design--medium.md".into(),
+                    text.clone(),
+                    Some(qa),
+                );
+                let cards = decksmith::cards::note_cards(&note, &cfg.kinds[qa], &cfg.cards, "v");
+                times.push(t.elapsed());
+                outcome = if cards.refused.is_empty() {
+                    "rendered"
+                } else {
+                    "refused"
+                };
+                std::hint::black_box(cards);
+            }
+            row.push_str(&format!(" {:.3} s |", median(times).as_secs_f64()));
+        }
+        println!("{row} {outcome} |");
     }
 }

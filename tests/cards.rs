@@ -1,5 +1,5 @@
-//! `decksmith cards` end to end: the reference bilingual note, hostile markup, determinism,
-//! and the HTML preview in a real headless Chromium.
+//! `decksmith cards` end to end: the reference bilingual note, hostile markup and ids,
+//! nesting too deep to render, determinism, and the HTML preview in a real headless Chromium.
 
 mod common;
 
@@ -16,6 +16,16 @@ fn cards_json(dir: &Path) -> Value {
         .expect("runs");
     assert!(out.status.success(), "{out:?}");
     serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+fn cards_text(dir: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_decksmith"))
+        .args(["cards", "--format", "text"])
+        .arg(dir)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).expect("UTF-8")
 }
 
 fn all_cards(doc: &Value) -> Vec<&Value> {
@@ -98,9 +108,9 @@ fn demo_vault_cards() {
 fn hostile_markup_never_reaches_the_fields() {
     let doc = cards_json(&common::fixture("cards/hostile"));
     let cards = all_cards(&doc);
-    assert_eq!(cards.len(), 2);
+    assert_eq!(cards.len(), 3);
     for c in cards {
-        for field in ["front", "back"] {
+        for field in ["front", "back", "source"] {
             let html = c[field].as_str().expect("field").to_lowercase();
             for bad in [
                 "<script",
@@ -120,6 +130,89 @@ fn hostile_markup_never_reaches_the_fields() {
                 assert!(!html.contains(bad), "`{bad}` survived in {field}: {html}");
             }
         }
+    }
+}
+
+/// The four fields of every card of the hostile vault, exactly as sync pushes them: markup in
+/// the id and the path arrives as text, the Obsidian link as a working link.
+#[test]
+fn hostile_fields_as_pushed() {
+    let dir = common::fixture("cards/hostile");
+    let settings = common::settings(&dir, &[]);
+    let notes = decksmith::lint::read_notes(&settings, &decksmith::lint::Targets::default())
+        .expect("read")
+        .notes;
+    let cfg = &settings.loaded.config;
+    let all = decksmith::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, &cfg.cards.vault_name);
+    let mut text = String::new();
+    for card in all.iter().flat_map(|n| &n.cards) {
+        let fields = decksmith::sync::plan::fields(card);
+        text.push_str(&format!("== {}\n", card.slug));
+        for name in decksmith::sync::plan::FIELDS {
+            text.push_str(&format!("{name}: {}\n", fields[name]));
+        }
+        // Outside the rendered front and back, no tag but the Source link's own.
+        assert!(!fields["Slug"].contains(['<', '>']), "{}", fields["Slug"]);
+        let source = &fields["Source"];
+        let inner = source
+            .strip_prefix("<a href=\"")
+            .and_then(|s| s.strip_suffix("</a>"))
+            .expect("a link");
+        assert_eq!(inner.matches(['<', '>', '"']).count(), 2, "{source}");
+    }
+    insta::assert_snapshot!("hostile_fields", text);
+}
+
+/// A card whose answer nests deeper than can be rendered is listed with its note and line,
+/// and the others are unaffected.
+#[test]
+fn too_deep_cards_are_reported_with_their_line() {
+    insta::assert_snapshot!(
+        "hostile_summary",
+        cards_text(&common::fixture("cards/hostile"))
+    );
+}
+
+fn note_with_answer(answer: &str) -> String {
+    format!(
+        "---\nid: deep-1\ntopic: system-design\nlanguage_tags: [en]\n---\n# Question (EN)\n> Deep?\n\n## Answer (EN)\n\n{answer}\n"
+    )
+}
+
+/// 200 KB answers nested as deep as they go: each of these took minutes to sanitise
+/// (quadratic in the nesting). They are refused with the answer's line instead; no card,
+/// truncated or not, is made.
+#[test]
+fn a_200_kb_hostile_answer_is_refused_not_rendered() {
+    const SIZE: usize = 200_000;
+    let unclosed_bold: String = (0..SIZE / 20)
+        .map(|i| format!("<p><b id={i}>x</p>"))
+        .collect();
+    let hostile = [
+        ("quotes", ">".repeat(SIZE)),
+        ("divs", "<div>\n\n".repeat(SIZE / 7)),
+        ("lists", format!("{}x", "- ".repeat(SIZE / 2))),
+        ("unclosed bold", unclosed_bold),
+    ];
+    for (what, answer) in hostile {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("q-deep--system-design--medium.md"),
+            note_with_answer(&answer),
+        )
+        .expect("write");
+        let doc = cards_json(dir.path());
+        assert!(all_cards(&doc).is_empty(), "{what}: a card was made");
+        let refused = &doc["notes"][0]["refused"];
+        assert_eq!(refused[0]["slug"], "deep-1-0-en", "{what}: {refused}");
+        assert_eq!(refused[0]["line"], 9, "{what}: the answer heading's line");
+        assert!(
+            refused[0]["reason"]
+                .as_str()
+                .expect("reason")
+                .contains("more than 100 levels deep"),
+            "{what}: {refused}"
+        );
     }
 }
 

@@ -642,3 +642,128 @@ fn a_read_only_note_is_listed_and_left_alone() {
     let tmp = dir.path().join(".decksmith-cache/tmp");
     assert_eq!(std::fs::read_dir(&tmp).expect("tmp").count(), 0);
 }
+
+/// An Anki search for the note holding exactly `field` in its Slug field: quoted, with
+/// Anki's search syntax (`"`, `*`, `_`, `:`, `\`) escaped.
+fn slug_query(field: &str) -> String {
+    let mut escaped = String::new();
+    for c in field.chars() {
+        if matches!(c, '\\' | '"' | '*' | '_' | ':') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    format!("\"note:decksmith\" \"Slug:{escaped}\"")
+}
+
+/// Markup in a note's id and path reaches Anki as text, and an Obsidian link as a working
+/// link; the card is found again by its slug, and a second sync changes nothing.
+#[test]
+fn hostile_slugs_and_sources_round_trip() {
+    let Some(server) = AnkiServer::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(&common::fixture("cards/hostile"), dir.path());
+    let slug = r#"<img src=x onerror=alert(1)>&"*_:-0-en"#;
+    let out = sync(&server.url, dir.path(), &[]);
+    // The card too deep to render is listed with its line, and not pushed (exit 1).
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(
+            "sysdes-667-0-en: q-deep-quotes--system-design--medium.md:18: its answer nests more than 100 levels deep"
+        ) && stdout(&out).contains("3 created, 0 updated"),
+        "{}",
+        stdout(&out)
+    );
+    let client = Client::new(&server.url, None).expect("client");
+    let field = r#"&lt;img src=x onerror=alert(1)&gt;&amp;"*_:-0-en"#;
+    let ids = client.find_notes(&slug_query(field)).expect("findNotes");
+    assert_eq!(ids.len(), 1, "one note holds the escaped slug: {ids:?}");
+    let info = client
+        .notes_info(&ids)
+        .expect("notesInfo")
+        .remove(&ids[0])
+        .expect("note");
+    assert_eq!(info.field("Slug"), Some(field));
+    assert_eq!(
+        info.field("Source"),
+        Some(
+            "<a href=\"obsidian://open?vault=Hostile%20%3CVault%3E%20%26%20%22Co%22&amp;file=q-rock-%26-roll-ids--system-design--medium\">q-rock-&amp;-roll-ids--system-design--medium.md</a>"
+        )
+    );
+    let path = dir
+        .path()
+        .join("q-rock-&-roll-ids--system-design--medium.md");
+    let written = std::fs::read_to_string(&path).expect("read");
+    assert!(written.contains(&ids[0].to_string()), "{written}");
+
+    // A second sync finds every field equal: nothing created or updated, no file touched.
+    let after = common::notes(dir.path());
+    let again = sync(&server.url, dir.path(), &[]);
+    assert!(
+        stdout(&again).contains("0 created, 0 updated")
+            && stdout(&again).contains("3 unchanged")
+            && stdout(&again).contains("; 2 requests"),
+        "{}",
+        stdout(&again)
+    );
+    assert_eq!(common::notes(dir.path()), after);
+
+    // With its id lost, the card is found by its slug, not duplicated.
+    let cut = written.find("anki_cards:").expect("entries written");
+    let end = written[cut..].find("---\n").expect("fence") + cut;
+    std::fs::write(&path, format!("{}{}", &written[..cut], &written[end..])).expect("write");
+    let recovered = sync(&server.url, dir.path(), &[]);
+    assert!(
+        stdout(&recovered).contains("0 created"),
+        "{}",
+        stdout(&recovered)
+    );
+    assert!(
+        std::fs::read_to_string(&path)
+            .expect("read")
+            .contains(&ids[0].to_string())
+    );
+    assert!(
+        std::fs::read_to_string(&path).expect("read").contains(slug),
+        "the entry names the slug"
+    );
+    assert_eq!(
+        client.find_notes("\"note:decksmith\"").expect("find").len(),
+        3
+    );
+
+    // A card that becomes too deep to render is reported, and its Anki note kept: neither
+    // an orphan (even under --prune) nor a stale entry.
+    let markup = dir
+        .path()
+        .join("q-hostile-markup--system-design--medium.md");
+    let text = std::fs::read_to_string(&markup).expect("read");
+    let deep = text.replacen(
+        "## Ответ (RU)\n\n",
+        &format!("## Ответ (RU)\n\n{} ", ">".repeat(101)),
+        1,
+    );
+    assert_ne!(text, deep);
+    std::fs::write(&markup, deep).expect("write");
+    let out = sync(&server.url, dir.path(), &["--prune", "--force"]);
+    let line = text
+        .lines()
+        .position(|l| l == "## Ответ (RU)")
+        .expect("heading")
+        + 1;
+    assert!(
+        stdout(&out).contains(&format!(
+            "sysdes-666-0-ru: q-hostile-markup--system-design--medium.md:{line}: its answer nests"
+        )) && stdout(&out).contains("0 orphaned")
+            && !stdout(&out).contains("stale")
+            && stdout(&out).contains("0 deleted"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        client.find_notes("\"note:decksmith\"").expect("find").len(),
+        3
+    );
+}

@@ -5,7 +5,7 @@
 //! index of a block counts the question headings *of that language* in document order: an
 //! EN-first and a RU-first note give the same `-0-en` and `-0-ru`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
 use crate::config::{Kind, KindCards};
@@ -24,6 +24,8 @@ pub struct Pair {
     pub answer: String,
     /// Where the question heading (or list entry) sits.
     pub range: Range<usize>,
+    /// Where the (first) answer heading (or answer line) starts, when there is one.
+    pub answer_at: Option<usize>,
 }
 
 impl Pair {
@@ -62,24 +64,22 @@ pub fn pairs_with(note: &Note, kind: &Kind, matches: &[SectionMatch<'_>]) -> Vec
 
 /// The text of `range`, with thematic breaks (`---`) at its ends dropped and trimmed.
 fn region(text: &str, range: Range<usize>) -> String {
-    let mut lines: Vec<&str> = text[range].lines().collect();
-    let is_break = |l: &str| {
+    let lines: Vec<&str> = text[range].lines().collect();
+    let is_filler = |l: &&str| {
         let t = l.trim();
-        t.len() >= 3 && (t.chars().all(|c| c == '-') || t.chars().all(|c| c == '*'))
+        t.is_empty()
+            || (t.len() >= 3 && (t.chars().all(|c| c == '-') || t.chars().all(|c| c == '*')))
     };
-    while lines
-        .first()
-        .is_some_and(|l| l.trim().is_empty() || is_break(l))
-    {
-        lines.remove(0);
-    }
-    while lines
-        .last()
-        .is_some_and(|l| l.trim().is_empty() || is_break(l))
-    {
-        lines.pop();
-    }
-    lines.join("\n")
+    // Slice rather than remove from the front: a section of many blank lines stays linear.
+    let first = lines
+        .iter()
+        .position(|l| !is_filler(l))
+        .unwrap_or(lines.len());
+    let last = lines
+        .iter()
+        .rposition(|l| !is_filler(l))
+        .map_or(first, |i| i + 1);
+    lines[first..last.max(first)].join("\n")
 }
 
 /// The blockquote of a question region, without its `>` markers; the whole region when
@@ -108,10 +108,14 @@ fn line_end(text: &str, at: usize) -> usize {
 fn qa_pairs(note: &Note, matches: &[SectionMatch<'_>], stops: &[String]) -> Vec<Pair> {
     let text = &note.text;
     let headings: &[Heading] = &note.headings;
+    // Looked up by address, once per heading: a note of many headings stays linear.
+    let by_heading: HashMap<*const Heading, &SectionMatch<'_>> = matches
+        .iter()
+        .map(|m| (std::ptr::from_ref(m.heading), m))
+        .collect();
     let role_of = |h: &Heading| {
-        matches
-            .iter()
-            .find(|m| std::ptr::eq(m.heading, h))
+        by_heading
+            .get(&std::ptr::from_ref(h))
             .map(|m| (m.section.role.as_str(), m.lang.clone()))
     };
     let mut pairs: BTreeMap<(usize, String), Pair> = BTreeMap::new();
@@ -152,12 +156,13 @@ fn qa_pairs(note: &Note, matches: &[SectionMatch<'_>], stops: &[String]) -> Vec<
                 if pair.range.is_empty() {
                     pair.range = h.range.clone();
                 }
+                pair.answer_at.get_or_insert(h.range.start);
                 let answer = region(text, start.min(end)..end);
-                if pair.answer.is_empty() {
-                    pair.answer = answer;
-                } else {
-                    pair.answer = format!("{}\n\n{answer}", pair.answer);
+                // Appended in place: a note of many answer headings stays linear.
+                if !pair.answer.is_empty() {
+                    pair.answer.push_str("\n\n");
                 }
+                pair.answer.push_str(&answer);
             }
             _ => {}
         }
@@ -200,6 +205,7 @@ fn list_pairs(note: &Note, section: &str, lang: &str) -> Vec<Pair> {
                 question: q.trim().to_string(),
                 answer: String::new(),
                 range: line_start..line_start + line.trim_end().len(),
+                answer_at: None,
             });
             in_answer = false;
         } else if let Some(a) = body
@@ -208,6 +214,7 @@ fn list_pairs(note: &Note, section: &str, lang: &str) -> Vec<Pair> {
         {
             if let Some(p) = pairs.last_mut() {
                 p.answer = a.trim().to_string();
+                p.answer_at = Some(line_start);
                 in_answer = true;
             }
         } else if !t.is_empty()

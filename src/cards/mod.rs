@@ -8,14 +8,21 @@ identity forever: it depends only on the id, the block's position among the ques
 language, and the language. Everything that is pushed to Anki is hashed, so a sync can tell
 an unchanged card without comparing fields.
 
+A card that cannot be rendered safely (its HTML would nest deeper than
+[`nesting::MAX_DEPTH`] levels) is not made: it is reported with the line of its section, so
+nothing truncated or half-rendered ever reaches Anki.
+
 Pure: notes and settings in, cards out.
 */
 
 pub mod extract;
+pub mod nesting;
 pub mod preview;
 pub mod render;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -38,7 +45,8 @@ pub struct Card {
     pub tags: Vec<String>,
     pub front: String,
     pub back: String,
-    /// The Source field: the note's path, and its Obsidian link when configured.
+    /// The Source field (HTML, like the front and back): the note's path, as a link that
+    /// opens the note in Obsidian when `[cards] obsidian-links` is on.
     pub source: String,
     /// Media files the fields refer to, as written in the note.
     pub media: Vec<String>,
@@ -57,6 +65,10 @@ pub enum Skip {
     DamagedFrontMatter,
     /// It has no `id` to build slugs from.
     NoId,
+    /// Its `id` holds a control character (a line break, a tab, …): a slug must be one
+    /// printable line, and Anki drops control characters from fields, so the card could not
+    /// be found again by its slug.
+    UnprintableId,
 }
 
 impl std::fmt::Display for Skip {
@@ -65,8 +77,21 @@ impl std::fmt::Display for Skip {
             Skip::NoFrontMatter => "no readable front matter",
             Skip::NoId => "no `id` to build slugs from",
             Skip::DamagedFrontMatter => "damaged front matter; see `decksmith check`",
+            Skip::UnprintableId => {
+                "`id` holds a control character (line break, tab, …); slugs are built from it"
+            }
         })
     }
+}
+
+/// A card the note asks for but that is not made.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Refused {
+    pub slug: String,
+    /// The 1-based line of the heading (or list entry) of the question or answer at fault.
+    pub line: usize,
+    /// Why, as a sentence fragment after the slug.
+    pub reason: String,
 }
 
 /// The cards of one note.
@@ -76,6 +101,8 @@ pub struct NoteCards {
     pub cards: Vec<Card>,
     /// Languages of the note that gave no complete card.
     pub missing: Vec<String>,
+    /// Complete cards that were not made, with the reason.
+    pub refused: Vec<Refused>,
     pub skipped: Option<Skip>,
 }
 
@@ -167,21 +194,40 @@ fn tags(note: &Note, cfg: &CardsConfig, lang: &str) -> Vec<String> {
     set.into_iter().filter(|t| !t.is_empty()).collect()
 }
 
-/// The Obsidian URL of a note.
+/// What a query value of an `obsidian://` URL keeps unencoded: URI unreserved characters,
+/// and `/` so that paths stay readable. Everything else, `&` and `=` included, is
+/// percent-encoded, so a vault or file name can never end the value early.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
+/// The Obsidian URL that opens a note (`path` with or without `.md`).
 pub fn obsidian_url(vault: &str, path: &str) -> String {
     let file = path.strip_suffix(".md").unwrap_or(path);
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-                    char::from(b).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect::<String>()
-    };
-    format!("obsidian://open?vault={}&file={}", enc(vault), enc(file))
+    format!(
+        "obsidian://open?vault={}&file={}",
+        utf8_percent_encode(vault, QUERY_VALUE),
+        utf8_percent_encode(file, QUERY_VALUE)
+    )
+}
+
+/// The Source field: Anki fields are HTML, so the path is escaped text, and the Obsidian
+/// link a working `<a href>` whose URL is percent-encoded, then escaped as an attribute.
+fn source_field(path: &str, obsidian_vault: Option<&str>) -> String {
+    let mut text = String::new();
+    // Writing into a String cannot fail.
+    let _ = pulldown_cmark_escape::escape_html_body_text(&mut text, path);
+    match obsidian_vault {
+        None => text,
+        Some(vault) => {
+            let mut href = String::new();
+            let _ = pulldown_cmark_escape::escape_html(&mut href, &obsidian_url(vault, path));
+            format!("<a href=\"{href}\">{text}</a>")
+        }
+    }
 }
 
 /// The cards of a note of `kind`. `vault` is the vault's name, for Obsidian links.
@@ -190,6 +236,7 @@ pub fn note_cards(note: &Note, kind: &Kind, cfg: &CardsConfig, vault: &str) -> N
         note: note.path.clone(),
         cards: Vec::new(),
         missing: Vec::new(),
+        refused: Vec::new(),
         skipped: None,
     };
     if kind.cards.is_none() {
@@ -207,6 +254,10 @@ pub fn note_cards(note: &Note, kind: &Kind, cfg: &CardsConfig, vault: &str) -> N
         out.skipped = Some(Skip::NoId);
         return out;
     };
+    if id.chars().any(char::is_control) {
+        out.skipped = Some(Skip::UnprintableId);
+        return out;
+    }
     let pairs = extract::pairs(note, kind);
     let languages: Vec<String> = match &kind.cards {
         Some(crate::config::KindCards::Qa { .. }) => {
@@ -217,11 +268,7 @@ pub fn note_cards(note: &Note, kind: &Kind, cfg: &CardsConfig, vault: &str) -> N
     let opts = RenderOptions {
         obsidian_vault: cfg.obsidian_links.then(|| vault.to_string()),
     };
-    let source = if cfg.obsidian_links {
-        format!("{}\n{}", note.path, obsidian_url(vault, &note.path))
-    } else {
-        note.path.clone()
-    };
+    let source = source_field(&note.path, opts.obsidian_vault.as_deref());
     for lang in &languages {
         if !pairs.iter().any(|p| &p.lang == lang && p.is_complete()) {
             out.missing.push(lang.clone());
@@ -231,8 +278,10 @@ pub fn note_cards(note: &Note, kind: &Kind, cfg: &CardsConfig, vault: &str) -> N
         .iter()
         .filter(|p| p.is_complete() && languages.contains(&p.lang))
     {
-        out.cards
-            .push(card(note, kind, cfg, id, pair, &opts, &source));
+        match card(note, kind, cfg, id, pair, &opts, &source) {
+            Ok(c) => out.cards.push(c),
+            Err(refused) => out.refused.push(refused),
+        }
     }
     out.missing.sort();
     out.missing.dedup();
@@ -247,15 +296,20 @@ fn card(
     pair: &Pair,
     opts: &RenderOptions,
     source: &str,
-) -> Card {
-    let front = render::render(&pair.question, opts);
-    let back = render::render(&pair.answer, opts);
+) -> Result<Card, Refused> {
+    let slug = format!("{id}-{}-{}", pair.index, pair.lang);
+    let refuse = |side: &str, at: usize, why: render::TooDeep| Refused {
+        slug: slug.clone(),
+        line: note.lines.line_of(at) + 1,
+        reason: format!("its {side} {why}; it is not rendered"),
+    };
+    let front = render::render(&pair.question, opts)
+        .map_err(|e| refuse("question", pair.range.start, e))?;
+    let back = render::render(&pair.answer, opts)
+        .map_err(|e| refuse("answer", pair.answer_at.unwrap_or(pair.range.start), e))?;
     let mut media = front.media;
-    for m in back.media {
-        if !media.contains(&m) {
-            media.push(m);
-        }
-    }
+    let mut seen: HashSet<String> = media.iter().cloned().collect();
+    media.extend(back.media.into_iter().filter(|m| seen.insert(m.clone())));
     let template = match &kind.cards {
         Some(crate::config::KindCards::List { deck: Some(d), .. })
         | Some(crate::config::KindCards::Qa { deck: Some(d), .. }) => d,
@@ -266,7 +320,6 @@ fn card(
         .filter(|d| !d.trim().is_empty())
         .unwrap_or_else(|| cfg.fallback_deck.clone());
     let tags = tags(note, cfg, &pair.lang);
-    let slug = format!("{id}-{}-{}", pair.index, pair.lang);
     let joined_tags = tags.join(" ");
     let joined_media = media.join("\n");
     let hash = fnv1a(&[
@@ -278,7 +331,7 @@ fn card(
         &joined_tags,
         &joined_media,
     ]);
-    Card {
+    Ok(Card {
         slug,
         note: note.path.clone(),
         note_id: id.to_string(),
@@ -291,7 +344,7 @@ fn card(
         source: source.to_string(),
         media,
         hash,
-    }
+    })
 }
 
 /// The cards of every note that has a kind producing cards, in note order.
@@ -328,5 +381,60 @@ mod tests {
     fn tags_map_hierarchy() {
         assert_eq!(tag("difficulty/medium"), "difficulty::medium");
         assert_eq!(tag("a b"), "a_b");
+    }
+
+    #[test]
+    fn source_is_escaped_text_or_a_working_link() {
+        assert_eq!(source_field("a/<b>&c.md", None), "a/&lt;b&gt;&amp;c.md");
+        assert_eq!(
+            source_field("a/<b>&\"c\".md", Some("My \"Vault\" & co")),
+            "<a href=\"obsidian://open?vault=My%20%22Vault%22%20%26%20co&amp;file=a/%3Cb%3E%26%22c%22\">a/&lt;b&gt;&amp;\"c\".md</a>"
+        );
+    }
+
+    fn qa_kind() -> (Kind, CardsConfig) {
+        let loaded = crate::config::load(std::path::PathBuf::from("."), None).expect("defaults");
+        let kind = loaded
+            .config
+            .kinds
+            .iter()
+            .find(|k| k.name == "qa-note")
+            .expect("kind")
+            .clone();
+        (kind, loaded.config.cards)
+    }
+
+    fn cards_of(text: &str) -> NoteCards {
+        let (kind, cfg) = qa_kind();
+        let note = Note::from_text("q.md".into(), text.into(), None);
+        note_cards(&note, &kind, &cfg, "v")
+    }
+
+    const HEAD: &str = "---\nid: x-1\nlanguage_tags: [en, ru]\n---\n";
+
+    #[test]
+    fn a_card_too_deep_to_render_is_refused_with_its_line() {
+        let deep = ">".repeat(nesting::MAX_DEPTH + 1);
+        let text = format!(
+            "{HEAD}# Question (EN)\n> Q?\n\n# Вопрос (RU)\n> {deep} В?\n\n## Answer (EN)\n\n{deep} A\n\n## Ответ (RU)\n\nО.\n"
+        );
+        let out = cards_of(&text);
+        assert!(out.cards.is_empty(), "{:?}", out.cards);
+        let got: Vec<(&str, usize, bool)> = out
+            .refused
+            .iter()
+            .map(|r| (r.slug.as_str(), r.line, r.reason.starts_with("its answer")))
+            .collect();
+        // The EN answer under its heading (line 11), the RU question under its (line 8).
+        assert_eq!(got, vec![("x-1-0-en", 11, true), ("x-1-0-ru", 8, false)]);
+        assert!(out.missing.is_empty());
+    }
+
+    #[test]
+    fn an_id_with_a_control_character_gives_no_slugs() {
+        let text = "---\nid: \"x\\n1\"\nlanguage_tags: [en]\n---\n# Question (EN)\n> Q?\n\n## Answer (EN)\n\nA.\n";
+        let out = cards_of(text);
+        assert_eq!(out.skipped, Some(Skip::UnprintableId));
+        assert!(out.cards.is_empty());
     }
 }

@@ -8,12 +8,17 @@
 //! addresses files, and are collected so the caller can ship them. The result goes through
 //! ammonia: whatever a note contains, no `<script>`, no event-handler attribute and no
 //! `javascript:` URL reaches Anki's webview. The same Markdown always gives the same bytes.
+//!
+//! Markdown that would nest deeper than [`nesting::MAX_DEPTH`] levels is not rendered at all
+//! ([`TooDeep`]): sanitising it would cost time quadratic in its size, and the caller
+//! reports the card instead of pushing a truncated one.
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Parser, Tag, TagEnd};
 
+use super::nesting::{self, Nesting};
 use crate::vault::markdown;
 
 /// How to render links.
@@ -45,30 +50,72 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
     })
 }
 
-/// Percent-encode for a URL query value.
-fn encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 fn basename(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-/// Render `md` to sanitised HTML.
-pub fn render(md: &str, opts: &RenderOptions) -> Html {
-    let mut media: Vec<String> = Vec::new();
+/// A card side that is not rendered because its HTML would nest deeper than
+/// [`nesting::MAX_DEPTH`] levels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TooDeep;
+
+impl std::fmt::Display for TooDeep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "nests more than {} levels deep (quotes, lists or HTML elements)",
+            nesting::MAX_DEPTH
+        )
+    }
+}
+
+/// The media a card refers to, in order of first reference.
+#[derive(Default)]
+struct Media {
+    seen: HashSet<String>,
+    list: Vec<String>,
+}
+
+impl Media {
+    fn add(&mut self, name: &str) {
+        if self.seen.insert(name.to_string()) {
+            self.list.push(name.to_string());
+        }
+    }
+}
+
+/// Render `md` to sanitised HTML, unless it nests too deeply to be sanitised in linear time
+/// (see [`nesting`]).
+pub fn render(md: &str, opts: &RenderOptions) -> Result<Html, TooDeep> {
+    let mut media = Media::default();
     // For each open link: whether it was a wikilink rendered as plain text (its end tag is
     // dropped too).
     let mut open_links: Vec<bool> = Vec::new();
-    let events = Parser::new_ext(md, markdown::options()).filter_map(|event| match event {
+    let mut depth = Nesting::default();
+    let events = Parser::new_ext(md, markdown::options())
+        .filter_map(|event| for_anki(event, opts, &mut open_links, &mut media))
+        .inspect(|event| depth.see(event));
+    let mut raw = String::new();
+    pulldown_cmark::html::push_html(&mut raw, events);
+    if depth.too_deep() {
+        return Err(TooDeep);
+    }
+    let html = sanitizer().clean(&raw).to_string();
+    Ok(Html {
+        html: html.trim().to_string(),
+        media: media.list,
+    })
+}
+
+/// One Markdown event as Anki needs it: math with MathJax delimiters, wikilinks as labels
+/// or Obsidian links, images by bare file name (collected in `media`).
+fn for_anki<'a>(
+    event: Event<'a>,
+    opts: &RenderOptions,
+    open_links: &mut Vec<bool>,
+    media: &mut Media,
+) -> Option<Event<'a>> {
+    match event {
         Event::InlineMath(t) => Some(Event::Text(CowStr::from(format!("\\({t}\\)")))),
         Event::DisplayMath(t) => Some(Event::Text(CowStr::from(format!("\\[{t}\\]")))),
         Event::Start(Tag::Link {
@@ -80,14 +127,9 @@ pub fn render(md: &str, opts: &RenderOptions) -> Html {
             Some(vault) => {
                 open_links.push(false);
                 let file = dest_url.split('#').next().unwrap_or(&dest_url);
-                let url = format!(
-                    "obsidian://open?vault={}&file={}",
-                    encode(vault),
-                    encode(file)
-                );
                 Some(Event::Start(Tag::Link {
                     link_type: LinkType::Inline,
-                    dest_url: CowStr::from(url),
+                    dest_url: CowStr::from(super::obsidian_url(vault, file)),
                     title,
                     id,
                 }))
@@ -113,8 +155,8 @@ pub fn render(md: &str, opts: &RenderOptions) -> Html {
         }) => {
             let dest = dest_url.split('#').next().unwrap_or(&dest_url).to_string();
             let external = dest.contains("://");
-            if !external && !media.contains(&dest) {
-                media.push(dest.clone());
+            if !external {
+                media.add(&dest);
             }
             let src = if external {
                 dest
@@ -133,13 +175,6 @@ pub fn render(md: &str, opts: &RenderOptions) -> Html {
             }))
         }
         other => Some(other),
-    });
-    let mut raw = String::new();
-    pulldown_cmark::html::push_html(&mut raw, events);
-    let html = sanitizer().clean(&raw).to_string();
-    Html {
-        html: html.trim().to_string(),
-        media,
     }
 }
 
@@ -148,7 +183,7 @@ mod tests {
     use super::*;
 
     fn html(md: &str) -> String {
-        render(md, &RenderOptions::default()).html
+        render(md, &RenderOptions::default()).expect("renders").html
     }
 
     #[test]
@@ -178,7 +213,8 @@ mod tests {
             &RenderOptions {
                 obsidian_vault: Some("My Vault".into()),
             },
-        );
+        )
+        .expect("renders");
         assert!(
             linked
                 .html
@@ -193,7 +229,8 @@ mod tests {
         let out = render(
             "![[diagram.png]] ![alt](img/a.png) ![x](https://e.org/b.png)",
             &RenderOptions::default(),
-        );
+        )
+        .expect("renders");
         assert_eq!(
             out.media,
             vec!["diagram.png".to_string(), "img/a.png".to_string()]

@@ -288,6 +288,14 @@ pub fn sync(
             out.skipped_notes.push((nc.note.clone(), skip.to_string()));
             continue;
         }
+        // A card that could not be rendered is not pushed, and its Anki note, if any, is
+        // left alone.
+        for r in &nc.refused {
+            out.failed.push((
+                r.slug.clone(),
+                format!("{}:{}: {}", nc.note, r.line, r.reason),
+            ));
+        }
         let stored = by_path
             .get(nc.note.as_str())
             .map(|n| stored_ids(n))
@@ -372,6 +380,13 @@ pub fn sync(
         opts.all,
         opts.overwrite,
     );
+    // A refused card is still the note's: its entry is not stale, its Anki note no orphan.
+    let refused: std::collections::HashSet<String> = cards
+        .iter()
+        .flat_map(|nc| &nc.refused)
+        .flat_map(|r| [plan::slug_field(&r.slug), r.slug.clone()])
+        .collect();
+    out.plan.orphans.retain(|(_, slug)| !refused.contains(slug));
     for nc in cards.iter().filter(|nc| nc.skipped.is_none()) {
         let Some(note) = by_path.get(nc.note.as_str()) else {
             continue;
@@ -381,7 +396,7 @@ pub fn sync(
             .iter()
             .filter_map(|e| e.get("slug")?.as_str())
         {
-            if !nc.cards.iter().any(|c| c.slug == slug) {
+            if !nc.cards.iter().any(|c| c.slug == slug) && !refused.contains(slug) {
                 out.plan.stale.push((nc.note.clone(), slug.to_string()));
             }
         }

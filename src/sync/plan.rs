@@ -5,10 +5,15 @@
 //! `anki_id` when that note still carries the card's slug, else by the slug field (a card
 //! whose id was lost, or that a run created before dying, is adopted, never duplicated), else
 //! it is created (recreated, when its stored id is gone from Anki).
+//!
+//! Anki fields are HTML, and Anki stores them in its own form (below): the slug is pushed as
+//! escaped text, and every value in the form Anki will give back, so that a second sync finds
+//! every field equal and plans nothing.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
+use unicode_normalization::{UnicodeNormalization, is_nfc};
 
 use super::state::{PushRecord, tag_key};
 use crate::cards::Card;
@@ -138,14 +143,37 @@ impl Plan {
     }
 }
 
-/// The fields decksmith pushes for a card.
+/// The fields decksmith pushes for a card: its HTML front, back and source, and its slug as
+/// HTML text.
 pub fn fields(card: &Card) -> BTreeMap<String, String> {
     BTreeMap::from([
-        ("Front".to_string(), card.front.clone()),
-        ("Back".to_string(), card.back.clone()),
-        ("Slug".to_string(), card.slug.clone()),
-        ("Source".to_string(), card.source.clone()),
+        ("Front".to_string(), stored_form(&card.front)),
+        ("Back".to_string(), stored_form(&card.back)),
+        ("Slug".to_string(), slug_field(&card.slug)),
+        ("Source".to_string(), stored_form(&card.source)),
     ])
+}
+
+/// The Slug field of a slug: escaped, since a field is HTML (a slug is a note's `id`, which
+/// may hold `<` or `&`), and in Anki's stored form.
+pub fn slug_field(slug: &str) -> String {
+    let mut html = String::new();
+    // Writing into a String cannot fail.
+    let _ = pulldown_cmark_escape::escape_html_body_text(&mut html, slug);
+    stored_form(&html)
+}
+
+/// A field value as Anki stores and returns it: in Unicode NFC, without the ASCII control
+/// characters other than tab and line feed (measured on the Anki engine). A value pushed in
+/// any other form would come back different, and the note would look changed, or edited in
+/// Anki, on every sync.
+fn stored_form(value: &str) -> String {
+    let dropped = |c: char| c.is_ascii_control() && c != '\t' && c != '\n';
+    if is_nfc(value) && !value.chars().any(dropped) {
+        value.to_string()
+    } else {
+        value.chars().filter(|c| !dropped(*c)).nfc().collect()
+    }
 }
 
 /// Plan a sync. `decks` lists the decks Anki has; `keep_tags` are never removed; `all` says
@@ -169,14 +197,19 @@ pub fn plan(
     for w in wanted {
         let card = &w.card;
         needed_decks.insert(card.deck.clone());
+        // A note pushed before slugs were escaped holds the bare slug: it is the same card,
+        // and its Slug field is updated.
+        let slug_field = slug_field(&card.slug);
+        let holds_slug = |n: &AnkiNote| n.slug() == slug_field || n.slug() == card.slug;
         let by_stored = w
             .stored_id
             .and_then(|id| snapshot.notes.get(&id))
-            .filter(|n| n.slug() == card.slug || n.slug().is_empty());
+            .filter(|n| holds_slug(n) || n.slug().is_empty());
         let (existing, adopted) = match by_stored {
             Some(n) => (Some(n), false),
             None => match by_slug
-                .get(card.slug.as_str())
+                .get(slug_field.as_str())
+                .or_else(|| by_slug.get(card.slug.as_str()))
                 .and_then(|id| snapshot.notes.get(id))
             {
                 Some(n) => (Some(n), true),
@@ -250,7 +283,10 @@ pub fn plan(
         };
         steps.push(step);
     }
-    let live: BTreeSet<&str> = wanted.iter().map(|w| w.card.slug.as_str()).collect();
+    let live: BTreeSet<String> = wanted
+        .iter()
+        .flat_map(|w| [slug_field(&w.card.slug), w.card.slug.clone()])
+        .collect();
     let mut orphans: Vec<(i64, String)> = if all {
         snapshot
             .notes
@@ -526,6 +562,82 @@ mod tests {
                 .orphans
                 .is_empty()
         );
+    }
+
+    /// A note as Anki holds the fields pushed for `c`.
+    fn as_stored(id: i64, c: &Card, slug_field: &str) -> AnkiNote {
+        let mut n = anki(id, c);
+        n.fields.insert("Slug".into(), slug_field.into());
+        n
+    }
+
+    #[test]
+    fn slugs_are_pushed_as_html_text_and_found_again() {
+        let mut c = card(r#"<img src=x onerror=alert(1)>&"*_:-0-en"#);
+        c.source = "a&amp;b.md".into();
+        let pushed = fields(&c);
+        assert_eq!(
+            pushed["Slug"],
+            r#"&lt;img src=x onerror=alert(1)&gt;&amp;"*_:-0-en"#
+        );
+        assert_eq!(pushed["Source"], "a&amp;b.md", "already HTML");
+        // Anki holds what was pushed: the card is found by its slug, with nothing to update.
+        let snap = Snapshot {
+            notes: HashMap::from([(10, as_stored(10, &c, &pushed["Slug"]))]),
+            ..Snapshot::default()
+        };
+        for stored_id in [Some(10), None] {
+            let wanted = [Wanted {
+                card: c.clone(),
+                stored_id,
+            }];
+            let p = plan(&wanted, &snap, &["D".into()], &[], true, false);
+            assert_eq!(p.steps[0].action, Action::Unchanged { id: 10 });
+            assert!(p.orphans.is_empty(), "{:?}", p.orphans);
+        }
+    }
+
+    #[test]
+    fn a_slug_pushed_bare_is_adopted_and_escaped() {
+        let c = card("a&b-0-en");
+        let snap = Snapshot {
+            notes: HashMap::from([(10, as_stored(10, &c, "a&b-0-en"))]),
+            ..Snapshot::default()
+        };
+        let wanted = [Wanted {
+            card: c,
+            stored_id: None,
+        }];
+        let p = plan(&wanted, &snap, &["D".into()], &[], true, false);
+        assert_eq!(
+            p.steps[0].action,
+            Action::UpdateFields {
+                id: 10,
+                fields: vec!["Slug".into()]
+            }
+        );
+        assert!(p.orphans.is_empty());
+    }
+
+    #[test]
+    fn fields_are_pushed_as_anki_stores_them() {
+        // Decomposed `й` and a control character: Anki stores `й` composed and drops the
+        // control character, so pushing them as they are would look like an edit every time.
+        let mut c = card("n-0-en");
+        c.back = "<p>и\u{306}\u{1}\tx\n</p>".into();
+        assert_eq!(fields(&c)["Back"], "<p>й\tx\n</p>");
+        let mut stored = anki(10, &c);
+        stored.fields.insert("Back".into(), "<p>й\tx\n</p>".into());
+        let snap = Snapshot {
+            notes: HashMap::from([(10, stored)]),
+            ..Snapshot::default()
+        };
+        let wanted = [Wanted {
+            card: c,
+            stored_id: Some(10),
+        }];
+        let p = plan(&wanted, &snap, &["D".into()], &[], true, false);
+        assert_eq!(p.steps[0].action, Action::Unchanged { id: 10 });
     }
 
     #[test]

@@ -54,10 +54,23 @@ pub fn render(notes: &[NoteCards], html: Option<&Path>) -> String {
         for lang in &n.missing {
             let _ = writeln!(out, "  {lang}: no card (question or answer missing)");
         }
+        for r in &n.refused {
+            let _ = writeln!(
+                out,
+                "  {}  refused: {}:{}: {}",
+                r.slug, n.note, r.line, r.reason
+            );
+        }
     }
+    let refused: usize = notes.iter().map(|n| n.refused.len()).sum();
     let _ = writeln!(
         out,
-        "{cards} cards from {with} notes ({without} notes gave none)."
+        "{cards} cards from {with} notes ({without} notes gave none){}.",
+        if refused == 0 {
+            String::new()
+        } else {
+            format!("; {refused} refused")
+        }
     );
     if let Some(dir) = html {
         let _ = writeln!(out, "Preview written to {}/index.html", dir.display());
