@@ -73,6 +73,17 @@ const READ_ONLY: &[&str] = &[
     "getMediaFilesNames",
 ];
 
+/// Whether a request only reads: a read-only action, or a `multi` of nothing else.
+fn only_reads(action: &str, params: &Value) -> bool {
+    if action == "multi" {
+        return params["actions"].as_array().is_some_and(|subs| {
+            subs.iter()
+                .all(|s| s["action"].as_str().is_some_and(|a| READ_ONLY.contains(&a)))
+        });
+    }
+    READ_ONLY.contains(&action)
+}
+
 /// A failed call. Every text in it that came from the backend has been through
 /// [`Client::scrub`] when the client built it.
 #[derive(Debug, thiserror::Error)]
@@ -373,8 +384,9 @@ impl Client {
     /// One request, retried after connection failures when it only reads; errors are not
     /// yet scrubbed.
     fn send(&self, action: &str, params: Value, timeout: Duration) -> Result<Value, AnkiError> {
+        let read_only = only_reads(action, &params);
         let body = self.envelope(action, params);
-        let attempts = if READ_ONLY.contains(&action) { 3 } else { 1 };
+        let attempts = if read_only { 3 } else { 1 };
         let mut last = None;
         for attempt in 0..attempts {
             if attempt > 0 {
@@ -401,7 +413,15 @@ impl Client {
                         seconds: timeout.as_secs(),
                     });
                 }
-                // The request may have been processed: do not retry.
+                // The connection broke before a reply (anki-connect-server resets one now and
+                // then while its collection is being written): a read is asked again, a write
+                // may have been processed and is not.
+                Err(e) if read_only => {
+                    last = Some(AnkiError::Unreachable {
+                        url: self.url.clone(),
+                        reason: e.to_string(),
+                    });
+                }
                 Err(e) => {
                     return Err(AnkiError::Unreachable {
                         url: self.url.clone(),
@@ -605,8 +625,25 @@ pub fn model_fields(reply: Result<Value, String>) -> Result<Option<Vec<String>>,
 
 #[cfg(test)]
 mod tests {
-    use super::{escape_controls, key_forms, model_fields};
+    use super::{escape_controls, key_forms, model_fields, only_reads};
     use serde_json::json;
+
+    #[test]
+    fn a_multi_of_reads_is_a_read_and_one_write_makes_it_a_write() {
+        let reads = json!({ "actions": [
+            { "action": "findNotes", "params": {} },
+            { "action": "notesInfo", "params": {} },
+        ] });
+        assert!(only_reads("multi", &reads));
+        let mixed = json!({ "actions": [
+            { "action": "findNotes", "params": {} },
+            { "action": "addNote", "params": {} },
+        ] });
+        assert!(!only_reads("multi", &mixed));
+        assert!(!only_reads("multi", &json!({})));
+        assert!(only_reads("findNotes", &json!({})));
+        assert!(!only_reads("addNotes", &json!({})));
+    }
 
     #[test]
     fn every_spelling_of_the_key_is_known() {

@@ -148,7 +148,17 @@ pub fn settle(
     let deadline_ms = entry.sent_ms.saturating_add(entry.bound_ms);
     let mut found;
     loop {
-        found = count_present(client, note_type, &entry.slugs)?;
+        // A backend busy with the pending add may drop a request (anki-connect-server resets
+        // the connection now and then while its collection is being written): the searches
+        // only read, so they are repeated until the bound, and only then is the error final.
+        match count_present(client, note_type, &entry.slugs) {
+            Ok(n) => found = n,
+            Err(e) if now_ms() >= deadline_ms => return Err(e),
+            Err(_) => {
+                std::thread::sleep(poll);
+                continue;
+            }
+        }
         if found >= entry.slugs.len() || now_ms() >= deadline_ms {
             break;
         }
