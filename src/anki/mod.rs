@@ -12,8 +12,9 @@ reference material), tolerating the quirks of other backends:
   and a pooled client would write into a dead socket.
 * A short connect time-out ("Anki is not running" must be fast) and a request time-out
   scaled to the batch size; no proxy, ever, for loopback traffic.
-* Retries only for failures to connect, and only for read-only actions: a write that may
-  have reached Anki is never repeated blindly (sync re-reads by slug instead).
+* Retries only for read-only actions (and `multi` batches of nothing else), after a failure
+  to connect or a connection that broke before the reply: a write that may have reached Anki
+  is never repeated blindly (sync re-reads by slug instead).
 * The API key is sent only when configured, and never printed: a backend may echo the
   request (FastAPI's 422 quotes the body it refused; a proxy or a broken add-on may put it in
   an error), so every text the client takes from a reply passes one redaction
