@@ -109,19 +109,7 @@ fn records(out: &[u8]) -> impl Iterator<Item = &[u8]> {
 fn path_of(bytes: &[u8]) -> (String, bool) {
     match std::str::from_utf8(bytes) {
         Ok(s) => (s.to_string(), true),
-        Err(_) => (
-            bytes
-                .utf8_chunks()
-                .map(|c| {
-                    let mut s = c.valid().to_string();
-                    for b in c.invalid() {
-                        s.push_str(&format!("\\x{b:02X}"));
-                    }
-                    s
-                })
-                .collect(),
-            false,
-        ),
+        Err(_) => (walk::escape_bytes(bytes), false),
     }
 }
 

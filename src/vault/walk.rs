@@ -71,20 +71,26 @@ pub fn relative_checked(root: &Path, path: &Path) -> Option<(String, bool)> {
     Some((parts.join("/"), valid))
 }
 
+/// A name's bytes as text, each byte that is not part of valid UTF-8 written `\xFF`: the
+/// one spelling of a bad name, for the walk and for names git lists.
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    bytes
+        .utf8_chunks()
+        .map(|chunk| {
+            let mut s = chunk.valid().to_string();
+            for b in chunk.invalid() {
+                s.push_str(&format!("\\x{b:02X}"));
+            }
+            s
+        })
+        .collect()
+}
+
 fn escape_name(os: &std::ffi::OsStr) -> String {
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStrExt;
-        os.as_bytes()
-            .utf8_chunks()
-            .map(|chunk| {
-                let mut s = chunk.valid().to_string();
-                for b in chunk.invalid() {
-                    s.push_str(&format!("\\x{b:02X}"));
-                }
-                s
-            })
-            .collect()
+        escape_bytes(os.as_bytes())
     }
     #[cfg(not(unix))]
     {
