@@ -55,23 +55,30 @@ fn duplicated(client: &Client) -> Vec<(String, usize)> {
     slugs(client).into_iter().filter(|(_, n)| *n > 1).collect()
 }
 
-/// Every file below `dir` with its bytes and modification time.
+/// Every file below `dir` with its bytes and modification time (the lock file aside: each
+/// run rewrites who holds it).
 fn files(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("dir").flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.file_name().is_some_and(|n| n != "sync.lock") {
-                let meta = e.metadata().expect("meta");
-                let bytes = std::fs::read(&p).expect("read");
-                out.insert(p, (bytes, meta.modified().expect("mtime")));
-            }
-        }
-    }
-    out
+    common::files_below(dir)
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n != "sync.lock"))
+        .map(|p| {
+            let mtime = std::fs::metadata(&p)
+                .and_then(|m| m.modified())
+                .expect("mtime");
+            let bytes = std::fs::read(&p).expect("read");
+            (p, (bytes, mtime))
+        })
+        .collect()
+}
+
+/// A server, its client, and a copy of the demo vault synced once into it (`None`: no
+/// backend, and the test is skipped as `common::anki` decides).
+fn synced_demo() -> Option<(AnkiServer, Client, tempfile::TempDir)> {
+    let server = AnkiServer::start()?;
+    let client = Client::new(&server.url, None).expect("client");
+    let dir = vault();
+    outcome(&sync(&server.url, dir.path(), &["--format", "json"]));
+    Some((server, client, dir))
 }
 
 /// The id of the Anki note of `slug`, and an `addNote` note with the same fields.
@@ -270,12 +277,9 @@ fn tags_anki_folds_to_another_case_converge_and_a_second_sync_writes_nothing() {
 
 #[test]
 fn a_tag_added_in_anki_survives_and_only_decksmiths_own_tags_are_removed() {
-    let Some(server) = AnkiServer::start() else {
+    let Some((server, client, dir)) = synced_demo() else {
         return;
     };
-    let client = Client::new(&server.url, None).expect("client");
-    let dir = vault();
-    outcome(&sync(&server.url, dir.path(), &["--format", "json"]));
     let ids = client.find_notes("\"Slug:sysdes-102-0-en\"").expect("find");
     client
         .call::<Value>("addTags", json!({ "notes": ids, "tags": "my-own-tag" }), 0)
@@ -294,12 +298,9 @@ fn a_tag_added_in_anki_survives_and_only_decksmiths_own_tags_are_removed() {
 
 #[test]
 fn notes_sharing_a_slug_are_reported_and_dedupe_keeps_the_recorded_one() {
-    let Some(server) = AnkiServer::start() else {
+    let Some((server, client, dir)) = synced_demo() else {
         return;
     };
-    let client = Client::new(&server.url, None).expect("client");
-    let dir = vault();
-    outcome(&sync(&server.url, dir.path(), &["--format", "json"]));
     let slug = "sysdes-102-0-en";
     let (recorded, mut copy) = note_of(&client, slug);
     // Another tool (or a crash) added a second note with the slug.
@@ -326,12 +327,9 @@ fn notes_sharing_a_slug_are_reported_and_dedupe_keeps_the_recorded_one() {
 
 #[test]
 fn an_interrupted_request_is_settled_before_the_next_run_plans() {
-    let Some(server) = AnkiServer::start() else {
+    let Some((server, client, dir)) = synced_demo() else {
         return;
     };
-    let client = Client::new(&server.url, None).expect("client");
-    let dir = vault();
-    outcome(&sync(&server.url, dir.path(), &["--format", "json"]));
     let slug = "sysdes-102-0-en";
     let (_, late) = note_of(&client, slug);
     forget(dir.path(), &client);

@@ -65,8 +65,8 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Every Markdown file below `dir`: (path relative to `dir`, text), sorted by path.
-pub fn notes(dir: &Path) -> Vec<(String, String)> {
+/// Every file below `dir` (folders followed, nothing skipped), sorted.
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -74,16 +74,29 @@ pub fn notes(dir: &Path) -> Vec<(String, String)> {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "md") {
-                let rel = p
-                    .strip_prefix(dir)
-                    .expect("inside")
-                    .to_string_lossy()
-                    .into_owned();
-                out.push((rel, std::fs::read_to_string(&p).expect("read")));
+            } else {
+                out.push(p);
             }
         }
     }
+    out.sort();
+    out
+}
+
+/// Every Markdown file below `dir`: (path relative to `dir`, text), sorted by path.
+pub fn notes(dir: &Path) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = files_below(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .map(|p| {
+            let rel = p
+                .strip_prefix(dir)
+                .expect("inside")
+                .to_string_lossy()
+                .into_owned();
+            (rel, std::fs::read_to_string(&p).expect("read"))
+        })
+        .collect();
     out.sort();
     out
 }
