@@ -347,6 +347,42 @@ fn card(
     })
 }
 
+/// A key for everything [`note_cards`] reads: equal keys give equal cards. It covers
+/// decksmith's version, the note's path, front matter, body and integrity, its kind and the
+/// card settings, so a card kept from an earlier run under its key is exactly the card
+/// rendering would give. `anki_cards` is left out: no card is made of it, and sync's
+/// write-back changes nothing else, so a note's key is the same before and after its ids
+/// are written back.
+pub fn source_key(note: &Note, kind: &Kind, cfg: &CardsConfig, vault: &str) -> String {
+    let mut front = note.json().clone();
+    if let Some(map) = front.as_object_mut() {
+        map.remove("anki_cards");
+    }
+    let body = note.text.get(note.split.body_start..).unwrap_or_default();
+    let integrity = match (note.front_matter().is_some(), note.front_matter_intact()) {
+        (false, _) => "none",
+        (true, false) => "damaged",
+        (true, true) => "intact",
+    };
+    fnv1a(&[
+        env!("CARGO_PKG_VERSION"),
+        &note.path,
+        &front.to_string(),
+        integrity,
+        body,
+        &format!("{kind:?}"),
+        &format!("{cfg:?}"),
+        vault,
+    ])
+}
+
+/// The kind of `note` when it produces cards.
+pub fn card_kind<'k>(note: &Note, kinds: &'k [Kind]) -> Option<&'k Kind> {
+    let kind = kinds.get(note.kind?)?;
+    kind.cards.as_ref()?;
+    Some(kind)
+}
+
 /// The cards of every note that has a kind producing cards, in note order.
 pub fn vault_cards(
     notes: &[Note],
@@ -357,17 +393,38 @@ pub fn vault_cards(
     use rayon::prelude::*;
     notes
         .par_iter()
-        .filter_map(|n| {
-            let kind = kinds.get(n.kind?)?;
-            kind.cards.as_ref()?;
-            Some(note_cards(n, kind, cfg, vault))
-        })
+        .filter_map(|n| Some(note_cards(n, card_kind(n, kinds)?, cfg, vault)))
         .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_source_key_ignores_anki_cards_and_nothing_else() {
+        let (kind, cfg) = qa_kind();
+        let key = |text: &str| {
+            let note = Note::from_text("q.md".into(), text.into(), None);
+            source_key(&note, &kind, &cfg, "v")
+        };
+        let base = format!("{HEAD}# Question (EN)\n> Q?\n");
+        let with_ids = base.replacen(
+            "---\n#",
+            "anki_cards:\n- slug: x-1-0-en\n  anki_id: 5\n---\n#",
+            1,
+        );
+        assert_ne!(with_ids, base);
+        assert_eq!(key(&base), key(&with_ids), "ids written back");
+        for changed in [
+            base.replace("Q?", "Q!"),
+            base.replace("x-1", "x-2"),
+            base.replace("[en, ru]", "[en]"),
+            base.replace("id: x-1\n", "id: x-1\nid: x-1\n"),
+        ] {
+            assert_ne!(key(&base), key(&changed), "{changed}");
+        }
+    }
 
     #[test]
     fn hash_is_stable() {

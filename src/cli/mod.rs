@@ -211,6 +211,12 @@ pub struct SyncArgs {
     /// version. Without it such notes are listed as conflicts and left alone (exit 1).
     #[arg(long)]
     pub overwrite: bool,
+    /// Read every decksmith note from Anki. By default a sync reads only the notes Anki
+    /// reports edited since the last complete sync (by day), the notes whose card changed in
+    /// the vault and those the push state cannot vouch for; use this once after restoring an
+    /// Anki backup or replacing the collection with an older one from AnkiWeb.
+    #[arg(long)]
+    pub read_all: bool,
     /// After a run that did everything it planned (even with nothing to change), ask Anki to
     /// sync with AnkiWeb, so other devices get the cards now [default: `[anki] anki-web`].
     /// Never in a dry run; a failed AnkiWeb sync exits with 1 and undoes nothing.

@@ -1,5 +1,6 @@
 //! `decksmith sync`: reads Anki while the vault is read, runs the sync, reports it.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 
 use super::{
@@ -55,15 +56,62 @@ struct SyncVault {
     cards: Vec<crate::cards::NoteCards>,
     media: Vec<crate::sync::media::MediaFile>,
     missing_media: Vec<(String, String)>,
+    /// The source key of every note rendered in this run, by path.
+    keys: HashMap<String, String>,
+    /// Cards kept from the last run: slug → their fields' hash.
+    kept: HashMap<String, String>,
 }
 
-fn read_sync_vault(settings: &Settings, targets: &Targets) -> Result<SyncVault, String> {
+/// A note's cards; the source key when they were rendered, else the fields' hash of each
+/// kept card by slug.
+type Made = (
+    crate::cards::NoteCards,
+    Option<String>,
+    Vec<(String, String)>,
+);
+
+/// The vault's side of a sync: cards rendered, or kept from the last run when the push
+/// state vouches for them ([`crate::sync::reuse`]), and the images they show.
+fn sync_vault(
+    settings: &Settings,
+    notes: Vec<crate::vault::note::Note>,
+    state: &crate::sync::state::PushState,
+    known: &HashMap<i64, crate::sync::state::Known>,
+) -> SyncVault {
+    use rayon::prelude::*;
     let cfg = &settings.loaded.config;
-    let read = lint::read_notes(settings, targets).map_err(|e| e.to_string())?;
-    super::print_warnings(&read.warnings);
-    let notes = read.notes;
-    let mut cards =
-        crate::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, &vault_name(settings));
+    let vault = vault_name(settings);
+    let by_slug: HashMap<&str, &crate::sync::state::Known> =
+        known.values().map(|k| (k.slug.as_str(), k)).collect();
+    let made: Vec<Made> = notes
+        .par_iter()
+        .filter_map(|n| {
+            let kind = crate::cards::card_kind(n, &cfg.kinds)?;
+            let key = crate::cards::source_key(n, kind, &cfg.cards, &vault);
+            let kept = state
+                .rendered(&n.path)
+                .filter(|r| r.key == key)
+                .and_then(|r| r.reuse(&n.path, &by_slug));
+            Some(match kept {
+                Some((nc, hashes)) => (nc, None, hashes),
+                None => (
+                    crate::cards::note_cards(n, kind, &cfg.cards, &vault),
+                    Some(key),
+                    Vec::new(),
+                ),
+            })
+        })
+        .collect();
+    let mut cards = Vec::with_capacity(made.len());
+    let mut keys = HashMap::new();
+    let mut kept = HashMap::new();
+    for (nc, key, hashes) in made {
+        if let Some(key) = key {
+            keys.insert(nc.note.clone(), key);
+        }
+        kept.extend(hashes);
+        cards.push(nc);
+    }
     // Images are resolved against the whole vault and stored under content names. Without
     // any, the vault is neither indexed nor walked a second time.
     let (media, missing_media) = if cards
@@ -84,12 +132,21 @@ fn read_sync_vault(settings: &Settings, targets: &Targets) -> Result<SyncVault, 
     } else {
         (Vec::new(), Vec::new())
     };
-    Ok(SyncVault {
+    SyncVault {
         notes,
         cards,
         media,
         missing_media,
-    })
+        keys,
+        kept,
+    }
+}
+
+/// Seconds since the Unix epoch (the push state's marks; 0 on a clock before 1970).
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// Report a sync that could not reach a compatible Anki (exit code 3). The message passes
@@ -182,19 +239,29 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
             }
         }
     }
-    // Anki's side does not depend on the vault: read it while the vault is read and its
-    // cards rendered, so the two waits overlap.
-    let (seen, vault) = std::thread::scope(|scope| {
-        let reader = scope.spawn(|| crate::sync::apply::read_anki(&client, &cfg.anki));
-        let vault = read_sync_vault(&settings, &targets);
-        (reader.join(), vault)
+    let mut state = crate::sync::state::PushState::open(settings.root());
+    let started = unix_now();
+    let window = if args.read_all {
+        None
+    } else {
+        state.window(started)
+    };
+    // Anki's side does not depend on the vault: read it while the vault is read.
+    let (first, read) = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| crate::sync::apply::read_anki(&client, &cfg.anki, window));
+        let read = lint::read_notes(&settings, &targets);
+        (reader.join(), read)
     });
-    let vault = vault?;
-    let seen = match seen {
-        Ok(Ok(seen)) => seen,
+    let read = read.map_err(|e| e.to_string())?;
+    super::print_warnings(&read.warnings);
+    let first = match first {
+        Ok(Ok(first)) => first,
         Ok(Err(e)) => return Ok(anki_unavailable(&e, &client)),
         Err(_) => return Err("reading Anki failed unexpectedly".into()),
     };
+    let edited = first.edited().cloned();
+    let known = edited.as_ref().map(|e| state.known(e)).unwrap_or_default();
+    let vault = sync_vault(&settings, read.notes, &state, &known);
     // A fixed value makes runs reproducible (tests, golden files).
     let synced_at = std::env::var("DECKSMITH_SYNCED_AT").unwrap_or_else(|_| {
         crate::sync::timestamp::format(std::time::SystemTime::now(), cfg.anki.synced_at_format)
@@ -213,17 +280,30 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
                 crate::vault::walk::relative(settings.root(), p).is_some_and(|r| r.is_empty())
             }),
     };
-    let mut state = crate::sync::state::PushState::open(settings.root());
     let pushed = state.pushed();
+    let vault_label = vault_name(&settings);
+    let render = |path: &str| {
+        let note = vault.notes.iter().find(|n| n.path == path)?;
+        let kind = crate::cards::card_kind(note, &cfg.kinds)?;
+        Some(crate::cards::note_cards(
+            note,
+            kind,
+            &cfg.cards,
+            &vault_label,
+        ))
+    };
     let input = crate::sync::apply::Input {
         root: settings.root(),
         notes: &vault.notes,
         cards: &vault.cards,
         media: &vault.media,
         pushed: &pushed,
+        known,
+        kept: vault.kept.clone(),
+        render: &render,
     };
     let mut outcome =
-        match crate::sync::apply::sync(&client, &cfg.anki, &input, seen, &opts, &Bar::new()) {
+        match crate::sync::apply::sync(&client, &cfg.anki, input, first, &opts, &Bar::new()) {
             Ok(mut o) => {
                 o.missing_media = vault.missing_media;
                 o.stopped = o.stopped.map(|why| client.scrub(&why));
@@ -232,7 +312,23 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
             Err(e) => return Ok(anki_unavailable(&e, &client)),
         };
     if !args.dry_run {
-        state.update(&outcome.state, &outcome.deleted);
+        state.update(&outcome.state, &outcome.exact, &outcome.deleted);
+        let rendered: Vec<(&crate::cards::NoteCards, &str)> = vault
+            .cards
+            .iter()
+            .filter_map(|nc| Some((nc, vault.keys.get(&nc.note)?.as_str())))
+            .collect();
+        let paths: Option<std::collections::HashSet<&str>> = opts
+            .all
+            .then(|| vault.notes.iter().map(|n| n.path.as_str()).collect());
+        state.remember_rendered(&rendered, &outcome.exact, paths.as_ref());
+        state.close_run(
+            started,
+            outcome.complete,
+            unix_now(),
+            edited.as_ref(),
+            &outcome.exact,
+        );
         if let Err(e) = state.save() {
             let _ = writeln!(
                 std::io::stderr().lock(),

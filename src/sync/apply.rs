@@ -12,14 +12,15 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::notetype;
 use super::plan::{self, Action, Plan, Wanted};
 use super::preflight::preflight;
-pub use super::snapshot::{Seen, read_anki};
-use super::snapshot::{in_deck, sub_ok};
+pub use super::snapshot::{FirstRead, Seen, read_anki};
+use super::snapshot::{in_deck, read_notes, skippable, sub_ok};
 use super::writeback::{self, Pushed};
 use crate::anki::{Added, AnkiError, Client};
 use crate::cards::preview::CARD_CSS;
@@ -100,11 +101,21 @@ pub struct Outcome {
     /// The AnkiWeb sync after the push, when one was asked for ([`super::ankiweb`]).
     pub anki_web: Option<super::ankiweb::AnkiWeb>,
     pub requests: usize,
+    /// How many notes were read from Anki in full; the others were known from the push
+    /// state ([`super::state`]).
+    pub notes_read: usize,
     /// What Anki holds now for each note this run created, updated or found equal to the
     /// vault (its fields' hash and decksmith's tags), and the notes no longer in Anki
     /// (deleted there or by `--prune` or `--dedupe`): for the push state.
     #[serde(skip)]
     pub state: Vec<(i64, super::state::PushRecord)>,
+    /// The notes whose fields are now exactly their record, with their Slug field: the next
+    /// run need not read them while Anki reports no edit.
+    #[serde(skip)]
+    pub exact: BTreeMap<i64, String>,
+    /// Every request went through and every tag change was made: the records are exact.
+    #[serde(skip)]
+    pub complete: bool,
     #[serde(skip)]
     pub deleted: Vec<i64>,
 }
@@ -262,14 +273,23 @@ pub struct Input<'a> {
     pub media: &'a [super::media::MediaFile],
     /// What decksmith last pushed to each Anki note ([`super::state`]).
     pub pushed: &'a HashMap<i64, super::state::PushRecord>,
+    /// The notes the push state knows exactly and Anki reports unedited
+    /// ([`super::state::PushState::known`]).
+    pub known: HashMap<i64, super::state::Known>,
+    /// Cards kept from an earlier run instead of rendered ([`super::reuse`]): slug → the
+    /// hash of their fields.
+    pub kept: HashMap<String, String>,
+    /// Render the note at a path, for a kept card whose plan needs its fields after all (it
+    /// shares its slug with another Anki note).
+    pub render: &'a (dyn Fn(&str) -> Option<NoteCards> + Sync),
 }
 
 /// Sync the input's cards into Anki.
 pub fn sync(
     client: &Client,
     cfg: &AnkiConfig,
-    input: &Input<'_>,
-    seen: Seen,
+    input: Input<'_>,
+    first: FirstRead,
     opts: &Options,
     progress: &dyn Progress,
 ) -> Result<Outcome, SyncError> {
@@ -279,10 +299,14 @@ pub fn sync(
         cards,
         media,
         pushed,
-    } = *input;
+        known,
+        kept,
+        render,
+    } = input;
     let mut out = Outcome::default();
     let by_path: HashMap<&str, &Note> = notes.iter().map(|n| (n.path.as_str(), n)).collect();
     let mut wanted: Vec<Wanted> = Vec::new();
+    let mut pending: Vec<(&Card, Option<i64>)> = Vec::new();
     for nc in cards {
         if let Some(skip) = &nc.skipped {
             out.skipped_notes.push((nc.note.clone(), skip.to_string()));
@@ -301,12 +325,18 @@ pub fn sync(
             .map(|n| stored_ids(n))
             .unwrap_or_default();
         for c in &nc.cards {
-            wanted.push(Wanted {
-                card: c.clone(),
-                stored_id: stored.get(&c.slug).copied(),
-            });
+            pending.push((c, stored.get(&c.slug).copied()));
         }
     }
+    // Every card's fields as Anki stores them, once, on every core.
+    wanted.par_extend(
+        pending
+            .into_par_iter()
+            .map(|(c, stored_id)| match kept.get(&c.slug) {
+                Some(hash) => Wanted::kept(c.clone(), stored_id, hash.clone()),
+                None => Wanted::new(c.clone(), stored_id),
+            }),
+    );
     // Two notes with one id claim the same slugs: pushing both would overwrite one card
     // with the other on every run. Neither is synced until the clash is fixed (NAM003).
     let mut claims: HashMap<&str, Vec<&str>> = HashMap::new();
@@ -337,13 +367,18 @@ pub fn sync(
     clash_reports.sort();
     out.failed.extend(clash_reports);
     wanted.retain(|w| !clashing.contains(&w.card.slug));
+    // Notes known exactly whose card is unchanged are not read again.
+    let known = skippable(known, &wanted);
+    let seen = read_notes(client, first, &known, &cfg.note_type)?;
     let Seen {
         note_type,
         actions,
         media: media_in_anki,
         decks,
         snapshot: mut snap,
+        read,
     } = seen;
+    out.notes_read = read;
     snap.pushed = pushed.clone();
     // Notes gone from Anki need no record (ids are never reused).
     out.deleted = pushed
@@ -380,6 +415,22 @@ pub fn sync(
         opts.all,
         opts.overwrite,
     );
+    if render_kept(&mut wanted, &out.plan, render) {
+        out.plan = plan::plan(
+            &wanted,
+            &snap,
+            &decks,
+            &cfg.keep_tags,
+            opts.all,
+            opts.overwrite,
+        );
+        // A card without its fields is never pushed: were one still needed, nothing is sent.
+        if let Some(note) = kept_needing_fields(&wanted, &out.plan).first() {
+            return Err(SyncError::Incompatible(format!(
+                "{note}: its cards could not be rendered again; nothing was sent (run with --read-all)"
+            )));
+        }
+    }
     // A refused card is still the note's: its entry is not stale, its Anki note no orphan.
     let refused: std::collections::HashSet<String> = cards
         .iter()
@@ -490,6 +541,8 @@ pub fn sync(
         .iter()
         .map(|w| (w.card.slug.as_str(), &w.card))
         .collect();
+    let wanted_of: HashMap<&str, &Wanted> =
+        wanted.iter().map(|w| (w.card.slug.as_str(), w)).collect();
     let stored_of: HashMap<&str, i64> = wanted
         .iter()
         .filter_map(|w| Some((w.card.slug.as_str(), w.stored_id?)))
@@ -501,6 +554,7 @@ pub fn sync(
         opts,
         plan: &plan,
         card_of: &card_of,
+        wanted_of: &wanted_of,
         stored_of: &stored_of,
         managed,
         pushed,
@@ -545,6 +599,50 @@ pub fn sync(
     Ok(out)
 }
 
+/// The notes of kept cards whose plan needs more than their fields' hash: a field change,
+/// which only a slug shared with another Anki note can bring.
+fn kept_needing_fields(wanted: &[Wanted], plan: &Plan) -> std::collections::BTreeSet<String> {
+    let kept: HashMap<&str, &Wanted> = wanted
+        .iter()
+        .filter(|w| w.kept)
+        .map(|w| (w.card.slug.as_str(), w))
+        .collect();
+    plan.steps
+        .iter()
+        .filter(|s| !matches!(s.action, Action::Unchanged { .. }) || !s.diffs.is_empty())
+        .filter_map(|s| kept.get(s.slug.as_str()))
+        .map(|w| w.card.note.clone())
+        .collect()
+}
+
+/// Render the notes of kept cards whose plan needs their fields; their cards replace the
+/// kept ones. Whether anything was rendered, so the plan is made again.
+fn render_kept(
+    wanted: &mut [Wanted],
+    plan: &Plan,
+    render: &(dyn Fn(&str) -> Option<NoteCards> + Sync),
+) -> bool {
+    let notes = kept_needing_fields(wanted, plan);
+    if notes.is_empty() {
+        return false;
+    }
+    // The key was unchanged, so rendering gives the same cards: each replaces its kept self
+    // in place, and the plan keeps its order.
+    for path in &notes {
+        let Some(nc) = render(path) else {
+            continue;
+        };
+        let mut fresh: HashMap<String, Card> =
+            nc.cards.into_iter().map(|c| (c.slug.clone(), c)).collect();
+        for w in wanted.iter_mut().filter(|w| w.kept && w.card.note == *path) {
+            if let Some(card) = fresh.remove(&w.card.slug) {
+                *w = Wanted::new(card, w.stored_id);
+            }
+        }
+    }
+    true
+}
+
 /// What the steps after the plan share.
 struct Ctx<'a> {
     client: &'a Client,
@@ -554,6 +652,8 @@ struct Ctx<'a> {
     opts: &'a Options,
     plan: &'a Plan,
     card_of: &'a HashMap<&'a str, &'a Card>,
+    /// The same cards with their fields as Anki stores them.
+    wanted_of: &'a HashMap<&'a str, &'a Wanted>,
     /// The `anki_id` each card's note stores for it.
     stored_of: &'a HashMap<&'a str, i64>,
     /// decksmith's notes in Anki before the sync.
@@ -698,6 +798,7 @@ fn apply<'a>(
     }
     let mut sent: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let no_updates = std::collections::HashSet::new();
+    let mut tags_failed = false;
     // Creations, in chunks.
     let mut new_ids: BTreeMap<String, i64> = BTreeMap::new();
     let to_create: Vec<&Card> = plan
@@ -885,6 +986,7 @@ fn apply<'a>(
                 }
             }
         }
+        tags_failed = !failed_tags.is_empty();
         out.failed.append(&mut failed_tags);
         if !moves.is_empty() {
             change_decks(client, &cards_of(client, &moves)?, &mut out.failed)?;
@@ -921,7 +1023,10 @@ fn apply<'a>(
         Ok(())
     })();
     let settled = match work {
-        Ok(()) => true,
+        Ok(()) => {
+            out.complete = !tags_failed;
+            true
+        }
         Err(e) => {
             out.stopped = Some(e.to_string());
             false
@@ -932,10 +1037,11 @@ fn apply<'a>(
     // What Anki now holds for each card that was pushed or found equal (a conflict keeps
     // the hash of what was pushed before).
     for s in &plan.steps {
-        let Some(card) = card_of.get(s.slug.as_str()) else {
+        let Some(w) = ctx.wanted_of.get(s.slug.as_str()) else {
             continue;
         };
-        let pushed_hash = super::state::fields_hash(&plan::fields(card));
+        let (card, fields) = (&w.card, &w.fields);
+        let pushed_hash = w.fields_hash.clone();
         let record = match s.action {
             Action::Create | Action::Recreate { .. } => {
                 new_ids.get(&s.slug).map(|id| (*id, pushed_hash))
@@ -948,6 +1054,10 @@ fn apply<'a>(
             Action::Conflict { id, .. } => ctx.pushed.get(&id).map(|r| (id, r.hash.clone())),
         };
         if let Some((id, hash)) = record {
+            if !matches!(s.action, Action::Conflict { .. }) {
+                out.exact
+                    .insert(id, fields.get("Slug").cloned().unwrap_or_default());
+            }
             let tags = card.tags.iter().map(|t| super::state::tag_key(t)).collect();
             out.state
                 .push((id, super::state::PushRecord { hash, tags }));

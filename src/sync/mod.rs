@@ -10,6 +10,7 @@ pub mod media;
 pub mod notetype;
 pub mod plan;
 mod preflight;
+pub mod reuse;
 mod snapshot;
 pub mod state;
 pub mod timestamp;

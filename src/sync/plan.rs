@@ -29,11 +29,22 @@ pub struct AnkiNote {
     pub tags: Vec<String>,
     /// The deck of the note's card (decksmith's note type has one card per note).
     pub deck: Option<String>,
+    /// For a note not read from Anki but known from the push state: the hash of its fields,
+    /// of which `fields` then holds only the Slug (and `tags` the recorded tags).
+    pub unread: Option<String>,
 }
 
 impl AnkiNote {
     pub fn slug(&self) -> &str {
         self.fields.get("Slug").map_or("", String::as_str)
+    }
+
+    /// [`super::state::fields_hash`] of the note's fields.
+    pub fn fields_hash(&self) -> String {
+        match &self.unread {
+            Some(hash) => hash.clone(),
+            None => super::state::fields_hash(&self.fields),
+        }
     }
 }
 
@@ -53,6 +64,39 @@ pub struct Wanted {
     pub card: Card,
     /// The `anki_id` stored in the note's `anki_cards` entry, if any.
     pub stored_id: Option<i64>,
+    /// The card's fields as Anki will store them ([`fields`]), and their hash: computed once,
+    /// they are compared, pushed and recorded.
+    pub fields: BTreeMap<String, String>,
+    pub fields_hash: String,
+    /// Kept from an earlier run without its Front and Back ([`super::reuse`]): `fields`
+    /// holds only the Slug. A plan that would need the others renders the note first.
+    pub kept: bool,
+}
+
+impl Wanted {
+    pub fn new(card: Card, stored_id: Option<i64>) -> Wanted {
+        let fields = fields(&card);
+        let fields_hash = super::state::fields_hash(&fields);
+        Wanted {
+            card,
+            stored_id,
+            fields,
+            fields_hash,
+            kept: false,
+        }
+    }
+
+    /// A card kept from an earlier run, whose fields hash to `fields_hash`.
+    pub fn kept(card: Card, stored_id: Option<i64>, fields_hash: String) -> Wanted {
+        let fields = BTreeMap::from([("Slug".to_string(), slug_field(&card.slug))]);
+        Wanted {
+            card,
+            stored_id,
+            fields,
+            fields_hash,
+            kept: true,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -169,7 +213,11 @@ pub fn slug_field(slug: &str) -> String {
 /// Anki, on every sync.
 fn stored_form(value: &str) -> String {
     let dropped = |c: char| c.is_ascii_control() && c != '\t' && c != '\n';
-    if is_nfc(value) && !value.chars().any(dropped) {
+    let dropped_byte = |b: &u8| (*b < 0x20 && *b != b'\t' && *b != b'\n') || *b == 0x7f;
+    // Text below U+0300 (ASCII, Latin) is NFC whatever it holds; only the rest needs the
+    // table lookups of the NFC check, which dominate a no-op sync otherwise.
+    let plain = value.chars().all(|c| c < '\u{300}');
+    if !value.as_bytes().iter().any(dropped_byte) && (plain || is_nfc(value)) {
         value.to_string()
     } else {
         value.chars().filter(|c| !dropped(*c)).nfc().collect()
@@ -231,12 +279,17 @@ pub fn plan(
                 diffs: Vec::new(),
             },
             Some(n) => {
-                let want = fields(card);
-                let changed: Vec<String> = FIELDS
-                    .iter()
-                    .filter(|f| want.get(**f) != n.fields.get(**f))
-                    .map(|f| f.to_string())
-                    .collect();
+                let want = &w.fields;
+                // A note known from the push state is skipped only when its record is the
+                // card's fields; were it not, every field would be listed as changed.
+                let changed: Vec<String> = match &n.unread {
+                    Some(hash) if w.fields_hash == *hash => Vec::new(),
+                    _ => FIELDS
+                        .iter()
+                        .filter(|f| want.get(**f) != n.fields.get(**f))
+                        .map(|f| f.to_string())
+                        .collect(),
+                };
                 let (add_tags, remove_tags) = tag_changes(
                     &card.tags,
                     &n.tags,
@@ -261,7 +314,7 @@ pub fn plan(
                         && snapshot
                             .pushed
                             .get(&n.id)
-                            .is_some_and(|r| r.hash != super::state::fields_hash(&n.fields))
+                            .is_some_and(|r| r.hash != n.fields_hash())
                     {
                         Action::Conflict {
                             id: n.id,
@@ -403,6 +456,7 @@ mod tests {
             fields: fields(c),
             tags: c.tags.clone(),
             deck: Some(c.deck.clone()),
+            unread: None,
         }
     }
 
@@ -418,10 +472,7 @@ mod tests {
             ..Snapshot::default()
         };
         let p = plan(
-            &[Wanted {
-                card: c,
-                stored_id: Some(10),
-            }],
+            &[Wanted::new(c, Some(10))],
             &snap,
             &["D".into()],
             &[],
@@ -445,10 +496,7 @@ mod tests {
             "database".into(),
             "todo".into(),
         ];
-        let wanted = [Wanted {
-            card: c.clone(),
-            stored_id: Some(10),
-        }];
+        let wanted = [Wanted::new(c.clone(), Some(10))];
         let mut snap = Snapshot {
             notes: HashMap::from([(10, n)]),
             ..Snapshot::default()
@@ -478,10 +526,7 @@ mod tests {
             ..Snapshot::default()
         };
         let dup = |stored_id| {
-            let w = [Wanted {
-                card: c.clone(),
-                stored_id,
-            }];
+            let w = [Wanted::new(c.clone(), stored_id)];
             let p = plan(&w, &snap, &["D".into()], &[], true, false);
             let used = step_for(&p, "n-0-en").existing_id();
             (p.duplicates, used)
@@ -526,19 +571,10 @@ mod tests {
         };
         let wanted = vec![
             // Lost id: adopted by slug.
-            Wanted {
-                card: a,
-                stored_id: None,
-            },
-            Wanted {
-                card: b,
-                stored_id: Some(20),
-            },
+            Wanted::new(a, None),
+            Wanted::new(b, Some(20)),
             // Stored id gone from Anki.
-            Wanted {
-                card: c,
-                stored_id: Some(99),
-            },
+            Wanted::new(c, Some(99)),
         ];
         let p = plan(&wanted, &snap, &[], &["leech".into()], true, false);
         let s = step_for(&p, "n-0-en");
@@ -587,10 +623,7 @@ mod tests {
             ..Snapshot::default()
         };
         for stored_id in [Some(10), None] {
-            let wanted = [Wanted {
-                card: c.clone(),
-                stored_id,
-            }];
+            let wanted = [Wanted::new(c.clone(), stored_id)];
             let p = plan(&wanted, &snap, &["D".into()], &[], true, false);
             assert_eq!(p.steps[0].action, Action::Unchanged { id: 10 });
             assert!(p.orphans.is_empty(), "{:?}", p.orphans);
@@ -604,10 +637,7 @@ mod tests {
             notes: HashMap::from([(10, as_stored(10, &c, "a&b-0-en"))]),
             ..Snapshot::default()
         };
-        let wanted = [Wanted {
-            card: c,
-            stored_id: None,
-        }];
+        let wanted = [Wanted::new(c, None)];
         let p = plan(&wanted, &snap, &["D".into()], &[], true, false);
         assert_eq!(
             p.steps[0].action,
@@ -617,6 +647,18 @@ mod tests {
             }
         );
         assert!(p.orphans.is_empty());
+    }
+
+    #[test]
+    fn text_below_combining_marks_is_taken_as_nfc_rightly() {
+        // The shortcut of `stored_form`: every character below U+0300, alone or after any
+        // other, is already NFC.
+        for c in (0u32..0x300).filter_map(char::from_u32) {
+            for before in ['a', 'e', 'A', '\u{2ff}', c] {
+                let s: String = [before, c].iter().collect();
+                assert!(is_nfc(&s), "{s:?}");
+            }
+        }
     }
 
     #[test]
@@ -632,10 +674,7 @@ mod tests {
             notes: HashMap::from([(10, stored)]),
             ..Snapshot::default()
         };
-        let wanted = [Wanted {
-            card: c,
-            stored_id: Some(10),
-        }];
+        let wanted = [Wanted::new(c, Some(10))];
         let p = plan(&wanted, &snap, &["D".into()], &[], true, false);
         assert_eq!(p.steps[0].action, Action::Unchanged { id: 10 });
     }
@@ -649,10 +688,7 @@ mod tests {
             .insert("Back".into(), "<p>Fixed in Anki</p>".into());
         let mut vault = c.clone();
         vault.back = "<p>Changed in the vault</p>".into();
-        let wanted = [Wanted {
-            card: vault,
-            stored_id: Some(10),
-        }];
+        let wanted = [Wanted::new(vault, Some(10))];
         let mut snap = Snapshot {
             notes: HashMap::from([(10, edited)]),
             ..Snapshot::default()

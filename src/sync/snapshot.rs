@@ -1,17 +1,21 @@
 //! What Anki holds for decksmith, read before anything is planned.
 //!
 //! Two `multi` requests whatever the vault size (reads are cheap, requests are not: 25 ms
-//! each on the real add-on): the first asks for the version, the note type, the decks, the
-//! actions the backend implements, decksmith's media and its notes; the second, only when
-//! there are notes, for their fields and tags and, with one search per deck, where their
-//! cards are (`cardsInfo` would say too, but renders every card and costs 30× more). None of
-//! it depends on the vault, so the command line reads Anki while it reads the vault.
+//! each on the real add-on). The first asks for the version, the note type, the decks, the
+//! actions the backend implements, decksmith's media, its notes and those edited since the
+//! last complete run; none of it depends on the vault, so the command line sends it while
+//! it reads the vault. The second, only when there are notes, asks where their cards are
+//! and reads the fields and tags of the notes the push state cannot vouch for
+//! ([`super::state`]): after a sync some days ago, a run that changes nothing reads none.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::{Value, json};
 
 use super::apply::SyncError;
 use super::notetype::Found;
 use super::plan::{AnkiNote, Snapshot};
+use super::state::{Known, tag_key};
 use crate::anki::{AnkiError, Client};
 use crate::config::AnkiConfig;
 
@@ -33,7 +37,26 @@ pub(super) fn sub_ok<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// What the first reads tell about Anki ([`read_anki`]).
+/// What the first request tells about Anki ([`read_anki`]).
+pub struct FirstRead {
+    note_type: Option<Found>,
+    actions: Option<Vec<String>>,
+    media: Option<Vec<String>>,
+    decks: Vec<String>,
+    /// Every note of decksmith's note type.
+    ids: Vec<i64>,
+    /// The notes edited in Anki within the window asked for, when one was.
+    edited: Option<HashSet<i64>>,
+}
+
+impl FirstRead {
+    /// The notes Anki reports edited within the window; `None` when every note is read.
+    pub fn edited(&self) -> Option<&HashSet<i64>> {
+        self.edited.as_ref()
+    }
+}
+
+/// What the reads tell about Anki ([`read_anki`], then [`read_notes`]).
 pub struct Seen {
     /// The note type; `None` when it does not exist.
     pub(super) note_type: Option<Found>,
@@ -43,13 +66,20 @@ pub struct Seen {
     pub(super) media: Option<Vec<String>>,
     pub(super) decks: Vec<String>,
     pub(super) snapshot: Snapshot,
+    /// How many notes were read in full (the others were known from the push state).
+    pub read: usize,
 }
 
-/// Read decksmith's notes from Anki: two `multi` requests whatever the vault size. It does
-/// not depend on the vault, so the command line runs it while the vault is read.
-pub fn read_anki(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
+/// The first request: everything that does not depend on the vault, so the command line
+/// runs it while the vault is read. `window` asks for the notes edited in the last that
+/// many days too ([`super::state::PushState::window`]).
+pub fn read_anki(
+    client: &Client,
+    cfg: &AnkiConfig,
+    window: Option<u32>,
+) -> Result<FirstRead, SyncError> {
     let q = query(&cfg.note_type);
-    let first = client.multi(&[
+    let mut subs = vec![
         ("version", json!({})),
         ("modelFieldNames", json!({ "modelName": cfg.note_type })),
         ("deckNames", json!({})),
@@ -64,7 +94,14 @@ pub fn read_anki(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
             "getMediaFilesNames",
             json!({ "pattern": format!("{}*", super::media::PREFIX) }),
         ),
-    ])?;
+    ];
+    if let Some(days) = window {
+        subs.push((
+            "findNotes",
+            json!({ "query": format!("{q} edited:{days}") }),
+        ));
+    }
+    let first = client.multi(&subs)?;
     let mut it = first.into_iter();
     let mut next = || it.next().unwrap_or_else(|| Err("missing reply".into()));
     let version: i64 = sub_ok(next(), "version")?;
@@ -92,7 +129,14 @@ pub fn read_anki(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
         })
     });
     let media = next().ok().and_then(|v| serde_json::from_value(v).ok());
-    let note_ids: Vec<i64> = if fields.is_some() {
+    // A backend that cannot search by edit date has every note read.
+    let edited = match window {
+        Some(_) => next()
+            .ok()
+            .and_then(|v| serde_json::from_value::<HashSet<i64>>(v).ok()),
+        None => None,
+    };
+    let ids: Vec<i64> = if fields.is_some() {
         sub_ok(found_notes, "findNotes")?
     } else {
         Vec::new()
@@ -102,65 +146,116 @@ pub fn read_anki(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
         templates,
         css,
     });
+    Ok(FirstRead {
+        note_type,
+        actions,
+        media,
+        decks,
+        ids,
+        edited,
+    })
+}
+
+/// Of the notes the push state knows, those that need not be read: each carries the slug of
+/// a vault card whose fields and tags are exactly the record. Any other note (its card
+/// changed, it has none, it is recorded for a card of another slug) is read, so the plan
+/// sees its real fields.
+pub(super) fn skippable(
+    known: HashMap<i64, Known>,
+    wanted: &[super::plan::Wanted],
+) -> HashMap<i64, Known> {
+    let by_slug: HashMap<String, &super::plan::Wanted> = wanted
+        .iter()
+        .map(|w| (super::plan::slug_field(&w.card.slug), w))
+        .collect();
+    known
+        .into_iter()
+        .filter(|(_, k)| {
+            by_slug.get(&k.slug).is_some_and(|w| {
+                w.fields_hash == k.record.hash
+                    && w.card
+                        .tags
+                        .iter()
+                        .map(|t| tag_key(t))
+                        .collect::<BTreeSet<_>>()
+                        == k.record.tags
+            })
+        })
+        .collect()
+}
+
+/// The second request: the fields and tags of every note that is not `known` (all of them
+/// when a known note is gone from Anki: the collection may have been replaced by an older
+/// one), and, with one search per deck, where every note's card is (`cardsInfo` would say
+/// too, but renders every card and costs 30× more). A third, only when notes share a slug,
+/// asks which of them have reviews.
+pub(super) fn read_notes(
+    client: &Client,
+    first: FirstRead,
+    known: &HashMap<i64, Known>,
+    note_type: &str,
+) -> Result<Seen, SyncError> {
+    let FirstRead {
+        note_type: found,
+        actions,
+        media,
+        decks,
+        ids,
+        ..
+    } = first;
     let mut snap = Snapshot::default();
-    if note_ids.is_empty() {
+    let present: HashSet<i64> = ids.iter().copied().collect();
+    let known = if known.keys().all(|id| present.contains(id)) {
+        known
+    } else {
+        &HashMap::new()
+    };
+    let to_read: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| !known.contains_key(id))
+        .collect();
+    if ids.is_empty() {
         return Ok(Seen {
-            note_type,
+            note_type: found,
             actions,
             media,
             decks,
             snapshot: snap,
+            read: 0,
         });
     }
-    // Fields and tags, and which deck each note's card is in: one `findNotes` per deck
-    // (`cardsInfo` renders every card and costs 30× more).
-    let mut subs: Vec<(&str, Value)> = vec![("notesInfo", json!({ "notes": note_ids }))];
+    let mut subs: Vec<(&str, Value)> = Vec::new();
+    if !to_read.is_empty() {
+        subs.push(("notesInfo", json!({ "notes": to_read })));
+    }
     for d in &decks {
-        subs.push((
-            "findNotes",
-            json!({ "query": deck_query(&cfg.note_type, d) }),
-        ));
+        subs.push(("findNotes", json!({ "query": deck_query(note_type, d) })));
     }
     let mut it = client.multi(&subs)?.into_iter();
-    let infos: Vec<Value> = sub_ok(
-        it.next().unwrap_or_else(|| Err("missing reply".into())),
-        "notesInfo",
-    )?;
-    for info in infos
-        .into_iter()
-        .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()))
-    {
-        let Some(id) = info.get("noteId").and_then(Value::as_i64) else {
-            continue;
-        };
-        let fields = info
-            .get("fields")
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| {
-                        let value = v.get("value").and_then(Value::as_str).unwrap_or("");
-                        (k.clone(), value.to_string())
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let tags = info
-            .get("tags")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|t| t.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+    if !to_read.is_empty() {
+        let infos: Vec<Value> = sub_ok(
+            it.next().unwrap_or_else(|| Err("missing reply".into())),
+            "notesInfo",
+        )?;
+        for info in infos
+            .into_iter()
+            .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+        {
+            if let Some(note) = note_of(&info) {
+                snap.notes.insert(note.id, note);
+            }
+        }
+    }
+    for (id, k) in known {
         snap.notes.insert(
-            id,
+            *id,
             AnkiNote {
-                id,
-                fields,
-                tags,
+                id: *id,
+                fields: BTreeMap::from([("Slug".to_string(), k.slug.clone())]),
+                tags: k.record.tags.iter().cloned().collect(),
                 deck: None,
+                unread: Some(k.record.hash.clone()),
             },
         );
     }
@@ -174,11 +269,45 @@ pub fn read_anki(client: &Client, cfg: &AnkiConfig) -> Result<Seen, SyncError> {
     }
     snap.reviewed = reviewed_duplicates(client, &snap)?;
     Ok(Seen {
-        note_type,
+        note_type: found,
         actions,
         media,
         decks,
         snapshot: snap,
+        read: to_read.len(),
+    })
+}
+
+/// One note of a `notesInfo` reply.
+fn note_of(info: &Value) -> Option<AnkiNote> {
+    let id = info.get("noteId").and_then(Value::as_i64)?;
+    let fields = info
+        .get("fields")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    let value = v.get("value").and_then(Value::as_str).unwrap_or("");
+                    (k.clone(), value.to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let tags = info
+        .get("tags")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| t.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(AnkiNote {
+        id,
+        fields,
+        tags,
+        deck: None,
+        unread: None,
     })
 }
 
