@@ -95,7 +95,7 @@ pub struct Refused {
 }
 
 /// The cards of one note.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct NoteCards {
     pub note: String,
     pub cards: Vec<Card>,

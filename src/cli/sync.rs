@@ -83,23 +83,41 @@ fn sync_vault(
     let vault = vault_name(settings);
     let by_slug: HashMap<&str, &crate::sync::state::Known> =
         known.values().map(|k| (k.slug.as_str(), k)).collect();
-    let made: Vec<Made> = notes
+    // Notes were read for their front matter: that, and the body's bytes, make the key. Only
+    // a note whose cards cannot be kept has its body parsed and its cards rendered.
+    let mut notes = notes;
+    let kept_of: Vec<Option<Made>> = notes
         .par_iter()
-        .filter_map(|n| {
+        .map(|n| {
             let kind = crate::cards::card_kind(n, &cfg.kinds)?;
             let key = crate::cards::source_key(n, kind, &cfg.cards, &vault);
-            let kept = state
-                .rendered(&n.path)
-                .filter(|r| r.key == key)
-                .and_then(|r| r.reuse(&n.path, &by_slug));
-            Some(match kept {
-                Some((nc, hashes)) => (nc, None, hashes),
-                None => (
-                    crate::cards::note_cards(n, kind, &cfg.cards, &vault),
-                    Some(key),
-                    Vec::new(),
-                ),
-            })
+            Some(
+                match state
+                    .rendered(&n.path)
+                    .filter(|r| r.key == key)
+                    .and_then(|r| r.reuse(&n.path, &by_slug))
+                {
+                    Some((nc, hashes)) => (nc, None, hashes),
+                    None => (crate::cards::NoteCards::default(), Some(key), Vec::new()),
+                },
+            )
+        })
+        .collect();
+    let made: Vec<Made> = notes
+        .par_iter_mut()
+        .zip(kept_of)
+        .filter_map(|(n, made)| {
+            let (nc, key, hashes) = made?;
+            if key.is_none() {
+                return Some((nc, key, hashes));
+            }
+            n.summarise_body();
+            let kind = crate::cards::card_kind(n, &cfg.kinds)?;
+            Some((
+                crate::cards::note_cards(n, kind, &cfg.cards, &vault),
+                key,
+                hashes,
+            ))
         })
         .collect();
     let mut cards = Vec::with_capacity(made.len());
@@ -246,22 +264,34 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
     } else {
         state.window(started)
     };
-    // Anki's side does not depend on the vault: read it while the vault is read.
-    let (first, read) = std::thread::scope(|scope| {
-        let reader = scope.spawn(|| crate::sync::apply::read_anki(&client, &cfg.anki, window));
-        let read = lint::read_notes(&settings, &targets);
-        (reader.join(), read)
+    // Anki's side does not depend on the vault: it is read while the vault is read and its
+    // cards rendered. Only which notes the push state vouches for passes from one to the
+    // other (cards of those notes need no rendering), as soon as Anki said which were edited.
+    let (vouched, vouched_rx) = std::sync::mpsc::channel();
+    let (anki, vault) = std::thread::scope(|scope| {
+        let state = &state;
+        let client = &client;
+        let reader = scope.spawn(move || {
+            let first = crate::sync::apply::read_anki(client, &cfg.anki, window)?;
+            let edited = first.edited().cloned();
+            let known = first.trusted(edited.as_ref().map(|e| state.known(e)).unwrap_or_default());
+            let _ = vouched.send(known.clone());
+            crate::sync::apply::read_unknown(client, first, known, &cfg.anki.note_type)
+                .map(|partial| (partial, edited))
+        });
+        let vault = lint::read_notes_with(&settings, &targets, false).map(|read| {
+            super::print_warnings(&read.warnings);
+            let known = vouched_rx.recv().unwrap_or_default();
+            sync_vault(&settings, read.notes, state, &known)
+        });
+        (reader.join(), vault)
     });
-    let read = read.map_err(|e| e.to_string())?;
-    super::print_warnings(&read.warnings);
-    let first = match first {
-        Ok(Ok(first)) => first,
+    let vault = vault.map_err(|e| e.to_string())?;
+    let (anki, edited) = match anki {
+        Ok(Ok(read)) => read,
         Ok(Err(e)) => return Ok(anki_unavailable(&e, &client)),
         Err(_) => return Err("reading Anki failed unexpectedly".into()),
     };
-    let edited = first.edited().cloned();
-    let known = edited.as_ref().map(|e| state.known(e)).unwrap_or_default();
-    let vault = sync_vault(&settings, read.notes, &state, &known);
     // A fixed value makes runs reproducible (tests, golden files).
     let synced_at = std::env::var("DECKSMITH_SYNCED_AT").unwrap_or_else(|_| {
         crate::sync::timestamp::format(std::time::SystemTime::now(), cfg.anki.synced_at_format)
@@ -283,10 +313,11 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
     let pushed = state.pushed();
     let vault_label = vault_name(&settings);
     let render = |path: &str| {
-        let note = vault.notes.iter().find(|n| n.path == path)?;
-        let kind = crate::cards::card_kind(note, &cfg.kinds)?;
+        let mut note = vault.notes.iter().find(|n| n.path == path)?.clone();
+        note.summarise_body();
+        let kind = crate::cards::card_kind(&note, &cfg.kinds)?;
         Some(crate::cards::note_cards(
-            note,
+            &note,
             kind,
             &cfg.cards,
             &vault_label,
@@ -298,12 +329,11 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         cards: &vault.cards,
         media: &vault.media,
         pushed: &pushed,
-        known,
         kept: vault.kept.clone(),
         render: &render,
     };
     let mut outcome =
-        match crate::sync::apply::sync(&client, &cfg.anki, input, first, &opts, &Bar::new()) {
+        match crate::sync::apply::sync(&client, &cfg.anki, input, anki, &opts, &Bar::new()) {
             Ok(mut o) => {
                 o.missing_media = vault.missing_media;
                 o.stopped = o.stopped.map(|why| client.scrub(&why));

@@ -313,11 +313,19 @@ pub struct Report {
 /// `full` also summarises the body (headings, links); notes that are only indexed in a
 /// subset run need their front matter alone.
 pub fn load_note(settings: &Settings, entry: &Entry, full: bool) -> Note {
-    load_note_of_kind(settings, entry, settings.kind_of(&entry.rel), full)
+    load_note_of_kind(settings, entry, settings.kind_of(&entry.rel), full, full)
 }
 
 /// [`load_note`] for a note whose kind is known.
-fn load_note_of_kind(settings: &Settings, entry: &Entry, kind: Option<usize>, full: bool) -> Note {
+/// Load a note: `whole` reads all of it (else, when that is possible, only enough for its
+/// front matter), `summarise` also extracts the body's headings and links.
+fn load_note_of_kind(
+    settings: &Settings,
+    entry: &Entry,
+    kind: Option<usize>,
+    whole: bool,
+    summarise: bool,
+) -> Note {
     if entry.bad_name {
         return Note::unreadable(entry.rel.clone(), Unreadable::BadName, kind);
     }
@@ -331,7 +339,7 @@ fn load_note_of_kind(settings: &Settings, entry: &Entry, kind: Option<usize>, fu
                 kind,
             );
         }
-        return Note::from_bytes(entry.rel.clone(), bytes.to_vec(), kind, full);
+        return Note::from_bytes(entry.rel.clone(), bytes.to_vec(), kind, summarise);
     }
     match std::fs::metadata(&entry.path) {
         Ok(meta) if meta.len() > limit => {
@@ -347,11 +355,11 @@ fn load_note_of_kind(settings: &Settings, entry: &Entry, kind: Option<usize>, fu
         Err(e) => return Note::unreadable(entry.rel.clone(), Unreadable::Io(e.to_string()), kind),
         Ok(_) => {}
     }
-    if !full && let Some(note) = read_front_matter_only(entry, kind) {
+    if !whole && let Some(note) = read_front_matter_only(entry, kind) {
         return note;
     }
     match std::fs::read(&entry.path) {
-        Ok(bytes) => Note::from_bytes(entry.rel.clone(), bytes, kind, full),
+        Ok(bytes) => Note::from_bytes(entry.rel.clone(), bytes, kind, summarise),
         Err(e) => Note::unreadable(entry.rel.clone(), Unreadable::Io(e.to_string()), kind),
     }
 }
@@ -733,6 +741,17 @@ pub struct NoteSet {
 /// Read the notes a command names (or the whole vault), sorted by path: notes of kinds that
 /// give cards whole, the others for their front matter.
 pub fn read_notes(settings: &Settings, targets: &Targets) -> Result<NoteSet, SetupError> {
+    read_notes_with(settings, targets, true)
+}
+
+/// [`read_notes`]; with `summarise` false, notes are read whole but their bodies are not
+/// parsed ([`Note::summarise_body`] does it): sync renders only the notes whose cards it
+/// cannot keep.
+pub fn read_notes_with(
+    settings: &Settings,
+    targets: &Targets,
+    summarise: bool,
+) -> Result<NoteSet, SetupError> {
     let mut entries = settings.walk().notes;
     let selection = select(settings, targets, &mut entries)?;
     let kinds = &settings.loaded.config.kinds;
@@ -746,7 +765,7 @@ pub fn read_notes(settings: &Settings, targets: &Targets) -> Result<NoteSet, Set
             let cards = kind
                 .and_then(|k| kinds.get(k))
                 .is_some_and(|k| k.cards.is_some());
-            load_note_of_kind(settings, e, kind, cards)
+            load_note_of_kind(settings, e, kind, cards, cards && summarise)
         })
         .collect();
     Ok(NoteSet {

@@ -19,8 +19,8 @@ use serde_json::{Value, json};
 use super::notetype;
 use super::plan::{self, Action, Plan, Wanted};
 use super::preflight::preflight;
-pub use super::snapshot::{FirstRead, Seen, read_anki};
-use super::snapshot::{in_deck, read_notes, skippable, sub_ok};
+pub use super::snapshot::{FirstRead, Partial, Seen, read_anki, read_unknown};
+use super::snapshot::{finish, in_deck, skippable, sub_ok};
 use super::writeback::{self, Pushed};
 use crate::anki::{Added, AnkiError, Client};
 use crate::cards::preview::CARD_CSS;
@@ -273,9 +273,6 @@ pub struct Input<'a> {
     pub media: &'a [super::media::MediaFile],
     /// What decksmith last pushed to each Anki note ([`super::state`]).
     pub pushed: &'a HashMap<i64, super::state::PushRecord>,
-    /// The notes the push state knows exactly and Anki reports unedited
-    /// ([`super::state::PushState::known`]).
-    pub known: HashMap<i64, super::state::Known>,
     /// Cards kept from an earlier run instead of rendered ([`super::reuse`]): slug → the
     /// hash of their fields.
     pub kept: HashMap<String, String>,
@@ -289,7 +286,7 @@ pub fn sync(
     client: &Client,
     cfg: &AnkiConfig,
     input: Input<'_>,
-    first: FirstRead,
+    anki: Partial,
     opts: &Options,
     progress: &dyn Progress,
 ) -> Result<Outcome, SyncError> {
@@ -299,7 +296,6 @@ pub fn sync(
         cards,
         media,
         pushed,
-        known,
         kept,
         render,
     } = input;
@@ -368,8 +364,8 @@ pub fn sync(
     out.failed.extend(clash_reports);
     wanted.retain(|w| !clashing.contains(&w.card.slug));
     // Notes known exactly whose card is unchanged are not read again.
-    let known = skippable(known, &wanted);
-    let seen = read_notes(client, first, &known, &cfg.note_type)?;
+    let skip = skippable(anki.known().clone(), &wanted);
+    let seen = finish(client, anki, &skip)?;
     let Seen {
         note_type,
         actions,
@@ -1076,4 +1072,100 @@ fn apply<'a>(
             (!list.is_empty()).then_some((*note, list))
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn card(slug: &str, front: &str) -> Card {
+        Card {
+            slug: slug.into(),
+            note: "n.md".into(),
+            note_id: "n".into(),
+            index: 0,
+            lang: "en".into(),
+            deck: "D".into(),
+            tags: vec!["decksmith".into()],
+            front: front.into(),
+            back: "<p>B</p>".into(),
+            source: "n.md".into(),
+            media: vec![],
+            hash: String::new(),
+        }
+    }
+
+    fn anki(id: i64, c: &Card, unread: bool) -> plan::AnkiNote {
+        let w = Wanted::new(c.clone(), None);
+        plan::AnkiNote {
+            id,
+            fields: if unread {
+                BTreeMap::from([("Slug".to_string(), w.fields["Slug"].clone())])
+            } else {
+                w.fields.clone()
+            },
+            tags: c.tags.clone(),
+            deck: Some(c.deck.clone()),
+            unread: unread.then(|| w.fields_hash.clone()),
+        }
+    }
+
+    /// A kept card (no Front, no Back) whose slug another Anki note carries, which the plan
+    /// picks: its note is rendered, and the plan made again compares real fields.
+    #[test]
+    fn a_kept_card_the_plan_needs_whole_is_rendered_first() {
+        let real = card("n-0-en", "<p>F</p>");
+        let hash = Wanted::new(real.clone(), None).fields_hash;
+        let mut kept_card = real.clone();
+        kept_card.front.clear();
+        kept_card.back.clear();
+        let mut wanted = vec![Wanted::kept(kept_card, Some(20), hash)];
+        // Note 10 is known from the push state; note 20, the one the vault records, was read
+        // and differs (edited in Anki).
+        let mut edited = real.clone();
+        edited.back = "<p>edited</p>".into();
+        let snapshot = plan::Snapshot {
+            notes: std::collections::HashMap::from([
+                (10, anki(10, &real, true)),
+                (20, anki(20, &edited, false)),
+            ]),
+            ..plan::Snapshot::default()
+        };
+        let make = |w: &[Wanted]| plan::plan(w, &snapshot, &["D".into()], &[], true, true);
+        let first = make(&wanted);
+        assert_eq!(
+            kept_needing_fields(&wanted, &first)
+                .into_iter()
+                .collect::<Vec<_>>(),
+            vec!["n.md".to_string()]
+        );
+        let rendered = std::sync::atomic::AtomicUsize::new(0);
+        let render = |path: &str| {
+            rendered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Some(NoteCards {
+                note: path.into(),
+                cards: vec![real.clone()],
+                missing: vec![],
+                refused: vec![],
+                skipped: None,
+            })
+        };
+        assert!(render_kept(&mut wanted, &first, &render));
+        assert_eq!(rendered.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(!wanted[0].kept);
+        assert_eq!(wanted[0].stored_id, Some(20), "the vault's record stays");
+        let again = make(&wanted);
+        assert_eq!(
+            again.steps[0].action,
+            Action::UpdateFields {
+                id: 20,
+                fields: vec!["Back".into()]
+            }
+        );
+        assert_eq!(
+            again.steps[0].diffs[0].2, "<p>B</p>",
+            "the real field is pushed"
+        );
+        assert!(kept_needing_fields(&wanted, &again).is_empty());
+    }
 }

@@ -54,9 +54,21 @@ impl FirstRead {
     pub fn edited(&self) -> Option<&HashSet<i64>> {
         self.edited.as_ref()
     }
+
+    /// Of the notes the push state knows, those this run takes on trust: all of them, unless
+    /// one is gone from Anki (deleted by the user, or the collection was replaced by an
+    /// older one, a backup restored: then nothing is taken on trust and every note is read).
+    pub fn trusted(&self, known: HashMap<i64, Known>) -> HashMap<i64, Known> {
+        let present: HashSet<i64> = self.ids.iter().copied().collect();
+        if known.keys().all(|id| present.contains(id)) {
+            known
+        } else {
+            HashMap::new()
+        }
+    }
 }
 
-/// What the reads tell about Anki ([`read_anki`], then [`read_notes`]).
+/// What the reads tell about Anki ([`read_anki`], [`read_unknown`], then [`finish`]).
 pub struct Seen {
     /// The note type; `None` when it does not exist.
     pub(super) note_type: Option<Found>,
@@ -184,70 +196,119 @@ pub(super) fn skippable(
         .collect()
 }
 
-/// The second request: the fields and tags of every note that is not `known` (all of them
-/// when a known note is gone from Anki: the collection may have been replaced by an older
-/// one), and, with one search per deck, where every note's card is (`cardsInfo` would say
-/// too, but renders every card and costs 30× more). A third, only when notes share a slug,
-/// asks which of them have reviews.
-pub(super) fn read_notes(
+/// What the second request read ([`read_unknown`]).
+pub struct Partial {
+    first: FirstRead,
+    snap: Snapshot,
+    /// The notes known from the push state, not read (all of them read when one of them is
+    /// gone from Anki: the collection may have been replaced by an older one).
+    known: HashMap<i64, Known>,
+    /// The deck of each note's card.
+    decks_of: HashMap<i64, String>,
+}
+
+impl Partial {
+    /// The notes known from the push state that were not read.
+    pub fn known(&self) -> &HashMap<i64, Known> {
+        &self.known
+    }
+}
+
+/// The second request, which does not depend on the vault either (the command line sends
+/// it while the vault's cards are rendered): the fields and tags of every note the push
+/// state does not know (`known`), and, with one search per deck, where every note's card
+/// is (`cardsInfo` would say too, but renders every card and costs 30× more).
+pub fn read_unknown(
     client: &Client,
     first: FirstRead,
-    known: &HashMap<i64, Known>,
+    known: HashMap<i64, Known>,
     note_type: &str,
-) -> Result<Seen, SyncError> {
-    let FirstRead {
-        note_type: found,
-        actions,
-        media,
-        decks,
-        ids,
-        ..
-    } = first;
+) -> Result<Partial, SyncError> {
     let mut snap = Snapshot::default();
-    let present: HashSet<i64> = ids.iter().copied().collect();
-    let known = if known.keys().all(|id| present.contains(id)) {
-        known
-    } else {
-        &HashMap::new()
-    };
-    let to_read: Vec<i64> = ids
+    let known = first.trusted(known);
+    let mut decks_of = HashMap::new();
+    if first.ids.is_empty() {
+        return Ok(Partial {
+            first,
+            snap,
+            known,
+            decks_of,
+        });
+    }
+    let to_read: Vec<i64> = first
+        .ids
         .iter()
         .copied()
         .filter(|id| !known.contains_key(id))
         .collect();
-    if ids.is_empty() {
-        return Ok(Seen {
-            note_type: found,
-            actions,
-            media,
-            decks,
-            snapshot: snap,
-            read: 0,
-        });
-    }
     let mut subs: Vec<(&str, Value)> = Vec::new();
     if !to_read.is_empty() {
         subs.push(("notesInfo", json!({ "notes": to_read })));
     }
-    for d in &decks {
+    for d in &first.decks {
         subs.push(("findNotes", json!({ "query": deck_query(note_type, d) })));
     }
     let mut it = client.multi(&subs)?.into_iter();
     if !to_read.is_empty() {
-        let infos: Vec<Value> = sub_ok(
-            it.next().unwrap_or_else(|| Err("missing reply".into())),
-            "notesInfo",
-        )?;
-        for info in infos
-            .into_iter()
-            .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()))
-        {
-            if let Some(note) = note_of(&info) {
-                snap.notes.insert(note.id, note);
-            }
+        read_infos(it.next(), &mut snap)?;
+    }
+    for (d, r) in first.decks.iter().zip(it) {
+        let ids: Vec<i64> = sub_ok(r, "findNotes")?;
+        for id in ids {
+            decks_of.insert(id, d.clone());
         }
     }
-    for (id, k) in known {
+    Ok(Partial {
+        first,
+        snap,
+        known,
+        decks_of,
+    })
+}
+
+fn read_infos(reply: Option<Result<Value, String>>, snap: &mut Snapshot) -> Result<(), SyncError> {
+    let infos: Vec<Value> = sub_ok(
+        reply.unwrap_or_else(|| Err("missing reply".into())),
+        "notesInfo",
+    )?;
+    for info in infos
+        .into_iter()
+        .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+    {
+        if let Some(note) = note_of(&info) {
+            snap.notes.insert(note.id, note);
+        }
+    }
+    Ok(())
+}
+
+/// Complete the snapshot: the known notes the vault's cards still agree with (`skip`) are
+/// taken from the push state; the others are read now (a third request, only when a card
+/// changed in the vault). A fourth, only when notes share a slug, asks which of them have
+/// reviews.
+pub(super) fn finish(
+    client: &Client,
+    partial: Partial,
+    skip: &HashMap<i64, Known>,
+) -> Result<Seen, SyncError> {
+    let Partial {
+        first,
+        mut snap,
+        known,
+        decks_of,
+    } = partial;
+    let mut read = first.ids.len() - known.len();
+    let late: Vec<i64> = known
+        .keys()
+        .filter(|id| !skip.contains_key(id))
+        .copied()
+        .collect();
+    if !late.is_empty() {
+        let reply = client.multi(&[("notesInfo", json!({ "notes": late }))])?;
+        read_infos(reply.into_iter().next(), &mut snap)?;
+        read += late.len();
+    }
+    for (id, k) in skip {
         snap.notes.insert(
             *id,
             AnkiNote {
@@ -259,22 +320,24 @@ pub(super) fn read_notes(
             },
         );
     }
-    for (d, r) in decks.iter().zip(it) {
-        let ids: Vec<i64> = sub_ok(r, "findNotes")?;
-        for id in ids {
-            if let Some(n) = snap.notes.get_mut(&id) {
-                n.deck = Some(d.clone());
-            }
-        }
+    for (id, note) in &mut snap.notes {
+        note.deck = decks_of.get(id).cloned();
     }
     snap.reviewed = reviewed_duplicates(client, &snap)?;
+    let FirstRead {
+        note_type,
+        actions,
+        media,
+        decks,
+        ..
+    } = first;
     Ok(Seen {
-        note_type: found,
+        note_type,
         actions,
         media,
         decks,
         snapshot: snap,
-        read: to_read.len(),
+        read,
     })
 }
 

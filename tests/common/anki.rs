@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 pub struct AnkiServer {
     child: Child,
     pub url: String,
-    _dir: tempfile::TempDir,
+    exe: std::path::PathBuf,
+    port: u16,
+    dir: tempfile::TempDir,
 }
 
 impl AnkiServer {
@@ -23,25 +25,20 @@ impl AnkiServer {
             .local_addr()
             .expect("addr")
             .port();
-        let child = Command::new(&exe)
-            .arg("api")
-            .current_dir(dir.path())
-            .env(
-                "ANKICONNECT_COLLECTION_PATH",
-                dir.path().join("collection.anki2"),
-            )
-            .env("ANKICONNECT_BIND", "127.0.0.1")
-            .env("ANKICONNECT_PORT", port.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start anki-connect-server");
+        let child = spawn(&exe, dir.path(), port);
         let server = AnkiServer {
             child,
             url: format!("http://127.0.0.1:{port}"),
-            _dir: dir,
+            exe,
+            port,
+            dir,
         };
-        let client = decksmith::anki::Client::new(&server.url, None).expect("client");
+        server.wait_ready();
+        Some(server)
+    }
+
+    fn wait_ready(&self) {
+        let client = decksmith::anki::Client::new(&self.url, None).expect("client");
         let deadline = Instant::now() + Duration::from_secs(60);
         while client.version().is_err() {
             assert!(
@@ -50,8 +47,49 @@ impl AnkiServer {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
-        Some(server)
     }
+
+    /// Make every note look last modified `days` earlier, as if the collection had been
+    /// left alone that long: the server is stopped, the collection's note modification
+    /// times moved back (with Python's sqlite3, on the SQLite file Anki keeps), and the
+    /// server started again on the same collection and port.
+    pub fn age_notes(&mut self, days: i64) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let python = ["python3", "python"]
+            .iter()
+            .map(|name| self.exe.with_file_name(name))
+            .find(|p| p.exists())
+            .unwrap_or_else(|| "python3".into());
+        let script = format!(
+            "import sqlite3, sys\n\
+             c = sqlite3.connect(sys.argv[1])\n\
+             c.execute('update notes set mod = mod - {}')\n\
+             c.commit()\n",
+            days * 86_400
+        );
+        let status = Command::new(python)
+            .args(["-c", &script])
+            .arg(self.dir.path().join("collection.anki2"))
+            .status()
+            .expect("python3 runs");
+        assert!(status.success(), "the collection could not be aged");
+        self.child = spawn(&self.exe, self.dir.path(), self.port);
+        self.wait_ready();
+    }
+}
+
+fn spawn(exe: &std::path::Path, dir: &std::path::Path, port: u16) -> Child {
+    Command::new(exe)
+        .arg("api")
+        .current_dir(dir)
+        .env("ANKICONNECT_COLLECTION_PATH", dir.join("collection.anki2"))
+        .env("ANKICONNECT_BIND", "127.0.0.1")
+        .env("ANKICONNECT_PORT", port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start anki-connect-server")
 }
 
 impl Drop for AnkiServer {
