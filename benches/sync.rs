@@ -101,15 +101,16 @@ fn main() {
         .expect("read")
         .notes;
     let cards = decksmith::cards::vault_cards(&read, &cfg.kinds, &cfg.cards, "bench");
+    let model = decksmith::cards::model::NoteModel::qa(&cfg.anki.note_type);
     let payload: Vec<serde_json::Value> = cards
         .iter()
         .flat_map(|n| n.cards.iter())
-        .map(|c| decksmith::sync::apply::note_json(c, &cfg.anki))
+        .map(|c| decksmith::sync::apply::note_json(c, &model))
         .collect();
     let baseline_once = || {
         let server = anki::AnkiServer::start().expect("server");
         let client = Client::new(&server.url, None).expect("client");
-        decksmith::sync::apply::create_model(&client, &cfg.anki).expect("model");
+        decksmith::sync::apply::create_model(&client, &model).expect("model");
         let decks: std::collections::BTreeSet<&str> = payload
             .iter()
             .filter_map(|n| n["deckName"].as_str())

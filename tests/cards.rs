@@ -145,11 +145,12 @@ fn hostile_fields_as_pushed() {
     let cfg = &settings.loaded.config;
     let all = decksmith::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, &cfg.cards.vault_name);
     let mut text = String::new();
+    let model = decksmith::cards::model::NoteModel::qa("decksmith");
     for card in all.iter().flat_map(|n| &n.cards) {
-        let fields = decksmith::sync::plan::fields(card);
+        let fields = model.values(card);
         text.push_str(&format!("== {}\n", card.slug));
-        for name in decksmith::sync::plan::FIELDS {
-            text.push_str(&format!("{name}: {}\n", fields[name]));
+        for name in model.fields {
+            text.push_str(&format!("{name}: {}\n", fields[*name]));
         }
         // Outside the rendered front and back, no tag but the Source link's own.
         assert!(!fields["Slug"].contains(['<', '>']), "{}", fields["Slug"]);

@@ -392,7 +392,12 @@ fn a_foreign_note_type_is_refused_and_changed_only_on_request() {
     let templates: serde_json::Value = client
         .call("modelTemplates", json!({"modelName": "decksmith"}), 0)
         .expect("modelTemplates");
-    assert_eq!(templates["C"]["Back"], decksmith::sync::notetype::BACK);
+    assert_eq!(
+        templates["C"]["Back"],
+        decksmith::cards::model::NoteModel::qa("decksmith")
+            .template()
+            .back
+    );
     let en = id_of(&client, "sysdes-102-0-en");
     let info: Vec<serde_json::Value> = client
         .call("notesInfo", json!({"notes": [en]}), 1)

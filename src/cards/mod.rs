@@ -16,6 +16,7 @@ Pure: notes and settings in, cards out.
 */
 
 pub mod extract;
+pub mod model;
 pub mod nesting;
 pub mod preview;
 pub mod render;

@@ -23,7 +23,7 @@ pub use super::snapshot::{FirstRead, Partial, Seen, read_anki, read_unknown};
 use super::snapshot::{finish, in_deck, skippable, sub_ok};
 use super::writeback::{self, Pushed};
 use crate::anki::{Added, AnkiError, Client};
-use crate::cards::preview::CARD_CSS;
+use crate::cards::model::{NoteModel, SLUG_FIELD};
 use crate::cards::{Card, NoteCards};
 use crate::config::AnkiConfig;
 use crate::vault::note::Note;
@@ -167,23 +167,26 @@ fn change_decks(
     Ok(())
 }
 
-/// Create decksmith's note type.
-pub fn create_model(client: &Client, cfg: &AnkiConfig) -> Result<(), AnkiError> {
-    client.raw("createModel", model_params(cfg), 0).map(|_| ())
+/// Create a note model's note type in Anki.
+pub fn create_model(client: &Client, model: &NoteModel) -> Result<(), AnkiError> {
+    client
+        .raw("createModel", model_params(model), 0)
+        .map(|_| ())
 }
 
-/// The `createModel` parameters of decksmith's note type.
-fn model_params(cfg: &AnkiConfig) -> Value {
+/// The `createModel` parameters of a note model.
+fn model_params(model: &NoteModel) -> Value {
+    let templates: Vec<Value> = model
+        .templates
+        .iter()
+        .map(|t| json!({ "Name": t.name, "Front": t.front, "Back": t.back }))
+        .collect();
     json!({
-        "modelName": cfg.note_type,
-        "inOrderFields": plan::FIELDS,
-        "css": CARD_CSS,
-        "isCloze": false,
-        "cardTemplates": [{
-            "Name": notetype::TEMPLATE,
-            "Front": notetype::FRONT,
-            "Back": notetype::BACK,
-        }],
+        "modelName": model.name,
+        "inOrderFields": model.fields,
+        "css": model.css,
+        "isCloze": model.cloze,
+        "cardTemplates": templates,
     })
 }
 
@@ -212,41 +215,41 @@ fn require<'n>(
 /// Make the note type decksmith's (`sync --update-note-type`), and check that it is.
 fn update_model(
     client: &Client,
-    cfg: &AnkiConfig,
+    model: &NoteModel,
     actions: Option<&[String]>,
     drift: &notetype::Drift,
 ) -> Result<(), SyncError> {
-    let subs = drift.requests(&cfg.note_type);
+    let subs = drift.requests(model);
     require(actions, subs.iter().map(|(a, _)| *a))?;
     for (r, (action, _)) in client.multi(&subs)?.into_iter().zip(&subs) {
         if let Err(e) = r {
             return Err(SyncError::Incompatible(format!(
                 "changing the note type `{}` failed ({action}: {e})",
-                cfg.note_type
+                model.name
             )));
         }
     }
     let fields: Vec<String> =
-        client.call("modelFieldNames", json!({ "modelName": cfg.note_type }), 0)?;
+        client.call("modelFieldNames", json!({ "modelName": model.name }), 0)?;
     if fields
         .iter()
-        .take(plan::FIELDS.len())
-        .ne(plan::FIELDS.iter())
+        .take(model.fields.len())
+        .ne(model.fields.iter())
     {
         return Err(SyncError::Incompatible(format!(
             "the note type `{}` still has the fields {fields:?} after the change",
-            cfg.note_type
+            model.name
         )));
     }
     Ok(())
 }
 
 /// The `addNotes` entry of a card.
-pub fn note_json(card: &Card, cfg: &AnkiConfig) -> Value {
+pub fn note_json(card: &Card, model: &NoteModel) -> Value {
     json!({
         "deckName": card.deck,
-        "modelName": cfg.note_type,
-        "fields": plan::fields(card),
+        "modelName": model.name,
+        "fields": model.values(card),
         "tags": card.tags,
         "options": { "allowDuplicate": true },
     })
@@ -299,6 +302,7 @@ pub fn sync(
         kept,
         render,
     } = input;
+    let model = NoteModel::qa(&cfg.note_type);
     let mut out = Outcome::default();
     let by_path: HashMap<&str, &Note> = notes.iter().map(|n| (n.path.as_str(), n)).collect();
     let mut wanted: Vec<Wanted> = Vec::new();
@@ -330,7 +334,7 @@ pub fn sync(
             .into_par_iter()
             .map(|(c, stored_id)| match kept.get(&c.slug) {
                 Some(hash) => Wanted::kept(c.clone(), stored_id, hash.clone()),
-                None => Wanted::new(c.clone(), stored_id),
+                None => Wanted::new(c.clone(), stored_id, &model),
             }),
     );
     // Two notes with one id claim the same slugs: pushing both would overwrite one card
@@ -382,7 +386,10 @@ pub fn sync(
         .filter(|id| !snap.notes.contains_key(id))
         .copied()
         .collect();
-    let drift = note_type.as_ref().map(notetype::drift).unwrap_or_default();
+    let drift = note_type
+        .as_ref()
+        .map(|found| notetype::drift(found, &model))
+        .unwrap_or_default();
     if !drift.compatible() && !opts.update_note_type {
         let fields = note_type
             .as_ref()
@@ -393,17 +400,17 @@ pub fn sync(
              decksmith changes a note type only when asked, because Anki then demands a one-way full sync: \
              rename that note type in Anki or set another `[anki] note-type` in decksmith.toml, or run \
              `decksmith sync --update-note-type` to change it.",
-            cfg.note_type,
-            plan::FIELDS
+            cfg.note_type, model.fields
         )));
     }
     if opts.update_note_type {
-        out.note_type_changes = drift.describe();
+        out.note_type_changes = drift.describe(&model);
     } else {
-        out.note_type_drift = drift.describe();
+        out.note_type_drift = drift.describe(&model);
     }
     let managed = snap.notes.len();
     out.plan = plan::plan(
+        &model,
         &wanted,
         &snap,
         &decks,
@@ -411,8 +418,9 @@ pub fn sync(
         opts.all,
         opts.overwrite,
     );
-    if render_kept(&mut wanted, &out.plan, render) {
+    if render_kept(&mut wanted, &out.plan, &model, render) {
         out.plan = plan::plan(
+            &model,
             &wanted,
             &snap,
             &decks,
@@ -476,9 +484,9 @@ pub fn sync(
     // The note type and missing decks, in one request.
     let mut setup: Vec<(&str, Value)> = Vec::new();
     if note_type.is_none() {
-        setup.push(("createModel", model_params(cfg)));
+        setup.push(("createModel", model_params(&model)));
     } else if opts.update_note_type && !drift.is_empty() {
-        update_model(client, cfg, actions.as_deref(), &drift)?;
+        update_model(client, &model, actions.as_deref(), &drift)?;
     }
     if needs_writes {
         setup.extend(
@@ -545,6 +553,7 @@ pub fn sync(
         .collect();
     let ctx = Ctx {
         client,
+        model: &model,
         root,
         cfg,
         opts,
@@ -616,6 +625,7 @@ fn kept_needing_fields(wanted: &[Wanted], plan: &Plan) -> std::collections::BTre
 fn render_kept(
     wanted: &mut [Wanted],
     plan: &Plan,
+    model: &NoteModel,
     render: &(dyn Fn(&str) -> Option<NoteCards> + Sync),
 ) -> bool {
     let notes = kept_needing_fields(wanted, plan);
@@ -632,7 +642,7 @@ fn render_kept(
             nc.cards.into_iter().map(|c| (c.slug.clone(), c)).collect();
         for w in wanted.iter_mut().filter(|w| w.kept && w.card.note == *path) {
             if let Some(card) = fresh.remove(&w.card.slug) {
-                *w = Wanted::new(card, w.stored_id);
+                *w = Wanted::new(card, w.stored_id, model);
             }
         }
     }
@@ -642,6 +652,8 @@ fn render_kept(
 /// What the steps after the plan share.
 struct Ctx<'a> {
     client: &'a Client,
+    /// The note model the cards are pushed as.
+    model: &'a NoteModel,
     /// The vault root (for the journal of requests in flight).
     root: &'a Path,
     cfg: &'a AnkiConfig,
@@ -803,7 +815,7 @@ fn apply<'a>(
         .filter(|s| matches!(s.action, Action::Create | Action::Recreate { .. }))
         .filter_map(|s| card_of.get(s.slug.as_str()).copied())
         .collect();
-    let verdicts = preflight(client, cfg, &to_create)?;
+    let verdicts = preflight(client, cfg, ctx.model, &to_create)?;
     // From the first note added on, a failure stops the run but not its bookkeeping: what
     // was done is reported and written back, and the next run does the rest (a card added
     // but not recorded is found again by its slug).
@@ -811,7 +823,7 @@ fn apply<'a>(
         ctx.progress.start("creating notes", to_create.len());
         for (n, chunk) in to_create.chunks(cfg.chunk_size).enumerate() {
             ctx.progress.advance(chunk.len());
-            let notes_json: Vec<Value> = chunk.iter().map(|c| note_json(c, cfg)).collect();
+            let notes_json: Vec<Value> = chunk.iter().map(|c| note_json(c, ctx.model)).collect();
             let offset = n * cfg.chunk_size;
             let (good, bad): (Vec<usize>, Vec<usize>) =
                 (0..chunk.len()).partition(|i| verdicts.get(offset + i).copied().unwrap_or(false));
@@ -920,28 +932,31 @@ fn apply<'a>(
             change_decks(client, &misplaced, &mut out.failed)?;
         }
         // Field updates.
-        let updates: Vec<(i64, &Card)> = plan
+        // A kept card never gets here: its plan needs no fields (`render_kept`).
+        let updates: Vec<(i64, &Wanted)> = plan
             .steps
             .iter()
             .filter_map(|s| match s.action {
-                Action::UpdateFields { id, .. } => Some((id, *card_of.get(s.slug.as_str())?)),
+                Action::UpdateFields { id, .. } => Some((id, *ctx.wanted_of.get(s.slug.as_str())?)),
                 _ => None,
             })
+            .filter(|(_, w)| !w.kept)
             .collect();
         for chunk in updates.chunks(cfg.chunk_size) {
             let subs: Vec<(&str, Value)> = chunk
                 .iter()
-                .map(|(id, c)| {
+                .map(|(id, w)| {
                     (
                         "updateNoteFields",
-                        json!({ "note": { "id": id, "fields": plan::fields(c) } }),
+                        json!({ "note": { "id": id, "fields": w.fields } }),
                     )
                 })
                 .collect();
-            for ((_, c), r) in chunk.iter().zip(client.multi(&subs)?) {
+            for ((_, w), r) in chunk.iter().zip(client.multi(&subs)?) {
+                let slug = w.card.slug.clone();
                 match r {
-                    Ok(_) => out.updated.push(c.slug.clone()),
-                    Err(e) => out.failed.push((c.slug.clone(), e)),
+                    Ok(_) => out.updated.push(slug),
+                    Err(e) => out.failed.push((slug, e)),
                 }
             }
         }
@@ -1052,7 +1067,7 @@ fn apply<'a>(
         if let Some((id, hash)) = record {
             if !matches!(s.action, Action::Conflict { .. }) {
                 out.exact
-                    .insert(id, fields.get("Slug").cloned().unwrap_or_default());
+                    .insert(id, fields.get(SLUG_FIELD).cloned().unwrap_or_default());
             }
             let tags = card.tags.iter().map(|t| super::state::tag_key(t)).collect();
             out.state
@@ -1078,6 +1093,10 @@ fn apply<'a>(
 mod tests {
     use super::*;
 
+    fn model() -> NoteModel {
+        NoteModel::qa("decksmith")
+    }
+
     fn card(slug: &str, front: &str) -> Card {
         Card {
             slug: slug.into(),
@@ -1096,7 +1115,7 @@ mod tests {
     }
 
     fn anki(id: i64, c: &Card, unread: bool) -> plan::AnkiNote {
-        let w = Wanted::new(c.clone(), None);
+        let w = Wanted::new(c.clone(), None, &model());
         plan::AnkiNote {
             id,
             fields: if unread {
@@ -1115,7 +1134,7 @@ mod tests {
     #[test]
     fn a_kept_card_the_plan_needs_whole_is_rendered_first() {
         let real = card("n-0-en", "<p>F</p>");
-        let hash = Wanted::new(real.clone(), None).fields_hash;
+        let hash = Wanted::new(real.clone(), None, &model()).fields_hash;
         let mut kept_card = real.clone();
         kept_card.front.clear();
         kept_card.back.clear();
@@ -1131,7 +1150,8 @@ mod tests {
             ]),
             ..plan::Snapshot::default()
         };
-        let make = |w: &[Wanted]| plan::plan(w, &snapshot, &["D".into()], &[], true, true);
+        let make =
+            |w: &[Wanted]| plan::plan(&model(), w, &snapshot, &["D".into()], &[], true, true);
         let first = make(&wanted);
         assert_eq!(
             kept_needing_fields(&wanted, &first)
@@ -1150,7 +1170,7 @@ mod tests {
                 skipped: None,
             })
         };
-        assert!(render_kept(&mut wanted, &first, &render));
+        assert!(render_kept(&mut wanted, &first, &model(), &render));
         assert_eq!(rendered.load(std::sync::atomic::Ordering::SeqCst), 1);
         assert!(!wanted[0].kept);
         assert_eq!(wanted[0].stored_id, Some(20), "the vault's record stays");

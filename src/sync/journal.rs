@@ -110,7 +110,7 @@ fn slug_term(value: &str) -> String {
         }
         v.push(c);
     }
-    format!("\"Slug:{v}\"")
+    format!("\"{}:{v}\"", crate::cards::model::SLUG_FIELD)
 }
 
 /// How many of `slugs` Anki has, in one `multi` of searches.

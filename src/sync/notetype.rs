@@ -12,13 +12,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::plan::FIELDS;
-use crate::cards::preview::CARD_CSS;
-
-/// The name of decksmith's card template.
-pub const TEMPLATE: &str = "Card";
-pub const FRONT: &str = "{{Front}}";
-pub const BACK: &str = "{{FrontSide}}\n<hr id=answer>\n{{Back}}";
+use crate::cards::model::NoteModel;
 
 /// What Anki says about a note type of decksmith's name.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -50,25 +44,31 @@ pub enum TemplateFix {
     Add,
 }
 
-/// Compare what Anki has with what this decksmith creates.
-pub fn drift(found: &Found) -> Drift {
-    let missing_fields: Vec<String> = FIELDS
+/// Compare what Anki has with the note model this decksmith creates.
+pub fn drift(found: &Found, model: &NoteModel) -> Drift {
+    let ours = model.template();
+    let missing_fields: Vec<String> = model
+        .fields
         .iter()
         .filter(|f| !found.fields.iter().any(|x| x == *f))
         .map(|f| f.to_string())
         .collect();
-    let misordered =
-        missing_fields.is_empty() && found.fields.iter().take(FIELDS.len()).ne(FIELDS.iter());
+    let misordered = missing_fields.is_empty()
+        && found
+            .fields
+            .iter()
+            .take(model.fields.len())
+            .ne(model.fields.iter());
     let template = found.templates.as_ref().and_then(|templates| {
-        let ours = |sides: &BTreeMap<String, String>| {
-            sides.get("Front").map(String::as_str) == Some(FRONT)
-                && sides.get("Back").map(String::as_str) == Some(BACK)
+        let same = |sides: &BTreeMap<String, String>| {
+            sides.get("Front").map(String::as_str) == Some(ours.front)
+                && sides.get("Back").map(String::as_str) == Some(ours.back)
         };
-        if templates.values().any(ours) {
+        if templates.values().any(same) {
             return None;
         }
-        if templates.contains_key(TEMPLATE) {
-            return Some(TemplateFix::Update(TEMPLATE.to_string()));
+        if templates.contains_key(ours.name) {
+            return Some(TemplateFix::Update(ours.name.to_string()));
         }
         // A single template under another name is decksmith's, renamed: edit it rather than
         // add a second card to every note.
@@ -77,7 +77,7 @@ pub fn drift(found: &Found) -> Drift {
             _ => Some(TemplateFix::Add),
         }
     });
-    let css = found.css.as_deref().is_some_and(|css| css != CARD_CSS);
+    let css = found.css.as_deref().is_some_and(|css| css != model.css);
     Drift {
         missing_fields,
         misordered,
@@ -97,7 +97,7 @@ impl Drift {
     }
 
     /// One line per change, for reports.
-    pub fn describe(&self) -> Vec<String> {
+    pub fn describe(&self, model: &NoteModel) -> Vec<String> {
         let mut out = Vec::new();
         if !self.missing_fields.is_empty() {
             out.push(format!("add the fields {}", self.missing_fields.join(", ")));
@@ -105,14 +105,16 @@ impl Drift {
         if !self.compatible() {
             out.push(format!(
                 "put the fields {} first, in that order",
-                FIELDS.join(", ")
+                model.fields.join(", ")
             ));
         }
         match &self.template {
             Some(TemplateFix::Update(name)) => {
                 out.push(format!("replace the card template `{name}`"));
             }
-            Some(TemplateFix::Add) => out.push(format!("add the card template `{TEMPLATE}`")),
+            Some(TemplateFix::Add) => {
+                out.push(format!("add the card template `{}`", model.template().name))
+            }
             None => {}
         }
         if self.css {
@@ -121,11 +123,14 @@ impl Drift {
         out
     }
 
-    /// The AnkiConnect requests that make the note type `name` decksmith's, in order.
-    pub fn requests(&self, name: &str) -> Vec<(&'static str, Value)> {
+    /// The AnkiConnect requests that make Anki's note type the model, in order.
+    pub fn requests(&self, model: &NoteModel) -> Vec<(&'static str, Value)> {
+        let name = model.name.as_str();
+        let ours = model.template();
+        let (front, back) = (ours.front, ours.back);
         let mut subs = Vec::new();
         for f in &self.missing_fields {
-            let index = FIELDS.iter().position(|x| x == f).unwrap_or(0);
+            let index = model.fields.iter().position(|x| x == f).unwrap_or(0);
             subs.push((
                 "modelFieldAdd",
                 json!({ "modelName": name, "fieldName": f, "index": index }),
@@ -134,7 +139,7 @@ impl Drift {
         // Adding at an index can still leave another field in between: placing each of
         // decksmith's fields in turn leaves them first, in order.
         if !self.compatible() {
-            for (index, f) in FIELDS.iter().enumerate() {
+            for (index, f) in model.fields.iter().enumerate() {
                 subs.push((
                     "modelFieldReposition",
                     json!({ "modelName": name, "fieldName": f, "index": index }),
@@ -144,18 +149,18 @@ impl Drift {
         match &self.template {
             Some(TemplateFix::Update(t)) => subs.push((
                 "updateModelTemplates",
-                json!({ "model": { "name": name, "templates": { t: { "Front": FRONT, "Back": BACK } } } }),
+                json!({ "model": { "name": name, "templates": { t: { "Front": front, "Back": back } } } }),
             )),
             Some(TemplateFix::Add) => subs.push((
                 "modelTemplateAdd",
-                json!({ "modelName": name, "template": { "Name": TEMPLATE, "Front": FRONT, "Back": BACK } }),
+                json!({ "modelName": name, "template": { "Name": ours.name, "Front": front, "Back": back } }),
             )),
             None => {}
         }
         if self.css {
             subs.push((
                 "updateModelStyling",
-                json!({ "model": { "name": name, "css": CARD_CSS } }),
+                json!({ "model": { "name": name, "css": model.css } }),
             ));
         }
         subs
@@ -165,6 +170,20 @@ impl Drift {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const CARD_CSS: &str = crate::cards::preview::CARD_CSS;
+    const FIELDS: [&str; 4] = ["Front", "Back", "Slug", "Source"];
+    const TEMPLATE: &str = "Card";
+    const FRONT: &str = "{{Front}}";
+    const BACK: &str = "{{FrontSide}}\n<hr id=answer>\n{{Back}}";
+
+    fn drift(found: &Found) -> Drift {
+        super::drift(found, &model())
+    }
+
+    fn model() -> NoteModel {
+        NoteModel::qa("decksmith")
+    }
 
     fn found(fields: &[&str], templates: &[(&str, &str, &str)], css: &str) -> Found {
         Found {
@@ -191,7 +210,7 @@ mod tests {
     fn decksmiths_own_note_type_has_no_drift() {
         let d = drift(&found(&FIELDS, &[(TEMPLATE, FRONT, BACK)], CARD_CSS));
         assert!(d.is_empty(), "{d:?}");
-        assert!(d.requests("decksmith").is_empty());
+        assert!(d.requests(&model()).is_empty());
     }
 
     #[test]
@@ -209,7 +228,7 @@ mod tests {
         let d = drift(&found(&["Back", "Extra", "Front"], &[], CARD_CSS));
         assert_eq!(d.missing_fields, ["Slug", "Source"]);
         assert!(!d.compatible());
-        let actions: Vec<&str> = d.requests("n").iter().map(|(a, _)| *a).collect();
+        let actions: Vec<&str> = d.requests(&model()).iter().map(|(a, _)| *a).collect();
         assert_eq!(
             actions,
             [
@@ -238,7 +257,7 @@ mod tests {
         assert_eq!(d.template, Some(TemplateFix::Update("Card 1".into())));
         assert!(d.css);
         assert_eq!(
-            d.describe(),
+            d.describe(&model()),
             ["replace the card template `Card 1`", "replace the styling"]
         );
         let d = drift(&found(

@@ -13,13 +13,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
-use unicode_normalization::{UnicodeNormalization, is_nfc};
 
 use super::state::{PushRecord, tag_key};
 use crate::cards::Card;
-
-/// The fields of decksmith's note type, in order.
-pub const FIELDS: [&str; 4] = ["Front", "Back", "Slug", "Source"];
+use crate::cards::model::{NoteModel, SLUG_FIELD};
 
 /// One decksmith note in Anki.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,14 +33,14 @@ pub struct AnkiNote {
 
 impl AnkiNote {
     pub fn slug(&self) -> &str {
-        self.fields.get("Slug").map_or("", String::as_str)
+        self.fields.get(SLUG_FIELD).map_or("", String::as_str)
     }
 
-    /// [`super::state::fields_hash`] of the note's fields.
-    pub fn fields_hash(&self) -> String {
+    /// [`NoteModel::hash`] of the note's fields.
+    pub fn fields_hash(&self, model: &NoteModel) -> String {
         match &self.unread {
             Some(hash) => hash.clone(),
-            None => super::state::fields_hash(&self.fields),
+            None => model.hash(&self.fields),
         }
     }
 }
@@ -74,9 +71,9 @@ pub struct Wanted {
 }
 
 impl Wanted {
-    pub fn new(card: Card, stored_id: Option<i64>) -> Wanted {
-        let fields = fields(&card);
-        let fields_hash = super::state::fields_hash(&fields);
+    pub fn new(card: Card, stored_id: Option<i64>, model: &NoteModel) -> Wanted {
+        let fields = model.values(&card);
+        let fields_hash = model.hash(&fields);
         Wanted {
             card,
             stored_id,
@@ -88,7 +85,7 @@ impl Wanted {
 
     /// A card kept from an earlier run, whose fields hash to `fields_hash`.
     pub fn kept(card: Card, stored_id: Option<i64>, fields_hash: String) -> Wanted {
-        let fields = BTreeMap::from([("Slug".to_string(), slug_field(&card.slug))]);
+        let fields = BTreeMap::from([(SLUG_FIELD.to_string(), slug_field(&card.slug))]);
         Wanted {
             card,
             stored_id,
@@ -187,47 +184,16 @@ impl Plan {
     }
 }
 
-/// The fields decksmith pushes for a card: its HTML front, back and source, and its slug as
-/// HTML text.
-pub fn fields(card: &Card) -> BTreeMap<String, String> {
-    BTreeMap::from([
-        ("Front".to_string(), stored_form(&card.front)),
-        ("Back".to_string(), stored_form(&card.back)),
-        ("Slug".to_string(), slug_field(&card.slug)),
-        ("Source".to_string(), stored_form(&card.source)),
-    ])
-}
-
-/// The Slug field of a slug: escaped, since a field is HTML (a slug is a note's `id`, which
-/// may hold `<` or `&`), and in Anki's stored form.
+/// The Slug field of a slug ([`crate::cards::model::slug_value`]).
 pub fn slug_field(slug: &str) -> String {
-    let mut html = String::new();
-    // Writing into a String cannot fail.
-    let _ = pulldown_cmark_escape::escape_html_body_text(&mut html, slug);
-    stored_form(&html)
-}
-
-/// A field value as Anki stores and returns it: in Unicode NFC, without the ASCII control
-/// characters other than tab and line feed (measured on the Anki engine). A value pushed in
-/// any other form would come back different, and the note would look changed, or edited in
-/// Anki, on every sync.
-fn stored_form(value: &str) -> String {
-    let dropped = |c: char| c.is_ascii_control() && c != '\t' && c != '\n';
-    let dropped_byte = |b: &u8| (*b < 0x20 && *b != b'\t' && *b != b'\n') || *b == 0x7f;
-    // Text below U+0300 (ASCII, Latin) is NFC whatever it holds; only the rest needs the
-    // table lookups of the NFC check, which dominate a no-op sync otherwise.
-    let plain = value.chars().all(|c| c < '\u{300}');
-    if !value.as_bytes().iter().any(dropped_byte) && (plain || is_nfc(value)) {
-        value.to_string()
-    } else {
-        value.chars().filter(|c| !dropped(*c)).nfc().collect()
-    }
+    crate::cards::model::slug_value(slug)
 }
 
 /// Plan a sync. `decks` lists the decks Anki has; `keep_tags` are never removed; `all` says
 /// whether `wanted` covers the whole vault (orphans are only known then); `overwrite`
 /// replaces notes edited in Anki since decksmith last pushed them instead of reporting them.
 pub fn plan(
+    model: &NoteModel,
     wanted: &[Wanted],
     snapshot: &Snapshot,
     decks: &[String],
@@ -284,7 +250,8 @@ pub fn plan(
                 // card's fields; were it not, every field would be listed as changed.
                 let changed: Vec<String> = match &n.unread {
                     Some(hash) if w.fields_hash == *hash => Vec::new(),
-                    _ => FIELDS
+                    _ => model
+                        .fields
                         .iter()
                         .filter(|f| want.get(**f) != n.fields.get(**f))
                         .map(|f| f.to_string())
@@ -314,7 +281,7 @@ pub fn plan(
                         && snapshot
                             .pushed
                             .get(&n.id)
-                            .is_some_and(|r| r.hash != n.fields_hash())
+                            .is_some_and(|r| r.hash != n.fields_hash(model))
                     {
                         Action::Conflict {
                             id: n.id,
@@ -433,6 +400,10 @@ fn keepers<'s>(
 mod tests {
     use super::*;
 
+    fn model() -> NoteModel {
+        NoteModel::qa("decksmith")
+    }
+
     fn card(slug: &str) -> Card {
         Card {
             slug: slug.into(),
@@ -453,7 +424,7 @@ mod tests {
     fn anki(id: i64, c: &Card) -> AnkiNote {
         AnkiNote {
             id,
-            fields: fields(c),
+            fields: model().values(c),
             tags: c.tags.clone(),
             deck: Some(c.deck.clone()),
             unread: None,
@@ -472,7 +443,8 @@ mod tests {
             ..Snapshot::default()
         };
         let p = plan(
-            &[Wanted::new(c, Some(10))],
+            &model(),
+            &[Wanted::new(c, Some(10), &model())],
             &snap,
             &["D".into()],
             &[],
@@ -496,12 +468,12 @@ mod tests {
             "database".into(),
             "todo".into(),
         ];
-        let wanted = [Wanted::new(c.clone(), Some(10))];
+        let wanted = [Wanted::new(c.clone(), Some(10), &model())];
         let mut snap = Snapshot {
             notes: HashMap::from([(10, n)]),
             ..Snapshot::default()
         };
-        let p = plan(&wanted, &snap, &["D".into()], &[], true, false);
+        let p = plan(&model(), &wanted, &snap, &["D".into()], &[], true, false);
         let s = step_for(&p, "n-0-en");
         assert!(s.add_tags.is_empty() && s.remove_tags.is_empty(), "{s:?}");
         assert!(!s.writes());
@@ -513,7 +485,7 @@ mod tests {
                 tags: ["database".to_string(), "todo".to_string()].into(),
             },
         );
-        let p = plan(&wanted, &snap, &["D".into()], &[], true, false);
+        let p = plan(&model(), &wanted, &snap, &["D".into()], &[], true, false);
         assert_eq!(step_for(&p, "n-0-en").remove_tags, vec!["todo".to_string()]);
     }
 
@@ -526,8 +498,8 @@ mod tests {
             ..Snapshot::default()
         };
         let dup = |stored_id| {
-            let w = [Wanted::new(c.clone(), stored_id)];
-            let p = plan(&w, &snap, &["D".into()], &[], true, false);
+            let w = [Wanted::new(c.clone(), stored_id, &model())];
+            let p = plan(&model(), &w, &snap, &["D".into()], &[], true, false);
             let used = step_for(&p, "n-0-en").existing_id();
             (p.duplicates, used)
         };
@@ -556,7 +528,7 @@ mod tests {
         moved.tags.push("stale".into());
         // A tag the user added in Anki: decksmith never pushed it.
         moved.tags.push("Mine".into());
-        let moved_hash = crate::sync::state::fields_hash(&moved.fields);
+        let moved_hash = model().hash(&moved.fields);
         let orphan = anki(30, &card("old-0-en"));
         let snap = Snapshot {
             notes: HashMap::from([(10, anki(10, &a)), (20, moved), (30, orphan)]),
@@ -571,12 +543,20 @@ mod tests {
         };
         let wanted = vec![
             // Lost id: adopted by slug.
-            Wanted::new(a, None),
-            Wanted::new(b, Some(20)),
+            Wanted::new(a, None, &model()),
+            Wanted::new(b, Some(20), &model()),
             // Stored id gone from Anki.
-            Wanted::new(c, Some(99)),
+            Wanted::new(c, Some(99), &model()),
         ];
-        let p = plan(&wanted, &snap, &[], &["leech".into()], true, false);
+        let p = plan(
+            &model(),
+            &wanted,
+            &snap,
+            &[],
+            &["leech".into()],
+            true,
+            false,
+        );
         let s = step_for(&p, "n-0-en");
         assert!(s.adopted && s.action == Action::Unchanged { id: 10 });
         let s = step_for(&p, "n-0-ru");
@@ -594,7 +574,7 @@ mod tests {
         assert_eq!(p.missing_decks, vec!["D".to_string()]);
         // Orphans are unknown when only part of the vault is synced.
         assert!(
-            plan(&wanted, &snap, &[], &[], false, false)
+            plan(&model(), &wanted, &snap, &[], &[], false, false)
                 .orphans
                 .is_empty()
         );
@@ -611,7 +591,7 @@ mod tests {
     fn slugs_are_pushed_as_html_text_and_found_again() {
         let mut c = card(r#"<img src=x onerror=alert(1)>&"*_:-0-en"#);
         c.source = "a&amp;b.md".into();
-        let pushed = fields(&c);
+        let pushed = model().values(&c);
         assert_eq!(
             pushed["Slug"],
             r#"&lt;img src=x onerror=alert(1)&gt;&amp;"*_:-0-en"#
@@ -623,8 +603,8 @@ mod tests {
             ..Snapshot::default()
         };
         for stored_id in [Some(10), None] {
-            let wanted = [Wanted::new(c.clone(), stored_id)];
-            let p = plan(&wanted, &snap, &["D".into()], &[], true, false);
+            let wanted = [Wanted::new(c.clone(), stored_id, &model())];
+            let p = plan(&model(), &wanted, &snap, &["D".into()], &[], true, false);
             assert_eq!(p.steps[0].action, Action::Unchanged { id: 10 });
             assert!(p.orphans.is_empty(), "{:?}", p.orphans);
         }
@@ -637,8 +617,8 @@ mod tests {
             notes: HashMap::from([(10, as_stored(10, &c, "a&b-0-en"))]),
             ..Snapshot::default()
         };
-        let wanted = [Wanted::new(c, None)];
-        let p = plan(&wanted, &snap, &["D".into()], &[], true, false);
+        let wanted = [Wanted::new(c, None, &model())];
+        let p = plan(&model(), &wanted, &snap, &["D".into()], &[], true, false);
         assert_eq!(
             p.steps[0].action,
             Action::UpdateFields {
@@ -650,32 +630,20 @@ mod tests {
     }
 
     #[test]
-    fn text_below_combining_marks_is_taken_as_nfc_rightly() {
-        // The shortcut of `stored_form`: every character below U+0300, alone or after any
-        // other, is already NFC.
-        for c in (0u32..0x300).filter_map(char::from_u32) {
-            for before in ['a', 'e', 'A', '\u{2ff}', c] {
-                let s: String = [before, c].iter().collect();
-                assert!(is_nfc(&s), "{s:?}");
-            }
-        }
-    }
-
-    #[test]
     fn fields_are_pushed_as_anki_stores_them() {
         // Decomposed `й` and a control character: Anki stores `й` composed and drops the
         // control character, so pushing them as they are would look like an edit every time.
         let mut c = card("n-0-en");
         c.back = "<p>и\u{306}\u{1}\tx\n</p>".into();
-        assert_eq!(fields(&c)["Back"], "<p>й\tx\n</p>");
+        assert_eq!(model().values(&c)["Back"], "<p>й\tx\n</p>");
         let mut stored = anki(10, &c);
         stored.fields.insert("Back".into(), "<p>й\tx\n</p>".into());
         let snap = Snapshot {
             notes: HashMap::from([(10, stored)]),
             ..Snapshot::default()
         };
-        let wanted = [Wanted::new(c, Some(10))];
-        let p = plan(&wanted, &snap, &["D".into()], &[], true, false);
+        let wanted = [Wanted::new(c, Some(10), &model())];
+        let p = plan(&model(), &wanted, &snap, &["D".into()], &[], true, false);
         assert_eq!(p.steps[0].action, Action::Unchanged { id: 10 });
     }
 
@@ -688,13 +656,13 @@ mod tests {
             .insert("Back".into(), "<p>Fixed in Anki</p>".into());
         let mut vault = c.clone();
         vault.back = "<p>Changed in the vault</p>".into();
-        let wanted = [Wanted::new(vault, Some(10))];
+        let wanted = [Wanted::new(vault, Some(10), &model())];
         let mut snap = Snapshot {
             notes: HashMap::from([(10, edited)]),
             ..Snapshot::default()
         };
         // Without a record of what was pushed, the vault wins, as before.
-        let p = plan(&wanted, &snap, &["D".into()], &[], true, false);
+        let p = plan(&model(), &wanted, &snap, &["D".into()], &[], true, false);
         assert!(matches!(
             step_for(&p, "n-0-en").action,
             Action::UpdateFields { .. }
@@ -703,11 +671,11 @@ mod tests {
         snap.pushed.insert(
             10,
             PushRecord {
-                hash: crate::sync::state::fields_hash(&fields(&c)),
+                hash: model().hash(&model().values(&c)),
                 tags: BTreeSet::new(),
             },
         );
-        let p = plan(&wanted, &snap, &["D".into()], &[], true, false);
+        let p = plan(&model(), &wanted, &snap, &["D".into()], &[], true, false);
         assert_eq!(
             step_for(&p, "n-0-en").action,
             Action::Conflict {
@@ -716,14 +684,14 @@ mod tests {
             }
         );
         assert!(!step_for(&p, "n-0-en").writes());
-        let p = plan(&wanted, &snap, &["D".into()], &[], true, true);
+        let p = plan(&model(), &wanted, &snap, &["D".into()], &[], true, true);
         assert!(matches!(
             step_for(&p, "n-0-en").action,
             Action::UpdateFields { .. }
         ));
         // Anki still has what was pushed: the vault's change is an update.
         snap.notes.insert(10, anki(10, &c));
-        let p = plan(&wanted, &snap, &["D".into()], &[], true, false);
+        let p = plan(&model(), &wanted, &snap, &["D".into()], &[], true, false);
         assert!(matches!(
             step_for(&p, "n-0-en").action,
             Action::UpdateFields { .. }

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::snapshot::sub_ok;
 use crate::anki::{AnkiError, Client};
 use crate::cards::Card;
+use crate::cards::model::NoteModel;
 use crate::config::AnkiConfig;
 
 /// Whether an HTML field plainly has text for Anki: a letter or digit outside tags and
@@ -47,6 +48,7 @@ fn has_text(html: &str) -> bool {
 pub(super) fn preflight(
     client: &Client,
     cfg: &AnkiConfig,
+    model: &NoteModel,
     cards: &[&Card],
 ) -> Result<Vec<bool>, AnkiError> {
     if cards.is_empty() {
@@ -55,14 +57,14 @@ pub(super) fn preflight(
     let mut stand_in: BTreeMap<&str, usize> = BTreeMap::new();
     let mut own: Vec<usize> = Vec::new();
     for (i, c) in cards.iter().enumerate() {
-        if has_text(&c.front) {
+        if has_text(model.first_value(c)) {
             stand_in.entry(c.deck.as_str()).or_insert(i);
         } else {
             own.push(i);
         }
     }
     let mut asked: Vec<usize> = stand_in.values().copied().chain(own).collect();
-    let mut answers = probe(client, cfg, cards, &asked)?;
+    let mut answers = probe(client, cfg, model, cards, &asked)?;
     let refused: BTreeSet<&str> = stand_in
         .iter()
         .filter(|(_, i)| answers.get(i) != Some(&true))
@@ -72,7 +74,7 @@ pub(super) fn preflight(
         asked = (0..cards.len())
             .filter(|i| refused.contains(cards[*i].deck.as_str()) && !answers.contains_key(i))
             .collect();
-        answers.extend(probe(client, cfg, cards, &asked)?);
+        answers.extend(probe(client, cfg, model, cards, &asked)?);
     }
     Ok((0..cards.len())
         .map(|i| {
@@ -91,6 +93,7 @@ pub(super) fn preflight(
 fn probe(
     client: &Client,
     cfg: &AnkiConfig,
+    model: &NoteModel,
     cards: &[&Card],
     which: &[usize],
 ) -> Result<HashMap<usize, bool>, AnkiError> {
@@ -102,8 +105,8 @@ fn probe(
                 .map(|i| {
                     json!({
                         "deckName": cards[*i].deck,
-                        "modelName": cfg.note_type,
-                        "fields": { "Front": cards[*i].front },
+                        "modelName": model.name,
+                        "fields": { model.first_field(): model.first_value(cards[*i]) },
                         "options": { "allowDuplicate": true },
                     })
                 })

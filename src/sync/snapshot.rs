@@ -17,6 +17,7 @@ use super::notetype::Found;
 use super::plan::{AnkiNote, Snapshot};
 use super::state::{Known, tag_key};
 use crate::anki::{AnkiError, Client};
+use crate::cards::model::SLUG_FIELD;
 use crate::config::AnkiConfig;
 
 pub(super) fn query(note_type: &str) -> String {
@@ -313,7 +314,7 @@ pub(super) fn finish(
             *id,
             AnkiNote {
                 id: *id,
-                fields: BTreeMap::from([("Slug".to_string(), k.slug.clone())]),
+                fields: BTreeMap::from([(SLUG_FIELD.to_string(), k.slug.clone())]),
                 tags: k.record.tags.iter().cloned().collect(),
                 deck: None,
                 unread: Some(k.record.hash.clone()),

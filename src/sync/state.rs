@@ -39,21 +39,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::plan::FIELDS;
 use super::reuse::{Rendered, RenderedNotes};
 use crate::cards::NoteCards;
 use crate::vault::cache;
 
 const FILE: &str = "sync-v1.json";
-
-/// The hash of a note's fields, in decksmith's field order (missing fields count as empty).
-pub fn fields_hash(fields: &BTreeMap<String, String>) -> String {
-    let values: Vec<&str> = FIELDS
-        .iter()
-        .map(|f| fields.get(*f).map_or("", String::as_str))
-        .collect();
-    crate::cards::fnv1a(&values)
-}
 
 /// A tag as Anki compares it.
 pub fn tag_key(tag: &str) -> String {
@@ -63,7 +53,8 @@ pub fn tag_key(tag: &str) -> String {
 /// What decksmith last left in one Anki note.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PushRecord {
-    /// [`fields_hash`] of the fields pushed (or found equal to the vault's).
+    /// [`crate::cards::model::NoteModel::hash`] of the fields pushed (or found equal to the
+    /// vault's).
     pub hash: String,
     /// The tags decksmith put there, as [`tag_key`]s.
     pub tags: BTreeSet<String>,
@@ -361,22 +352,6 @@ mod tests {
         same.update(&[(1, record("b", &["x"]))], &BTreeMap::new(), &[]);
         same.save().expect("save");
         assert_ne!(std::fs::read_to_string(&file).expect("read"), text);
-    }
-
-    #[test]
-    fn the_hash_follows_the_field_order_and_ignores_other_fields() {
-        let a = BTreeMap::from([
-            ("Front".to_string(), "f".to_string()),
-            ("Back".to_string(), "b".to_string()),
-        ]);
-        let mut b = a.clone();
-        b.insert("My notes".into(), "x".into());
-        assert_eq!(fields_hash(&a), fields_hash(&b));
-        let swapped = BTreeMap::from([
-            ("Front".to_string(), "b".to_string()),
-            ("Back".to_string(), "f".to_string()),
-        ]);
-        assert_ne!(fields_hash(&a), fields_hash(&swapped));
     }
 
     #[test]
