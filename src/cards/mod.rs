@@ -20,6 +20,7 @@ pub mod model;
 pub mod nesting;
 pub mod preview;
 pub mod render;
+pub mod slug;
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -298,7 +299,7 @@ fn card(
     opts: &RenderOptions,
     source: &str,
 ) -> Result<Card, Refused> {
-    let slug = format!("{id}-{}-{}", pair.index, pair.lang);
+    let slug = slug::Slug::new(id, pair.index, &pair.lang).to_string();
     let refuse = |side: &str, at: usize, why: render::TooDeep| Refused {
         slug: slug.clone(),
         line: note.lines.line_of(at) + 1,

@@ -294,7 +294,7 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
     };
     // A fixed value makes runs reproducible (tests, golden files).
     let synced_at = std::env::var("DECKSMITH_SYNCED_AT").unwrap_or_else(|_| {
-        crate::sync::timestamp::format(std::time::SystemTime::now(), cfg.anki.synced_at_format)
+        crate::vault::timestamp::format(std::time::SystemTime::now(), cfg.anki.synced_at_format)
     });
     let opts = crate::sync::apply::Options {
         dry_run: args.dry_run,

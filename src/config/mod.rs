@@ -122,7 +122,7 @@ pub struct AnkiConfig {
     pub note_type: String,
     pub chunk_size: usize,
     pub prune_limit: f64,
-    pub synced_at_format: crate::sync::timestamp::SyncedAtFormat,
+    pub synced_at_format: crate::vault::timestamp::SyncedAtFormat,
     #[serde(default)]
     pub keep_tags: Vec<String>,
     /// Ask Anki to sync with AnkiWeb after a sync that did everything it planned.

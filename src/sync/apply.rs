@@ -257,14 +257,9 @@ pub fn note_json(card: &Card, model: &NoteModel) -> Value {
 
 /// The stored `anki_id` of each slug in a note's `anki_cards`.
 fn stored_ids(note: &Note) -> HashMap<String, i64> {
-    note.anki_cards()
+    note.card_entries()
         .iter()
-        .filter_map(|e| {
-            Some((
-                e.get("slug")?.as_str()?.to_string(),
-                e.get("anki_id")?.as_i64()?,
-            ))
-        })
+        .filter_map(|e| Some((e.slug?.to_string(), e.anki_id?)))
         .collect()
 }
 
@@ -446,11 +441,7 @@ pub fn sync(
         let Some(note) = by_path.get(nc.note.as_str()) else {
             continue;
         };
-        for slug in note
-            .anki_cards()
-            .iter()
-            .filter_map(|e| e.get("slug")?.as_str())
-        {
+        for slug in note.card_entries().iter().filter_map(|e| e.slug) {
             if !nc.cards.iter().any(|c| c.slug == slug) && !refused.contains(slug) {
                 out.plan.stale.push((nc.note.clone(), slug.to_string()));
             }

@@ -70,9 +70,9 @@ pub fn acquire(root: &Path, wait: bool) -> Result<SyncLock, LockError> {
         }
         Err(TryLockError::Error(e)) => return Err(io(e)),
     }
-    let started = crate::sync::timestamp::format(
+    let started = crate::vault::timestamp::format(
         std::time::SystemTime::now(),
-        crate::sync::timestamp::SyncedAtFormat::Rfc3339,
+        crate::vault::timestamp::SyncedAtFormat::Rfc3339,
     );
     let note = format!("process {}, started {started}", std::process::id());
     // Best effort: the lock holds whether or not the note is written.

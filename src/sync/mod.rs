@@ -13,5 +13,4 @@ mod preflight;
 pub mod reuse;
 mod snapshot;
 pub mod state;
-pub mod timestamp;
 pub mod writeback;

@@ -236,25 +236,20 @@ enum Change {
 
 /// What to change in `json` (the parsed front matter) for `pushed`.
 fn plan(json: &Value, pushed: &[Pushed]) -> Vec<Change> {
-    let entries: &[Value] = json
-        .get("anki_cards")
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice);
+    let entries = crate::vault::note::card_entries(json);
     let mut changes = Vec::new();
     let mut appends: Vec<Pushed> = Vec::new();
     for p in pushed {
-        let found = entries
-            .iter()
-            .position(|e| e.get("slug").and_then(Value::as_str) == Some(p.slug.as_str()));
+        let found = entries.iter().find(|e| e.slug == Some(p.slug.as_str()));
         match found {
-            Some(index) => {
-                let e = &entries[index];
-                let same = e.get("anki_id").and_then(Value::as_i64) == Some(p.anki_id)
-                    && e.get("synced_at").and_then(Value::as_str) == Some(p.synced_at.as_str());
-                let add_language = e.get("language").is_none();
+            Some(e) => {
+                let same =
+                    e.anki_id == Some(p.anki_id) && e.synced_at == Some(p.synced_at.as_str());
+                // Present in any form (even `null`) counts: only a missing key is added.
+                let add_language = e.value.get("language").is_none();
                 if !same || add_language {
                     changes.push(Change::Update {
-                        index,
+                        index: e.position,
                         pushed: p.clone(),
                         add_language,
                     });

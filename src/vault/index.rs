@@ -112,13 +112,11 @@ impl IndexEntry {
             .unwrap_or_default();
         let anki_ids = fm
             .map(|fm| {
-                note.anki_cards()
+                note.card_entries()
                     .iter()
-                    .enumerate()
-                    .filter_map(|(i, e)| {
-                        let id = e.get("anki_id")?.as_i64()?;
-                        let span = fm.spans.value(&format!("/anki_cards/{i}/anki_id"))?;
-                        Some((id, span))
+                    .filter_map(|e| {
+                        let span = fm.spans.value(&e.key_pointer("anki_id"))?;
+                        Some((e.anki_id?, span))
                     })
                     .collect()
             })

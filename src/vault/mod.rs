@@ -14,5 +14,6 @@ pub mod note;
 pub mod root;
 pub mod sections;
 pub mod staged;
+pub mod timestamp;
 pub mod walk;
 pub mod yaml;

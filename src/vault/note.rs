@@ -29,6 +29,51 @@ pub enum Unreadable {
     Io(String),
 }
 
+/// One entry of a note's `anki_cards`: what sync recorded for one card. The typed fields
+/// are `None` when absent or not of their type; `value` keeps the entry as written, for
+/// the rules that report malformed entries.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CardEntry<'a> {
+    /// Its position in the list.
+    pub position: usize,
+    pub value: &'a Value,
+    pub slug: Option<&'a str>,
+    pub language: Option<&'a str>,
+    pub anki_id: Option<i64>,
+    pub synced_at: Option<&'a str>,
+}
+
+impl CardEntry<'_> {
+    /// The entry's JSON pointer in the front matter (`/anki_cards/3`), for spans.
+    pub fn pointer(&self) -> String {
+        format!("/anki_cards/{}", self.position)
+    }
+
+    /// The pointer of one of its keys.
+    pub fn key_pointer(&self, key: &str) -> String {
+        format!("/anki_cards/{}/{key}", self.position)
+    }
+}
+
+/// The entries of the `anki_cards` list of a front matter (as JSON).
+pub fn card_entries(front_matter: &Value) -> Vec<CardEntry<'_>> {
+    front_matter
+        .get("anki_cards")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice)
+        .iter()
+        .enumerate()
+        .map(|(position, value)| CardEntry {
+            position,
+            value,
+            slug: value.get("slug").and_then(Value::as_str),
+            language: value.get("language").and_then(Value::as_str),
+            anki_id: value.get("anki_id").and_then(Value::as_i64),
+            synced_at: value.get("synced_at").and_then(Value::as_str),
+        })
+        .collect()
+}
+
 #[derive(Clone, Debug)]
 pub struct Note {
     /// Vault-relative, `/`-separated.
@@ -149,12 +194,10 @@ impl Note {
             })
     }
 
-    /// The entries of `anki_cards` (empty when it is absent or not a list).
-    pub fn anki_cards(&self) -> &[Value] {
-        self.json()
-            .get("anki_cards")
-            .and_then(Value::as_array)
-            .map_or(&[], Vec::as_slice)
+    /// The entries of `anki_cards` (empty when it is absent or not a list), read once here
+    /// for the rules, the index, sync and its write-back.
+    pub fn card_entries(&self) -> Vec<CardEntry<'_>> {
+        card_entries(self.json())
     }
 
     /// A string field of the front matter.

@@ -33,7 +33,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         return;
     };
     for e in anki::entries(ctx) {
-        let (Some(slug), Some((base, _, _))) = (e.slug, e.parts) else {
+        let (Some(slug), Some(base)) = (e.slug, e.parts.map(|s| s.base)) else {
             continue;
         };
         if base == id {

@@ -25,7 +25,7 @@ declare_rule! {
 
 fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     for e in anki::entries(ctx) {
-        let Some((_, _, suffix)) = e.parts else {
+        let Some(suffix) = e.parts.map(|s| s.lang) else {
             continue;
         };
         match e.field("language") {

@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 
 use super::anki;
+use crate::cards::slug::Slug;
 use crate::lint::Ctx;
 use crate::lint::diagnostic::{Finding, Severity};
 use crate::lint::registry::declare_rule;
@@ -28,8 +29,11 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let entries = anki::entries(ctx);
     let mut groups: BTreeMap<(&str, &str), Vec<(usize, &anki::Entry<'_>)>> = BTreeMap::new();
     for e in &entries {
-        if let Some((base, index, lang)) = e.parts {
-            groups.entry((base, lang)).or_default().push((index, e));
+        if let Some(slug) = e.parts {
+            groups
+                .entry((slug.base, slug.lang))
+                .or_default()
+                .push((slug.index, e));
         }
     }
     for ((base, lang), mut list) in groups {
@@ -39,10 +43,12 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let message = if expected > 0 && list[expected - 1].0 == *index {
-                format!("slug `{base}-{index}-{lang}` appears twice")
+                format!("slug `{}` appears twice", Slug::new(base, *index, lang))
             } else {
                 format!(
-                    "`{base}-{index}-{lang}` but no `{base}-{expected}-{lang}`: indices must count from 0 without gaps"
+                    "`{}` but no `{}`: indices must count from 0 without gaps",
+                    Slug::new(base, *index, lang),
+                    Slug::new(base, expected, lang)
                 )
             };
             out.push(

@@ -29,7 +29,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         let Some(Value::String(at)) = e.field("synced_at") else {
             continue;
         };
-        if anki::timestamp_ok(at) {
+        if crate::vault::timestamp::is_valid(at) {
             continue;
         }
         let range = ctx

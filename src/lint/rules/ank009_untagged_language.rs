@@ -49,7 +49,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     found.extend(
         anki::entries(ctx)
             .iter()
-            .filter_map(|e| e.parts.map(|(_, _, l)| l.to_string())),
+            .filter_map(|e| e.parts.map(|s| s.lang.to_string())),
     );
     let range = parsed
         .spans

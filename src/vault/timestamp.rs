@@ -1,7 +1,10 @@
-//! `synced_at` values: the configured form, from the system clock, without a time-zone
-//! database (UTC only).
+//! `synced_at` values: the one place that writes them (the configured form, from the system
+//! clock, without a time-zone database: UTC only) and says which forms are accepted.
 
+use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use regex::Regex;
 
 /// How `synced_at` is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
@@ -11,6 +14,27 @@ pub enum SyncedAtFormat {
     Rfc3339,
     /// The naive form earlier tools wrote: `2026-01-23T13:49:17.865498` (UTC, unstated).
     Naive,
+}
+
+/// Whether a `synced_at` value has an accepted form: `YYYY-MM-DDTHH:MM:SS`, optional
+/// fraction, optional `Z` or `±HH:MM` offset.
+pub fn is_valid(s: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(
+            r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})?$",
+        )
+        .expect("static regex")
+    });
+    let Some(c) = re.captures(s) else {
+        return false;
+    };
+    let n = |i: usize| {
+        c.get(i)
+            .and_then(|m| m.as_str().parse::<u32>().ok())
+            .unwrap_or(99)
+    };
+    (1..=12).contains(&n(2)) && (1..=31).contains(&n(3)) && n(4) < 24 && n(5) < 60 && n(6) < 61
 }
 
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Hinnant's algorithm).
@@ -68,5 +92,17 @@ mod tests {
         );
         let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
         assert!(format(leap, SyncedAtFormat::Naive).starts_with("2000-02-29T"));
+    }
+
+    #[test]
+    fn accepted_forms() {
+        assert!(is_valid("2026-01-23T13:49:17.865498"));
+        assert!(is_valid("2026-01-23T13:49:17Z"));
+        assert!(is_valid("2026-01-23T13:49:17.1+02:00"));
+        assert!(!is_valid("2026-01-14 23:56:58.692029"));
+        assert!(!is_valid("2026-13-14T23:56:58"));
+        for form in [SyncedAtFormat::Rfc3339, SyncedAtFormat::Naive] {
+            assert!(is_valid(&format(SystemTime::now(), form)), "{form:?}");
+        }
     }
 }
