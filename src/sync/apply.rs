@@ -12,7 +12,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -255,14 +254,6 @@ pub fn note_json(card: &Card, model: &NoteModel) -> Value {
     })
 }
 
-/// The stored `anki_id` of each slug in a note's `anki_cards`.
-fn stored_ids(note: &Note) -> HashMap<String, i64> {
-    note.card_entries()
-        .iter()
-        .filter_map(|e| Some((e.slug?.to_string(), e.anki_id?)))
-        .collect()
-}
-
 /// What a sync pushes: the notes read from the vault at `root`, their cards and media.
 pub struct Input<'a> {
     pub root: &'a Path,
@@ -300,68 +291,10 @@ pub fn sync(
     let model = NoteModel::qa(&cfg.note_type);
     let mut out = Outcome::default();
     let by_path: HashMap<&str, &Note> = notes.iter().map(|n| (n.path.as_str(), n)).collect();
-    let mut wanted: Vec<Wanted> = Vec::new();
-    let mut pending: Vec<(&Card, Option<i64>)> = Vec::new();
-    for nc in cards {
-        if let Some(skip) = &nc.skipped {
-            out.skipped_notes.push((nc.note.clone(), skip.to_string()));
-            continue;
-        }
-        // A card that could not be rendered is not pushed, and its Anki note, if any, is
-        // left alone.
-        for r in &nc.refused {
-            out.failed.push((
-                r.slug.clone(),
-                format!("{}:{}: {}", nc.note, r.line, r.reason),
-            ));
-        }
-        let stored = by_path
-            .get(nc.note.as_str())
-            .map(|n| stored_ids(n))
-            .unwrap_or_default();
-        for c in &nc.cards {
-            pending.push((c, stored.get(&c.slug).copied()));
-        }
-    }
-    // Every card's fields as Anki stores them, once, on every core.
-    wanted.par_extend(
-        pending
-            .into_par_iter()
-            .map(|(c, stored_id)| match kept.get(&c.slug) {
-                Some(hash) => Wanted::kept(c.clone(), stored_id, hash.clone()),
-                None => Wanted::new(c.clone(), stored_id, &model),
-            }),
-    );
-    // Two notes with one id claim the same slugs: pushing both would overwrite one card
-    // with the other on every run. Neither is synced until the clash is fixed (NAM003).
-    let mut claims: HashMap<&str, Vec<&str>> = HashMap::new();
-    for w in &wanted {
-        claims
-            .entry(w.card.slug.as_str())
-            .or_default()
-            .push(w.card.note.as_str());
-    }
-    let clashing: std::collections::HashSet<String> = claims
-        .iter()
-        .filter(|(_, notes)| notes.len() > 1)
-        .map(|(slug, _)| slug.to_string())
-        .collect();
-    let mut clash_reports: Vec<(String, String)> = claims
-        .iter()
-        .filter(|(_, notes)| notes.len() > 1)
-        .map(|(slug, notes)| {
-            (
-                slug.to_string(),
-                format!(
-                    "the slug is claimed by {} (duplicate id; see NAM003)",
-                    notes.join(" and ")
-                ),
-            )
-        })
-        .collect();
-    clash_reports.sort();
-    out.failed.extend(clash_reports);
-    wanted.retain(|w| !clashing.contains(&w.card.slug));
+    let side = plan::vault_side(&by_path, cards, &kept, &model);
+    out.skipped_notes = side.skipped;
+    out.failed = side.failed;
+    let mut wanted = side.wanted;
     // Notes known exactly whose card is unchanged are not read again.
     let skip = skippable(anki.known().clone(), &wanted);
     let seen = finish(client, anki, &skip)?;
@@ -381,72 +314,10 @@ pub fn sync(
         .filter(|id| !snap.notes.contains_key(id))
         .copied()
         .collect();
-    let drift = note_type
-        .as_ref()
-        .map(|found| notetype::drift(found, &model))
-        .unwrap_or_default();
-    if !drift.compatible() && !opts.update_note_type {
-        let fields = note_type
-            .as_ref()
-            .map(|n| n.fields.clone())
-            .unwrap_or_default();
-        return Err(SyncError::Incompatible(format!(
-            "Anki has a note type `{}` with the fields {fields:?}; decksmith needs {:?} first, in that order. \
-             decksmith changes a note type only when asked, because Anki then demands a one-way full sync: \
-             rename that note type in Anki or set another `[anki] note-type` in decksmith.toml, or run \
-             `decksmith sync --update-note-type` to change it.",
-            cfg.note_type, model.fields
-        )));
-    }
-    if opts.update_note_type {
-        out.note_type_changes = drift.describe(&model);
-    } else {
-        out.note_type_drift = drift.describe(&model);
-    }
+    let drift = note_type_drift(note_type.as_ref(), &model, opts, &mut out)?;
     let managed = snap.notes.len();
-    out.plan = plan::plan(
-        &model,
-        &wanted,
-        &snap,
-        &decks,
-        &cfg.keep_tags,
-        opts.all,
-        opts.overwrite,
-    );
-    if render_kept(&mut wanted, &out.plan, &model, render) {
-        out.plan = plan::plan(
-            &model,
-            &wanted,
-            &snap,
-            &decks,
-            &cfg.keep_tags,
-            opts.all,
-            opts.overwrite,
-        );
-        // A card without its fields is never pushed: were one still needed, nothing is sent.
-        if let Some(note) = kept_needing_fields(&wanted, &out.plan).first() {
-            return Err(SyncError::Incompatible(format!(
-                "{note}: its cards could not be rendered again; nothing was sent (run with --read-all)"
-            )));
-        }
-    }
-    // A refused card is still the note's: its entry is not stale, its Anki note no orphan.
-    let refused: std::collections::HashSet<String> = cards
-        .iter()
-        .flat_map(|nc| &nc.refused)
-        .flat_map(|r| [plan::slug_field(&r.slug), r.slug.clone()])
-        .collect();
-    out.plan.orphans.retain(|(_, slug)| !refused.contains(slug));
-    for nc in cards.iter().filter(|nc| nc.skipped.is_none()) {
-        let Some(note) = by_path.get(nc.note.as_str()) else {
-            continue;
-        };
-        for slug in note.card_entries().iter().filter_map(|e| e.slug) {
-            if !nc.cards.iter().any(|c| c.slug == slug) && !refused.contains(slug) {
-                out.plan.stale.push((nc.note.clone(), slug.to_string()));
-            }
-        }
-    }
+    out.plan = plan_cards(&model, &mut wanted, &snap, &decks, cfg, opts, render)?;
+    plan::finish(&mut out.plan, &by_path, cards);
     if opts.dry_run {
         out.requests = client.requests();
         return Ok(out);
@@ -472,16 +343,150 @@ pub fn sync(
             ],
         )?;
     }
-    // The note type and missing decks, in one request.
+    set_up(
+        client,
+        &model,
+        &drift,
+        note_type.is_none(),
+        actions.as_deref(),
+        opts,
+        &plan.missing_decks,
+        needs_writes,
+    )?;
+    // Media first, so new and updated notes show their images at once.
+    store_media(client, media, media_in_anki, &mut out)?;
+    let card_of: HashMap<&str, &Card> = wanted
+        .iter()
+        .map(|w| (w.card.slug.as_str(), &w.card))
+        .collect();
+    let wanted_of: HashMap<&str, &Wanted> =
+        wanted.iter().map(|w| (w.card.slug.as_str(), w)).collect();
+    let stored_of: HashMap<&str, i64> = wanted
+        .iter()
+        .filter_map(|w| Some((w.card.slug.as_str(), w.stored_id?)))
+        .collect();
+    let ctx = Ctx {
+        client,
+        model: &model,
+        root,
+        cfg,
+        opts,
+        plan: &plan,
+        card_of: &card_of,
+        wanted_of: &wanted_of,
+        stored_of: &stored_of,
+        managed,
+        pushed,
+        progress,
+    };
+    push_and_write_back(&ctx, &mut out, &by_path)?;
+    out.requests = client.requests();
+    Ok(out)
+}
+
+/// How far Anki's note type drifted from the model: an incompatible one stops the run
+/// unless `--update-note-type`; other drift is reported.
+fn note_type_drift(
+    found: Option<&notetype::Found>,
+    model: &NoteModel,
+    opts: &Options,
+    out: &mut Outcome,
+) -> Result<notetype::Drift, SyncError> {
+    let drift = found
+        .map(|found| notetype::drift(found, model))
+        .unwrap_or_default();
+    if !drift.compatible() && !opts.update_note_type {
+        let fields = found.map(|n| n.fields.clone()).unwrap_or_default();
+        return Err(SyncError::Incompatible(format!(
+            "Anki has a note type `{}` with the fields {fields:?}; decksmith needs {:?} first, in that order. \
+             decksmith changes a note type only when asked, because Anki then demands a one-way full sync: \
+             rename that note type in Anki or set another `[anki] note-type` in decksmith.toml, or run \
+             `decksmith sync --update-note-type` to change it.",
+            model.name, model.fields
+        )));
+    }
+    if opts.update_note_type {
+        out.note_type_changes = drift.describe(model);
+    } else {
+        out.note_type_drift = drift.describe(model);
+    }
+    Ok(drift)
+}
+
+/// The plan of the cards; kept cards whose plan needs their fields are rendered first and
+/// the plan made again. A card without its fields is never pushed: were one still needed,
+/// nothing is sent.
+fn plan_cards(
+    model: &NoteModel,
+    wanted: &mut [Wanted],
+    snap: &plan::Snapshot,
+    decks: &[String],
+    cfg: &AnkiConfig,
+    opts: &Options,
+    render: &(dyn Fn(&str) -> Option<NoteCards> + Sync),
+) -> Result<Plan, SyncError> {
+    let make = |wanted: &[Wanted]| {
+        plan::plan(
+            model,
+            wanted,
+            snap,
+            decks,
+            &cfg.keep_tags,
+            opts.all,
+            opts.overwrite,
+        )
+    };
+    let first = make(wanted);
+    if !render_kept(wanted, &first, model, render) {
+        return Ok(first);
+    }
+    let again = make(wanted);
+    if let Some(note) = kept_needing_fields(wanted, &again).first() {
+        return Err(SyncError::Incompatible(format!(
+            "{note}: its cards could not be rendered again; nothing was sent (run with --read-all)"
+        )));
+    }
+    Ok(again)
+}
+
+/// The notes of kept cards whose plan needs more than their fields' hash: a field change,
+/// which only a slug shared with another Anki note can bring.
+fn kept_needing_fields(wanted: &[Wanted], plan: &Plan) -> std::collections::BTreeSet<String> {
+    let kept: HashMap<&str, &Wanted> = wanted
+        .iter()
+        .filter(|w| w.kept)
+        .map(|w| (w.card.slug.as_str(), w))
+        .collect();
+    plan.steps
+        .iter()
+        .filter(|s| !matches!(s.action, Action::Unchanged { .. }) || !s.diffs.is_empty())
+        .filter_map(|s| kept.get(s.slug.as_str()))
+        .map(|w| w.card.note.clone())
+        .collect()
+}
+
+/// The note type and the missing decks, in one request; under `--update-note-type`, the
+/// changes that make Anki's note type the model's first.
+#[allow(clippy::too_many_arguments)]
+fn set_up(
+    client: &Client,
+    model: &NoteModel,
+    drift: &notetype::Drift,
+    create: bool,
+    actions: Option<&[String]>,
+    opts: &Options,
+    missing_decks: &[String],
+    needs_writes: bool,
+) -> Result<(), SyncError> {
     let mut setup: Vec<(&str, Value)> = Vec::new();
-    if note_type.is_none() {
-        setup.push(("createModel", model_params(&model)));
+    if create {
+        setup.push(("createModel", model_params(model)));
     } else if opts.update_note_type && !drift.is_empty() {
-        update_model(client, &model, actions.as_deref(), &drift)?;
+        update_model(client, model, actions, drift)?;
     }
     if needs_writes {
         setup.extend(
-            plan.missing_decks
+            missing_decks
                 .iter()
                 .map(|d| ("createDeck", json!({ "deck": d }))),
         );
@@ -496,9 +501,21 @@ pub fn sync(
             }
         }
     }
-    // Media first, so new and updated notes show their images at once: one request to list
-    // what Anki has, one to store what it lacks.
-    if !media.is_empty() {
+    Ok(())
+}
+
+/// Store the images the cards show that Anki lacks: one request to list what it has (unless
+/// the first read did), one to store the rest.
+fn store_media(
+    client: &Client,
+    media: &[super::media::MediaFile],
+    media_in_anki: Option<Vec<String>>,
+    out: &mut Outcome,
+) -> Result<(), SyncError> {
+    if media.is_empty() {
+        return Ok(());
+    }
+    {
         let have: std::collections::HashSet<String> = match media_in_anki {
             Some(have) => have,
             None => client.call(
@@ -532,83 +549,7 @@ pub fn sync(
             }
         }
     }
-    let card_of: HashMap<&str, &Card> = wanted
-        .iter()
-        .map(|w| (w.card.slug.as_str(), &w.card))
-        .collect();
-    let wanted_of: HashMap<&str, &Wanted> =
-        wanted.iter().map(|w| (w.card.slug.as_str(), w)).collect();
-    let stored_of: HashMap<&str, i64> = wanted
-        .iter()
-        .filter_map(|w| Some((w.card.slug.as_str(), w.stored_id?)))
-        .collect();
-    let ctx = Ctx {
-        client,
-        model: &model,
-        root,
-        cfg,
-        opts,
-        plan: &plan,
-        card_of: &card_of,
-        wanted_of: &wanted_of,
-        stored_of: &stored_of,
-        managed,
-        pushed,
-        progress,
-    };
-    let by_path = &by_path;
-    // Notes are written back while Anki works: a note whose only changes are new cards is
-    // written as soon as the chunk holding its last card is added; the rest once every
-    // request is done. Writing 1,000 notes costs about as much as adding 500 of them.
-    let (early, rest) = std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::channel::<Vec<(&str, Vec<Pushed>)>>();
-        let writer = scope.spawn(move || {
-            let mut results = Vec::new();
-            for batch in rx {
-                results.extend(write_notes(root, by_path, &batch, &Quiet, false));
-            }
-            results
-        });
-        let pushed = apply(&ctx, &mut out, &tx);
-        drop(tx);
-        let early = writer.join().unwrap_or_default();
-        let rest = pushed.map(|batch| {
-            progress.start("writing notes", batch.len());
-            let r = write_notes(root, by_path, &batch, progress, true);
-            progress.finish();
-            r
-        });
-        (early, rest)
-    });
-    let mut results = early;
-    let rest = rest?;
-    results.extend(rest);
-    results.sort_by(|a, b| a.0.cmp(b.0));
-    for (path, result) in results {
-        match result {
-            Ok(true) => out.written.push(path.to_string()),
-            Ok(false) => {}
-            Err(e) => out.write_refused.push((path.to_string(), e)),
-        }
-    }
-    out.requests = client.requests();
-    Ok(out)
-}
-
-/// The notes of kept cards whose plan needs more than their fields' hash: a field change,
-/// which only a slug shared with another Anki note can bring.
-fn kept_needing_fields(wanted: &[Wanted], plan: &Plan) -> std::collections::BTreeSet<String> {
-    let kept: HashMap<&str, &Wanted> = wanted
-        .iter()
-        .filter(|w| w.kept)
-        .map(|w| (w.card.slug.as_str(), w))
-        .collect();
-    plan.steps
-        .iter()
-        .filter(|s| !matches!(s.action, Action::Unchanged { .. }) || !s.diffs.is_empty())
-        .filter_map(|s| kept.get(s.slug.as_str()))
-        .map(|w| w.card.note.clone())
-        .collect()
+    Ok(())
 }
 
 /// Render the notes of kept cards whose plan needs their fields; their cards replace the
@@ -638,6 +579,49 @@ fn render_kept(
         }
     }
     true
+}
+
+/// Send everything to Anki and write the notes back: a note whose only changes are new
+/// cards is written as soon as the chunk holding its last card is added, the rest once every
+/// request is done (writing 1,000 notes costs about as much as adding 500 of them).
+fn push_and_write_back(
+    ctx: &Ctx<'_>,
+    out: &mut Outcome,
+    by_path: &HashMap<&str, &Note>,
+) -> Result<(), SyncError> {
+    let (root, progress) = (ctx.root, ctx.progress);
+    let (early, rest) = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<(&str, Vec<Pushed>)>>();
+        let writer = scope.spawn(move || {
+            let mut results = Vec::new();
+            for batch in rx {
+                results.extend(write_notes(root, by_path, &batch, &Quiet, false));
+            }
+            results
+        });
+        let pushed = apply(ctx, out, &tx);
+        drop(tx);
+        let early = writer.join().unwrap_or_default();
+        let rest = pushed.map(|batch| {
+            progress.start("writing notes", batch.len());
+            let r = write_notes(root, by_path, &batch, progress, true);
+            progress.finish();
+            r
+        });
+        (early, rest)
+    });
+    let mut results = early;
+    let rest = rest?;
+    results.extend(rest);
+    results.sort_by(|a, b| a.0.cmp(b.0));
+    for (path, result) in results {
+        match result {
+            Ok(true) => out.written.push(path.to_string()),
+            Ok(false) => {}
+            Err(e) => out.write_refused.push((path.to_string(), e)),
+        }
+    }
+    Ok(())
 }
 
 /// What the steps after the plan share.
@@ -765,263 +749,27 @@ fn apply<'a>(
     out: &mut Outcome,
     early: &std::sync::mpsc::Sender<Vec<(&'a str, Vec<Pushed>)>>,
 ) -> Result<Vec<(&'a str, Vec<Pushed>)>, SyncError> {
-    let Ctx {
-        client,
-        cfg,
-        opts,
-        plan,
-        card_of,
-        ..
-    } = *ctx;
-    // Which notes can be written as soon as their new cards exist: those with nothing else
-    // to wait for (no field, tag or deck change of an existing card).
-    let mut steps_of: BTreeMap<&str, Vec<&plan::Step>> = BTreeMap::new();
-    for s in &plan.steps {
-        if let Some(card) = card_of.get(s.slug.as_str()) {
-            steps_of.entry(card.note.as_str()).or_default().push(s);
-        }
-    }
-    let mut waiting: HashMap<&str, usize> = HashMap::new();
-    for (note, steps) in &steps_of {
-        let creates = steps
-            .iter()
-            .filter(|s| matches!(s.action, Action::Create | Action::Recreate { .. }))
-            .count();
-        let later = steps.iter().any(|s| {
-            matches!(s.action, Action::UpdateFields { .. })
-                || (matches!(s.action, Action::Unchanged { .. }) && s.writes())
-        });
-        if creates > 0 && !later {
-            waiting.insert(note, creates);
-        }
-    }
-    let mut sent: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    let no_updates = std::collections::HashSet::new();
+    let plan = ctx.plan;
+    let mut writes = EarlyWrites::new(ctx, early);
     let mut tags_failed = false;
-    // Creations, in chunks.
     let mut new_ids: BTreeMap<String, i64> = BTreeMap::new();
     let to_create: Vec<&Card> = plan
         .steps
         .iter()
         .filter(|s| matches!(s.action, Action::Create | Action::Recreate { .. }))
-        .filter_map(|s| card_of.get(s.slug.as_str()).copied())
+        .filter_map(|s| ctx.card_of.get(s.slug.as_str()).copied())
         .collect();
-    let verdicts = preflight(client, cfg, ctx.model, &to_create)?;
+    let verdicts = preflight(ctx.client, ctx.cfg, ctx.model, &to_create)?;
     // From the first note added on, a failure stops the run but not its bookkeeping: what
     // was done is reported and written back, and the next run does the rest (a card added
     // but not recorded is found again by its slug).
     let work = (|| -> Result<(), SyncError> {
-        ctx.progress.start("creating notes", to_create.len());
-        for (n, chunk) in to_create.chunks(cfg.chunk_size).enumerate() {
-            ctx.progress.advance(chunk.len());
-            let notes_json: Vec<Value> = chunk.iter().map(|c| note_json(c, ctx.model)).collect();
-            let offset = n * cfg.chunk_size;
-            let (good, bad): (Vec<usize>, Vec<usize>) =
-                (0..chunk.len()).partition(|i| verdicts.get(offset + i).copied().unwrap_or(false));
-            for i in bad {
-                out.failed.push((
-                    chunk[i].slug.clone(),
-                    "Anki refuses the note (empty front or missing deck)".into(),
-                ));
-            }
-            let batch: Vec<Value> = good.iter().map(|i| notes_json[*i].clone()).collect();
-            if !batch.is_empty() {
-                let slugs: Vec<&str> = good.iter().map(|i| chunk[*i].slug.as_str()).collect();
-                in_flight(ctx, &slugs);
-                let added = client.add_notes(&batch)?;
-                super::journal::clear(ctx.root);
-                let slots = match added {
-                    Added::Slots(slots) => slots,
-                    // The whole chunk was rolled back: replay it note by note to name each failure.
-                    Added::Rejected(_) => vec![None; batch.len()],
-                };
-                let retry: Vec<usize> = (0..batch.len()).filter(|k| slots[*k].is_none()).collect();
-                for (k, slot) in slots.iter().enumerate() {
-                    if let Some(id) = slot {
-                        new_ids.insert(chunk[good[k]].slug.clone(), *id);
-                    }
-                }
-                if !retry.is_empty() {
-                    let subs: Vec<(&str, Value)> = retry
-                        .iter()
-                        .map(|k| ("addNote", json!({ "note": batch[*k] })))
-                        .collect();
-                    let slugs: Vec<&str> = retry
-                        .iter()
-                        .map(|k| chunk[good[*k]].slug.as_str())
-                        .collect();
-                    in_flight(ctx, &slugs);
-                    let replies = client.multi(&subs)?;
-                    super::journal::clear(ctx.root);
-                    for (k, r) in retry.iter().zip(replies) {
-                        let slug = chunk[good[*k]].slug.clone();
-                        match r.ok().and_then(|v| v.as_i64()) {
-                            Some(id) => {
-                                new_ids.insert(slug, id);
-                            }
-                            None => out.failed.push((slug, "Anki refused the note".into())),
-                        }
-                    }
-                }
-            }
-            // Notes whose last new card was in this chunk can be written now, while Anki adds
-            // the next one; after the last chunk nothing is left to overlap, and they are
-            // written with the rest, on every core.
-            if (n + 1) * cfg.chunk_size >= to_create.len() {
-                continue;
-            }
-            let mut ready = Vec::new();
-            for c in chunk {
-                if let Some(left) = waiting.get_mut(c.note.as_str()) {
-                    *left -= 1;
-                    if *left == 0 {
-                        ready.push(c.note.as_str());
-                    }
-                }
-            }
-            let batch: Vec<(&str, Vec<Pushed>)> = ready
-                .into_iter()
-                .filter_map(|note| {
-                    let (key, steps) = steps_of.get_key_value(note)?;
-                    sent.insert(key);
-                    let list: Vec<Pushed> = steps
-                        .iter()
-                        .filter_map(|s| push_of(ctx, s, &new_ids, &no_updates, false))
-                        .collect();
-                    (!list.is_empty()).then_some((*key, list))
-                })
-                .collect();
-            if !batch.is_empty() {
-                // The writer only stops when this function returns.
-                let _ = early.send(batch);
-            }
-        }
-        // New notes may land outside their deck (the add-on on Anki 26 ignores `deckName`):
-        // one search per deck finds the new cards that are not in it, and one `changeDeck` per
-        // deck moves them.
-        if !new_ids.is_empty() {
-            let mut wanted_deck: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            for (slug, id) in &new_ids {
-                if let Some(c) = card_of.get(slug.as_str()) {
-                    wanted_deck
-                        .entry(c.deck.clone())
-                        .or_default()
-                        .push(id.to_string());
-                }
-            }
-            let finds: Vec<(&str, Value)> = wanted_deck
-                .iter()
-                .map(|(deck, ids)| {
-                    let q = format!("nid:{} -({})", ids.join(","), in_deck(deck));
-                    ("findCards", json!({ "query": q }))
-                })
-                .collect();
-            let mut misplaced: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-            for (deck, r) in wanted_deck.keys().zip(client.multi(&finds)?) {
-                misplaced.insert(deck.clone(), sub_ok(r, "findCards")?);
-            }
-            change_decks(client, &misplaced, &mut out.failed)?;
-        }
-        // Field updates.
-        // A kept card never gets here: its plan needs no fields (`render_kept`).
-        let updates: Vec<(i64, &Wanted)> = plan
-            .steps
-            .iter()
-            .filter_map(|s| match s.action {
-                Action::UpdateFields { id, .. } => Some((id, *ctx.wanted_of.get(s.slug.as_str())?)),
-                _ => None,
-            })
-            .filter(|(_, w)| !w.kept)
-            .collect();
-        for chunk in updates.chunks(cfg.chunk_size) {
-            let subs: Vec<(&str, Value)> = chunk
-                .iter()
-                .map(|(id, w)| {
-                    (
-                        "updateNoteFields",
-                        json!({ "note": { "id": id, "fields": w.fields } }),
-                    )
-                })
-                .collect();
-            for ((_, w), r) in chunk.iter().zip(client.multi(&subs)?) {
-                let slug = w.card.slug.clone();
-                match r {
-                    Ok(_) => out.updated.push(slug),
-                    Err(e) => out.failed.push((slug, e)),
-                }
-            }
-        }
-        // Tags and decks of existing notes, grouped.
-        let mut add: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-        let mut remove: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-        let mut moves: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-        for s in &plan.steps {
-            let (Some(id), Some(card)) = (s.existing_id(), card_of.get(s.slug.as_str())) else {
-                continue;
-            };
-            for t in &s.add_tags {
-                add.entry(t.as_str()).or_default().push(id);
-            }
-            for t in &s.remove_tags {
-                remove.entry(t.as_str()).or_default().push(id);
-            }
-            if s.move_deck {
-                moves.entry(card.deck.clone()).or_default().push(id);
-            }
-        }
-        let mut failed_tags = Vec::new();
-        let mut subs: Vec<(&str, Value)> = Vec::new();
-        subs.extend(
-            add.iter()
-                .map(|(t, n)| ("addTags", json!({ "notes": n, "tags": t }))),
-        );
-        subs.extend(
-            remove
-                .iter()
-                .map(|(t, n)| ("removeTags", json!({ "notes": n, "tags": t }))),
-        );
-        if !subs.is_empty() {
-            for ((action, params), r) in subs.iter().zip(client.multi(&subs)?) {
-                if let Err(e) = r {
-                    let tag = params["tags"].as_str().unwrap_or_default();
-                    failed_tags.push((format!("tag {tag}"), format!("{action} failed: {e}")));
-                }
-            }
-        }
-        tags_failed = !failed_tags.is_empty();
-        out.failed.append(&mut failed_tags);
-        if !moves.is_empty() {
-            change_decks(client, &cards_of(client, &moves)?, &mut out.failed)?;
-        }
-        // Orphans: reported; deleted only on request, within the configured share.
-        if opts.prune && opts.all && !plan.orphans.is_empty() {
-            let ids: Vec<i64> = plan.orphans.iter().map(|(id, _)| *id).collect();
-            match mass_delete_guard(ctx, ids.len(), card_of.is_empty()) {
-                Some(why) => out.prune_refused = Some(why),
-                None => {
-                    client.delete_notes(&ids)?;
-                    out.pruned = ids.len();
-                    out.deleted.extend(ids);
-                }
-            }
-        }
-        // Extra notes of a duplicated slug: reported; deleted only on request, within the
-        // same share.
-        if opts.dedupe && !plan.duplicates.is_empty() {
-            let ids: Vec<i64> = plan
-                .duplicates
-                .iter()
-                .flat_map(|d| d.extra.iter().copied())
-                .collect();
-            match mass_delete_guard(ctx, ids.len(), false) {
-                Some(why) => out.dedupe_refused = Some(why),
-                None => {
-                    client.delete_notes(&ids)?;
-                    out.deduped = ids.len();
-                    out.deleted.extend(ids);
-                }
-            }
-        }
+        create_notes(ctx, out, &to_create, &verdicts, &mut writes, &mut new_ids)?;
+        place_new_cards(ctx, out, &new_ids)?;
+        update_fields(ctx, out)?;
+        tags_failed = retag_and_move(ctx, out)?;
+        prune_orphans(ctx, out)?;
+        delete_duplicates(ctx, out)?;
         Ok(())
     })();
     let settled = match work {
@@ -1036,8 +784,185 @@ fn apply<'a>(
     };
     out.created = new_ids.keys().cloned().collect();
     let updated: std::collections::HashSet<String> = out.updated.iter().cloned().collect();
-    // What Anki now holds for each card that was pushed or found equal (a conflict keeps
-    // the hash of what was pushed before).
+    record(ctx, out, &new_ids, &updated);
+    // Everything else to write back: `anki_id` and `synced_at` of every card something was
+    // pushed for.
+    Ok(writes
+        .steps_of
+        .iter()
+        .filter(|(note, _)| !writes.sent.contains(*note))
+        .filter_map(|(note, steps)| {
+            let list: Vec<Pushed> = steps
+                .iter()
+                .filter_map(|s| push_of(ctx, s, &new_ids, &updated, settled))
+                .collect();
+            (!list.is_empty()).then_some((*note, list))
+        })
+        .collect())
+}
+
+/// Notes written back while Anki adds the next chunk: a note whose only changes are new
+/// cards is written as soon as the chunk holding its last card is added.
+struct EarlyWrites<'a, 's> {
+    /// The plan's steps by note.
+    steps_of: BTreeMap<&'a str, Vec<&'a plan::Step>>,
+    /// New cards still to add, of each note that can be written early.
+    waiting: HashMap<&'a str, usize>,
+    /// Notes already sent to the writer.
+    sent: std::collections::HashSet<&'a str>,
+    tx: &'s std::sync::mpsc::Sender<Vec<(&'a str, Vec<Pushed>)>>,
+}
+
+impl<'a, 's> EarlyWrites<'a, 's> {
+    fn new(
+        ctx: &Ctx<'a>,
+        tx: &'s std::sync::mpsc::Sender<Vec<(&'a str, Vec<Pushed>)>>,
+    ) -> EarlyWrites<'a, 's> {
+        let mut steps_of: BTreeMap<&str, Vec<&plan::Step>> = BTreeMap::new();
+        for s in &ctx.plan.steps {
+            if let Some(card) = ctx.card_of.get(s.slug.as_str()) {
+                steps_of.entry(card.note.as_str()).or_default().push(s);
+            }
+        }
+        // Those with nothing else to wait for: no field, tag or deck change of an existing
+        // card.
+        let mut waiting: HashMap<&str, usize> = HashMap::new();
+        for (note, steps) in &steps_of {
+            let creates = steps
+                .iter()
+                .filter(|s| matches!(s.action, Action::Create | Action::Recreate { .. }))
+                .count();
+            let later = steps.iter().any(|s| {
+                matches!(s.action, Action::UpdateFields { .. })
+                    || (matches!(s.action, Action::Unchanged { .. }) && s.writes())
+            });
+            if creates > 0 && !later {
+                waiting.insert(note, creates);
+            }
+        }
+        EarlyWrites {
+            steps_of,
+            waiting,
+            sent: std::collections::HashSet::new(),
+            tx,
+        }
+    }
+
+    /// A chunk of new cards was added: send the notes it completed to the writer.
+    fn chunk_added(&mut self, ctx: &Ctx<'a>, chunk: &[&'a Card], new_ids: &BTreeMap<String, i64>) {
+        let mut ready = Vec::new();
+        for c in chunk {
+            if let Some(left) = self.waiting.get_mut(c.note.as_str()) {
+                *left -= 1;
+                if *left == 0 {
+                    ready.push(c.note.as_str());
+                }
+            }
+        }
+        let no_updates = std::collections::HashSet::new();
+        let batch: Vec<(&str, Vec<Pushed>)> = ready
+            .into_iter()
+            .filter_map(|note| {
+                let (key, steps) = self.steps_of.get_key_value(note)?;
+                self.sent.insert(key);
+                let list: Vec<Pushed> = steps
+                    .iter()
+                    .filter_map(|s| push_of(ctx, s, new_ids, &no_updates, false))
+                    .collect();
+                (!list.is_empty()).then_some((*key, list))
+            })
+            .collect();
+        if !batch.is_empty() {
+            // The writer only stops when `apply` returns.
+            let _ = self.tx.send(batch);
+        }
+    }
+}
+
+/// New notes, in chunks of `addNotes` after the pre-flight's verdicts; a chunk Anki rolls
+/// back is replayed note by note to name each failure. Each request is recorded in the
+/// journal while it is in flight.
+fn create_notes<'a>(
+    ctx: &Ctx<'a>,
+    out: &mut Outcome,
+    to_create: &[&'a Card],
+    verdicts: &[bool],
+    writes: &mut EarlyWrites<'a, '_>,
+    new_ids: &mut BTreeMap<String, i64>,
+) -> Result<(), SyncError> {
+    let (client, cfg) = (ctx.client, ctx.cfg);
+    ctx.progress.start("creating notes", to_create.len());
+    for (n, chunk) in to_create.chunks(cfg.chunk_size).enumerate() {
+        ctx.progress.advance(chunk.len());
+        let notes_json: Vec<Value> = chunk.iter().map(|c| note_json(c, ctx.model)).collect();
+        let offset = n * cfg.chunk_size;
+        let (good, bad): (Vec<usize>, Vec<usize>) =
+            (0..chunk.len()).partition(|i| verdicts.get(offset + i).copied().unwrap_or(false));
+        for i in bad {
+            out.failed.push((
+                chunk[i].slug.clone(),
+                "Anki refuses the note (empty front or missing deck)".into(),
+            ));
+        }
+        let batch: Vec<Value> = good.iter().map(|i| notes_json[*i].clone()).collect();
+        if !batch.is_empty() {
+            let slugs: Vec<&str> = good.iter().map(|i| chunk[*i].slug.as_str()).collect();
+            in_flight(ctx, &slugs);
+            let added = client.add_notes(&batch)?;
+            super::journal::clear(ctx.root);
+            let slots = match added {
+                Added::Slots(slots) => slots,
+                // The whole chunk was rolled back: replay it note by note to name each failure.
+                Added::Rejected(_) => vec![None; batch.len()],
+            };
+            let retry: Vec<usize> = (0..batch.len()).filter(|k| slots[*k].is_none()).collect();
+            for (k, slot) in slots.iter().enumerate() {
+                if let Some(id) = slot {
+                    new_ids.insert(chunk[good[k]].slug.clone(), *id);
+                }
+            }
+            if !retry.is_empty() {
+                let subs: Vec<(&str, Value)> = retry
+                    .iter()
+                    .map(|k| ("addNote", json!({ "note": batch[*k] })))
+                    .collect();
+                let slugs: Vec<&str> = retry
+                    .iter()
+                    .map(|k| chunk[good[*k]].slug.as_str())
+                    .collect();
+                in_flight(ctx, &slugs);
+                let replies = client.multi(&subs)?;
+                super::journal::clear(ctx.root);
+                for (k, r) in retry.iter().zip(replies) {
+                    let slug = chunk[good[*k]].slug.clone();
+                    match r.ok().and_then(|v| v.as_i64()) {
+                        Some(id) => {
+                            new_ids.insert(slug, id);
+                        }
+                        None => out.failed.push((slug, "Anki refused the note".into())),
+                    }
+                }
+            }
+        }
+        // Notes whose last new card was in this chunk can be written now, while Anki adds
+        // the next one; after the last chunk nothing is left to overlap, and they are
+        // written with the rest, on every core.
+        if (n + 1) * cfg.chunk_size < to_create.len() {
+            writes.chunk_added(ctx, chunk, new_ids);
+        }
+    }
+    Ok(())
+}
+
+/// What Anki now holds for each card that was pushed or found equal, for the push state (a
+/// conflict keeps the hash of what was pushed before), and which notes hold exactly it.
+fn record(
+    ctx: &Ctx<'_>,
+    out: &mut Outcome,
+    new_ids: &BTreeMap<String, i64>,
+    updated: &std::collections::HashSet<String>,
+) {
+    let plan = ctx.plan;
     for s in &plan.steps {
         let Some(w) = ctx.wanted_of.get(s.slug.as_str()) else {
             continue;
@@ -1065,19 +990,163 @@ fn apply<'a>(
                 .push((id, super::state::PushRecord { hash, tags }));
         }
     }
-    // Everything else to write back: `anki_id` and `synced_at` of every card something was
-    // pushed for.
-    Ok(steps_of
+}
+
+/// New notes may land outside their deck (the add-on on Anki 26 ignores `deckName`): one
+/// search per deck finds the new cards that are not in it, and one `changeDeck` per deck
+/// moves them.
+fn place_new_cards(
+    ctx: &Ctx<'_>,
+    out: &mut Outcome,
+    new_ids: &BTreeMap<String, i64>,
+) -> Result<(), SyncError> {
+    let (client, card_of) = (ctx.client, ctx.card_of);
+    if !new_ids.is_empty() {
+        let mut wanted_deck: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (slug, id) in new_ids {
+            if let Some(c) = card_of.get(slug.as_str()) {
+                wanted_deck
+                    .entry(c.deck.clone())
+                    .or_default()
+                    .push(id.to_string());
+            }
+        }
+        let finds: Vec<(&str, Value)> = wanted_deck
+            .iter()
+            .map(|(deck, ids)| {
+                let q = format!("nid:{} -({})", ids.join(","), in_deck(deck));
+                ("findCards", json!({ "query": q }))
+            })
+            .collect();
+        let mut misplaced: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        for (deck, r) in wanted_deck.keys().zip(client.multi(&finds)?) {
+            misplaced.insert(deck.clone(), sub_ok(r, "findCards")?);
+        }
+        change_decks(client, &misplaced, &mut out.failed)?;
+    }
+    Ok(())
+}
+
+/// Field updates, in chunks of `multi`.
+fn update_fields(ctx: &Ctx<'_>, out: &mut Outcome) -> Result<(), SyncError> {
+    let (client, cfg, plan) = (ctx.client, ctx.cfg, ctx.plan);
+    // A kept card never gets here: its plan needs no fields (`render_kept`).
+    let updates: Vec<(i64, &Wanted)> = plan
+        .steps
         .iter()
-        .filter(|(note, _)| !sent.contains(*note))
-        .filter_map(|(note, steps)| {
-            let list: Vec<Pushed> = steps
-                .iter()
-                .filter_map(|s| push_of(ctx, s, &new_ids, &updated, settled))
-                .collect();
-            (!list.is_empty()).then_some((*note, list))
+        .filter_map(|s| match s.action {
+            Action::UpdateFields { id, .. } => Some((id, *ctx.wanted_of.get(s.slug.as_str())?)),
+            _ => None,
         })
-        .collect())
+        .filter(|(_, w)| !w.kept)
+        .collect();
+    for chunk in updates.chunks(cfg.chunk_size) {
+        let subs: Vec<(&str, Value)> = chunk
+            .iter()
+            .map(|(id, w)| {
+                (
+                    "updateNoteFields",
+                    json!({ "note": { "id": id, "fields": w.fields } }),
+                )
+            })
+            .collect();
+        for ((_, w), r) in chunk.iter().zip(client.multi(&subs)?) {
+            let slug = w.card.slug.clone();
+            match r {
+                Ok(_) => out.updated.push(slug),
+                Err(e) => out.failed.push((slug, e)),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Tags and decks of existing notes, grouped: one `addTags` or `removeTags` per tag, one
+/// `changeDeck` per deck. Whether a tag request failed (the records of this run are then
+/// not exact).
+fn retag_and_move(ctx: &Ctx<'_>, out: &mut Outcome) -> Result<bool, SyncError> {
+    let (client, plan, card_of) = (ctx.client, ctx.plan, ctx.card_of);
+    let mut add: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    let mut remove: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    let mut moves: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for s in &plan.steps {
+        let (Some(id), Some(card)) = (s.existing_id(), card_of.get(s.slug.as_str())) else {
+            continue;
+        };
+        for t in &s.add_tags {
+            add.entry(t.as_str()).or_default().push(id);
+        }
+        for t in &s.remove_tags {
+            remove.entry(t.as_str()).or_default().push(id);
+        }
+        if s.move_deck {
+            moves.entry(card.deck.clone()).or_default().push(id);
+        }
+    }
+    let mut failed_tags = Vec::new();
+    let mut subs: Vec<(&str, Value)> = Vec::new();
+    subs.extend(
+        add.iter()
+            .map(|(t, n)| ("addTags", json!({ "notes": n, "tags": t }))),
+    );
+    subs.extend(
+        remove
+            .iter()
+            .map(|(t, n)| ("removeTags", json!({ "notes": n, "tags": t }))),
+    );
+    if !subs.is_empty() {
+        for ((action, params), r) in subs.iter().zip(client.multi(&subs)?) {
+            if let Err(e) = r {
+                let tag = params["tags"].as_str().unwrap_or_default();
+                failed_tags.push((format!("tag {tag}"), format!("{action} failed: {e}")));
+            }
+        }
+    }
+    let tags_failed = !failed_tags.is_empty();
+    out.failed.append(&mut failed_tags);
+    if !moves.is_empty() {
+        change_decks(client, &cards_of(client, &moves)?, &mut out.failed)?;
+    }
+    Ok(tags_failed)
+}
+
+/// Orphans: reported; deleted only on request, within the configured share.
+fn prune_orphans(ctx: &Ctx<'_>, out: &mut Outcome) -> Result<(), SyncError> {
+    let (client, opts, plan, card_of) = (ctx.client, ctx.opts, ctx.plan, ctx.card_of);
+    if opts.prune && opts.all && !plan.orphans.is_empty() {
+        let ids: Vec<i64> = plan.orphans.iter().map(|(id, _)| *id).collect();
+        match mass_delete_guard(ctx, ids.len(), card_of.is_empty()) {
+            Some(why) => out.prune_refused = Some(why),
+            None => {
+                client.delete_notes(&ids)?;
+                out.pruned = ids.len();
+                out.deleted.extend(ids);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Extra notes of a duplicated slug: reported; deleted only on request, within the same
+/// share as orphans.
+fn delete_duplicates(ctx: &Ctx<'_>, out: &mut Outcome) -> Result<(), SyncError> {
+    let (client, opts, plan) = (ctx.client, ctx.opts, ctx.plan);
+    if opts.dedupe && !plan.duplicates.is_empty() {
+        let ids: Vec<i64> = plan
+            .duplicates
+            .iter()
+            .flat_map(|d| d.extra.iter().copied())
+            .collect();
+        match mass_delete_guard(ctx, ids.len(), false) {
+            Some(why) => out.dedupe_refused = Some(why),
+            None => {
+                client.delete_notes(&ids)?;
+                out.deduped = ids.len();
+                out.deleted.extend(ids);
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

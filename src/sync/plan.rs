@@ -15,8 +15,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 
 use super::state::{PushRecord, tag_key};
-use crate::cards::Card;
 use crate::cards::model::{NoteModel, SLUG_FIELD};
+use crate::cards::{Card, NoteCards};
+use crate::vault::note::Note;
 
 /// One decksmith note in Anki.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -187,6 +188,126 @@ impl Plan {
 /// The Slug field of a slug ([`crate::cards::model::slug_value`]).
 pub fn slug_field(slug: &str) -> String {
     crate::cards::model::slug_value(slug)
+}
+
+/// The vault's side of a sync: the cards to sync, and what is reported instead.
+pub struct VaultSide {
+    pub wanted: Vec<Wanted>,
+    /// `[note, reason]` of notes that give no cards.
+    pub skipped: Vec<(String, String)>,
+    /// `[slug, reason]` of cards not synced: not rendered, or their slug claimed twice.
+    pub failed: Vec<(String, String)>,
+}
+
+/// The cards to sync, each with the `anki_id` its note stores for it and its fields as Anki
+/// stores them (`kept`: slug → fields' hash of cards kept from an earlier run, see
+/// [`super::reuse`]); skipped notes and cards that cannot be synced are reported.
+pub fn vault_side(
+    by_path: &HashMap<&str, &Note>,
+    cards: &[NoteCards],
+    kept: &HashMap<String, String>,
+    model: &NoteModel,
+) -> VaultSide {
+    use rayon::prelude::*;
+    let mut skipped = Vec::new();
+    let mut failed = Vec::new();
+    let mut wanted: Vec<Wanted> = Vec::new();
+    let mut pending: Vec<(&Card, Option<i64>)> = Vec::new();
+    for nc in cards {
+        if let Some(skip) = &nc.skipped {
+            skipped.push((nc.note.clone(), skip.to_string()));
+            continue;
+        }
+        // A card that could not be rendered is not pushed, and its Anki note, if any, is
+        // left alone.
+        for r in &nc.refused {
+            failed.push((
+                r.slug.clone(),
+                format!("{}:{}: {}", nc.note, r.line, r.reason),
+            ));
+        }
+        let stored = by_path
+            .get(nc.note.as_str())
+            .map(|n| stored_ids(n))
+            .unwrap_or_default();
+        for c in &nc.cards {
+            pending.push((c, stored.get(&c.slug).copied()));
+        }
+    }
+    // Every card's fields as Anki stores them, once, on every core.
+    wanted.par_extend(
+        pending
+            .into_par_iter()
+            .map(|(c, stored_id)| match kept.get(&c.slug) {
+                Some(hash) => Wanted::kept(c.clone(), stored_id, hash.clone()),
+                None => Wanted::new(c.clone(), stored_id, model),
+            }),
+    );
+    // Two notes with one id claim the same slugs: pushing both would overwrite one card
+    // with the other on every run. Neither is synced until the clash is fixed (NAM003).
+    let mut claims: HashMap<&str, Vec<&str>> = HashMap::new();
+    for w in &wanted {
+        claims
+            .entry(w.card.slug.as_str())
+            .or_default()
+            .push(w.card.note.as_str());
+    }
+    let clashing: std::collections::HashSet<String> = claims
+        .iter()
+        .filter(|(_, notes)| notes.len() > 1)
+        .map(|(slug, _)| slug.to_string())
+        .collect();
+    let mut clash_reports: Vec<(String, String)> = claims
+        .iter()
+        .filter(|(_, notes)| notes.len() > 1)
+        .map(|(slug, notes)| {
+            (
+                slug.to_string(),
+                format!(
+                    "the slug is claimed by {} (duplicate id; see NAM003)",
+                    notes.join(" and ")
+                ),
+            )
+        })
+        .collect();
+    clash_reports.sort();
+    failed.extend(clash_reports);
+    wanted.retain(|w| !clashing.contains(&w.card.slug));
+    VaultSide {
+        wanted,
+        skipped,
+        failed,
+    }
+}
+
+/// The stored `anki_id` of each slug in a note's `anki_cards`.
+fn stored_ids(note: &Note) -> HashMap<String, i64> {
+    note.card_entries()
+        .iter()
+        .filter_map(|e| Some((e.slug?.to_string(), e.anki_id?)))
+        .collect()
+}
+
+/// What the plan reports beyond the cards: a refused card is still its note's (its entry is
+/// not stale, its Anki note no orphan); `anki_cards` entries for cards a note no longer
+/// gives are stale.
+pub fn finish(plan: &mut Plan, by_path: &HashMap<&str, &Note>, cards: &[NoteCards]) {
+    let refused: std::collections::HashSet<String> = cards
+        .iter()
+        .flat_map(|nc| &nc.refused)
+        .flat_map(|r| [slug_field(&r.slug), r.slug.clone()])
+        .collect();
+    plan.orphans.retain(|(_, slug)| !refused.contains(slug));
+    for nc in cards.iter().filter(|nc| nc.skipped.is_none()) {
+        let Some(note) = by_path.get(nc.note.as_str()) else {
+            continue;
+        };
+        for slug in note.card_entries().iter().filter_map(|e| e.slug) {
+            if !nc.cards.iter().any(|c| c.slug == slug) && !refused.contains(slug) {
+                plan.stale.push((nc.note.clone(), slug.to_string()));
+            }
+        }
+    }
 }
 
 /// Plan a sync. `decks` lists the decks Anki has; `keep_tags` are never removed; `all` says
