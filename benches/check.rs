@@ -13,7 +13,8 @@ mod vaultgen;
 use std::time::{Duration, Instant};
 
 use decksmith::config;
-use decksmith::lint::{self, Overrides, Settings, Targets};
+use decksmith::lint::{self, Overrides, Settings};
+use decksmith::vault::load::{self, Targets};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -131,7 +132,7 @@ fn main() {
         let cfg = &settings.loaded.config;
         for _ in 0..runs {
             let t = Instant::now();
-            let notes = lint::read_notes(&settings, &Targets::default())
+            let notes = load::read_notes(&settings, &Targets::default())
                 .expect("read")
                 .notes;
             let all = decksmith::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, "bench");

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use common::anki;
 use decksmith::anki::Client;
 use decksmith::config;
-use decksmith::lint::{self, Overrides, Settings, Targets};
+use decksmith::vault::load::{self, Targets, VaultSettings};
 
 /// One sync: its wall time, requests and notes read from Anki.
 fn run_sync(url: &str, vault: &Path) -> (Duration, u64, u64) {
@@ -95,9 +95,9 @@ fn main() {
 
     // The backend's own time for one `addNotes` of exactly the notes sync creates.
     let loaded = config::load(vault.path().to_path_buf(), None).expect("defaults");
-    let settings = Settings::new(loaded, &Overrides::default()).expect("settings");
+    let settings = VaultSettings::new(loaded).expect("settings");
     let cfg = &settings.loaded.config;
-    let read = lint::read_notes(&settings, &Targets::default())
+    let read = load::read_notes(&settings, &Targets::default())
         .expect("read")
         .notes;
     let cards = decksmith::cards::vault_cards(&read, &cfg.kinds, &cfg.cards, "bench");

@@ -139,9 +139,10 @@ fn hostile_markup_never_reaches_the_fields() {
 fn hostile_fields_as_pushed() {
     let dir = common::fixture("cards/hostile");
     let settings = common::settings(&dir, &[]);
-    let notes = decksmith::lint::read_notes(&settings, &decksmith::lint::Targets::default())
-        .expect("read")
-        .notes;
+    let notes =
+        decksmith::vault::load::read_notes(&settings, &decksmith::vault::load::Targets::default())
+            .expect("read")
+            .notes;
     let cfg = &settings.loaded.config;
     let all = decksmith::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, &cfg.cards.vault_name);
     let mut text = String::new();

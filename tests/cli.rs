@@ -808,3 +808,27 @@ fn subset_runs_use_the_cache_without_changing_results() {
     std::fs::write(&b, text).expect("write");
     assert_eq!(run(&[]), first);
 }
+
+/// A mistake in the rule settings is a `check` error; `cards` (and `sync`, which reads the
+/// vault the same way) never compile the rule settings and carry on.
+#[test]
+fn a_typo_in_the_rule_settings_stops_check_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(&common::fixture("vault"), dir.path());
+    let config = dir.path().join("decksmith.toml");
+    let text = std::fs::read_to_string(&config).unwrap_or_default();
+    std::fs::write(&config, format!("{text}\n[lint]\nselect = [\"NOPE999\"]\n"))
+        .expect("write config");
+    expect_setup_error(dir.path(), "NOPE999");
+    decksmith()
+        .args(["cards", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    // sync stops at Anki (exit 3, nothing listens on port 9), not at the rule settings.
+    decksmith()
+        .args(["sync", "--dry-run", "--anki-url", "http://127.0.0.1:9"])
+        .arg(dir.path())
+        .assert()
+        .code(3);
+}

@@ -15,7 +15,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config;
 use crate::lint::diagnostic::Severity;
-use crate::lint::{self, Overrides, Settings, Targets, registry};
+use crate::lint::{self, Overrides, Settings, registry};
+use crate::vault::load::{self, Targets, VaultSettings};
 
 /// The process exit status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -464,7 +465,7 @@ fn check(args: &CheckArgs) -> Result<ExitStatus, String> {
     let report = if args.staged {
         let staged = settings.staged().map_err(|e| e.to_string())?;
         let targets = Targets {
-            staged: Some(lint::StagedTargets {
+            staged: Some(load::StagedTargets {
                 changed: staged.changed,
                 removed: staged.removed,
             }),
@@ -526,14 +527,15 @@ fn cards(args: &CardsArgs) -> Result<ExitStatus, String> {
     let Some(loaded) = load_config(&args.paths, &args.vault)? else {
         return Ok(ExitStatus::Success);
     };
-    let settings = Settings::new(loaded, &Overrides::default()).map_err(|e| e.to_string())?;
+    // Cards need the vault's settings only: the rule settings are not compiled.
+    let settings = VaultSettings::new(loaded).map_err(|e| e.to_string())?;
     let targets = Targets {
         staged: None,
         paths: args.paths.clone(),
         force_exclude: false,
         use_cache: false,
     };
-    let read = lint::read_notes(&settings, &targets).map_err(|e| e.to_string())?;
+    let read = load::read_notes(&settings, &targets).map_err(|e| e.to_string())?;
     print_warnings(&read.warnings);
     let notes = read.notes;
     let cfg = &settings.loaded.config;
@@ -558,7 +560,7 @@ fn cards(args: &CardsArgs) -> Result<ExitStatus, String> {
     Ok(ExitStatus::Success)
 }
 
-fn vault_name(settings: &Settings) -> String {
+fn vault_name(settings: &VaultSettings) -> String {
     let cfg = &settings.loaded.config.cards;
     if cfg.vault_name.is_empty() {
         settings

@@ -4,10 +4,10 @@ use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 
 use super::{
-    ExitStatus, Overrides, Settings, SyncArgs, SyncFormat, Targets, load_config, output,
-    vault_name, write_stdout,
+    ExitStatus, SyncArgs, SyncFormat, Targets, VaultSettings, load_config, output, vault_name,
+    write_stdout,
 };
-use crate::lint;
+use crate::vault::load;
 
 /// A progress bar on stderr, drawn only when stderr is a terminal (never under pre-commit,
 /// CI or a pipe).
@@ -73,7 +73,7 @@ type Made = (
 /// The vault's side of a sync: cards rendered, or kept from the last run when the push
 /// state vouches for them ([`crate::sync::reuse`]), and the images they show.
 fn sync_vault(
-    settings: &Settings,
+    settings: &VaultSettings,
     notes: Vec<crate::vault::note::Note>,
     state: &crate::sync::state::PushState,
     known: &HashMap<i64, crate::sync::state::Known>,
@@ -141,7 +141,7 @@ fn sync_vault(
             .map(crate::vault::index::IndexEntry::of)
             .collect();
         let index =
-            crate::vault::index::VaultIndex::build(&entries, &lint::attachments(settings), false);
+            crate::vault::index::VaultIndex::build(&entries, &load::attachments(settings), false);
         crate::sync::media::prepare(
             cards.iter_mut().flat_map(|n| n.cards.iter_mut()),
             &index,
@@ -196,7 +196,8 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
     let Some(loaded) = load_config(&args.paths, &args.vault)? else {
         return Ok(ExitStatus::Success);
     };
-    let settings = Settings::new(loaded, &Overrides::default()).map_err(|e| e.to_string())?;
+    // Sync needs the vault's settings only: a mistake in `[lint]` does not stop it.
+    let settings = VaultSettings::new(loaded).map_err(|e| e.to_string())?;
     let cfg = &settings.loaded.config;
     let targets = Targets {
         staged: None,
@@ -279,7 +280,7 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
             crate::sync::apply::read_unknown(client, first, known, &cfg.anki.note_type)
                 .map(|partial| (partial, edited))
         });
-        let vault = lint::read_notes_with(&settings, &targets, false).map(|read| {
+        let vault = load::read_notes_with(&settings, &targets, false).map(|read| {
             super::print_warnings(&read.warnings);
             let known = vouched_rx.recv().unwrap_or_default();
             sync_vault(&settings, read.notes, state, &known)

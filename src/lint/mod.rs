@@ -20,7 +20,7 @@ pub mod schema_cost;
 pub mod suppress;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use globset::GlobSet;
 use rayon::prelude::*;
@@ -30,7 +30,8 @@ use crate::config::{self, Kind, Loaded};
 use crate::vault::cache::{IndexCache, Stamp};
 use crate::vault::index::{IndexEntry, Target, VaultIndex};
 use crate::vault::links::LinkKind;
-use crate::vault::note::{Note, Unreadable};
+use crate::vault::load::{LoadError, Targets, VaultSettings, Wanted, load_note, select};
+use crate::vault::note::Note;
 use crate::vault::sections;
 use crate::vault::walk::{self, Entry};
 use diagnostic::{Diagnostic, Finding, Severity};
@@ -46,15 +47,13 @@ pub enum SetupError {
     Schema { kind: String, message: String },
     #[error("{0}")]
     Invalid(String),
-    #[error("path `{0}` does not exist")]
-    MissingPath(PathBuf),
+    #[error(transparent)]
+    Load(#[from] LoadError),
 }
 
-/// A kind with its matchers and schema compiled.
+/// A kind with what its rules need compiled.
 pub struct CompiledKind {
     pub kind: Kind,
-    paths: Option<GlobSet>,
-    filename: Option<Regex>,
     pub filename_pattern: Option<Regex>,
     pub schema: Option<Schema>,
 }
@@ -67,11 +66,10 @@ pub struct Overrides {
     pub ignore: Vec<String>,
 }
 
-/// Everything a run needs, compiled once.
+/// Everything a check needs, compiled once: the vault's settings, and the rules'.
 pub struct Settings {
-    pub loaded: Loaded,
+    pub vault: VaultSettings,
     pub kinds: Vec<CompiledKind>,
-    exclude: GlobSet,
     per_file_ignores: Vec<(GlobSet, Vec<String>)>,
     /// Effective severity per enabled rule.
     enabled: BTreeMap<&'static str, Severity>,
@@ -79,20 +77,17 @@ pub struct Settings {
 
 impl Settings {
     pub fn new(loaded: Loaded, overrides: &Overrides) -> Result<Settings, SetupError> {
+        let vault = VaultSettings::new(loaded)?;
+        let loaded = &vault.loaded;
         let config = &loaded.config;
         let mut kinds = Vec::new();
         for kind in &config.kinds {
-            let paths = if kind.paths.is_empty() {
-                None
-            } else {
-                Some(walk::globset(&kind.paths).map_err(|e| SetupError::Invalid(e.to_string()))?)
-            };
-            let regex = |p: &Option<String>| -> Result<Option<Regex>, SetupError> {
-                p.as_deref()
-                    .map(Regex::new)
-                    .transpose()
-                    .map_err(|e| SetupError::Invalid(e.to_string()))
-            };
+            let filename_pattern = kind
+                .filename_pattern
+                .as_deref()
+                .map(Regex::new)
+                .transpose()
+                .map_err(|e| SetupError::Invalid(e.to_string()))?;
             let schema =
                 match &kind.schema {
                     None => None,
@@ -104,15 +99,11 @@ impl Settings {
                     })?),
                 };
             kinds.push(CompiledKind {
-                paths,
-                filename: regex(&kind.filename)?,
-                filename_pattern: regex(&kind.filename_pattern)?,
+                filename_pattern,
                 schema,
                 kind: kind.clone(),
             });
         }
-        let exclude =
-            walk::globset(&config.vault.exclude).map_err(|e| SetupError::Invalid(e.to_string()))?;
         let mut per_file_ignores = Vec::new();
         for (glob, codes) in &config.lint.per_file_ignores {
             check_selectors(codes, "per-file-ignores")?;
@@ -122,43 +113,11 @@ impl Settings {
         }
         let enabled = enabled_rules(config, overrides)?;
         Ok(Settings {
-            loaded,
+            vault,
             kinds,
-            exclude,
             per_file_ignores,
             enabled,
         })
-    }
-
-    pub fn root(&self) -> &Path {
-        &self.loaded.root
-    }
-
-    /// The kind of a vault-relative path.
-    pub fn kind_of(&self, rel: &str) -> Option<usize> {
-        let name = rel.rsplit('/').next().unwrap_or(rel);
-        self.kinds.iter().position(|k| {
-            k.paths.as_ref().is_none_or(|g| g.is_match(rel))
-                && k.filename.as_ref().is_none_or(|r| r.is_match(name))
-                && (k.paths.is_some() || k.filename.is_some())
-        })
-    }
-
-    pub fn is_excluded(&self, rel: &str) -> bool {
-        walk::is_excluded(&self.exclude, rel)
-    }
-
-    /// The vault as the next commit will have it (`check --staged`).
-    pub fn staged(&self) -> Result<crate::vault::staged::Staged, SetupError> {
-        let vault = &self.loaded.config.vault;
-        crate::vault::staged::read(self.root(), &self.exclude, &vault.extensions)
-            .map_err(|e| SetupError::Invalid(e.to_string()))
-    }
-
-    /// Every file of the vault, excluded ones marked.
-    pub fn walk(&self) -> walk::Listing {
-        let vault = &self.loaded.config.vault;
-        walk::walk(self.root(), &self.exclude, &vault.extensions)
     }
 
     pub fn severity(&self, code: &str) -> Option<Severity> {
@@ -172,6 +131,16 @@ impl Settings {
             .filter(|(set, _)| set.is_match(rel))
             .flat_map(|(_, codes)| codes.iter().map(String::as_str))
             .collect()
+    }
+}
+
+/// A check reads the vault as every command does: its settings are the vault's, plus the
+/// rules'.
+impl std::ops::Deref for Settings {
+    type Target = VaultSettings;
+
+    fn deref(&self) -> &VaultSettings {
+        &self.vault
     }
 }
 
@@ -308,109 +277,6 @@ pub struct Report {
     pub warnings: Vec<String>,
 }
 
-/// Read and summarise one file.
-///
-/// `full` also summarises the body (headings, links); notes that are only indexed in a
-/// subset run need their front matter alone.
-pub fn load_note(settings: &Settings, entry: &Entry, full: bool) -> Note {
-    load_note_of_kind(settings, entry, settings.kind_of(&entry.rel), full, full)
-}
-
-/// [`load_note`] for a note whose kind is known.
-/// Load a note: `whole` reads all of it (else, when that is possible, only enough for its
-/// front matter), `summarise` also extracts the body's headings and links.
-fn load_note_of_kind(
-    settings: &Settings,
-    entry: &Entry,
-    kind: Option<usize>,
-    whole: bool,
-    summarise: bool,
-) -> Note {
-    if entry.bad_name {
-        return Note::unreadable(entry.rel.clone(), Unreadable::BadName, kind);
-    }
-    let limit = settings.loaded.config.vault.max_file_size;
-    if let Some(bytes) = &entry.content {
-        if bytes.len() as u64 > limit {
-            let size = bytes.len() as u64;
-            return Note::unreadable(
-                entry.rel.clone(),
-                Unreadable::TooLarge { size, limit },
-                kind,
-            );
-        }
-        return Note::from_bytes(entry.rel.clone(), bytes.to_vec(), kind, summarise);
-    }
-    match std::fs::metadata(&entry.path) {
-        Ok(meta) if meta.len() > limit => {
-            return Note::unreadable(
-                entry.rel.clone(),
-                Unreadable::TooLarge {
-                    size: meta.len(),
-                    limit,
-                },
-                kind,
-            );
-        }
-        Err(e) => return Note::unreadable(entry.rel.clone(), Unreadable::Io(e.to_string()), kind),
-        Ok(_) => {}
-    }
-    if !whole && let Some(note) = read_front_matter_only(entry, kind) {
-        return note;
-    }
-    match std::fs::read(&entry.path) {
-        Ok(bytes) => Note::from_bytes(entry.rel.clone(), bytes, kind, summarise),
-        Err(e) => Note::unreadable(entry.rel.clone(), Unreadable::Io(e.to_string()), kind),
-    }
-}
-
-/// How much of a note an index-only read takes: front matter is a few hundred bytes to a
-/// few KB, bodies are ~14 KB (real-vault median).
-const FRONT_MATTER_PREFIX: u64 = 8 * 1024;
-
-/// Read just enough of a note to index it: the leading bytes, when they hold a complete
-/// front-matter block. `None` means "read the whole file" (small file, no block in the
-/// prefix, or a prefix that is not text): the whole-file path then classifies it.
-fn read_front_matter_only(entry: &Entry, kind: Option<usize>) -> Option<Note> {
-    use std::io::Read;
-    let mut buf = Vec::with_capacity(FRONT_MATTER_PREFIX as usize);
-    let file = std::fs::File::open(&entry.path).ok()?;
-    file.take(FRONT_MATTER_PREFIX).read_to_end(&mut buf).ok()?;
-    if (buf.len() as u64) < FRONT_MATTER_PREFIX {
-        return None;
-    }
-    // Cut at the last line break so no line (or character) is split.
-    let cut = buf.iter().rposition(|&b| b == b'\n')? + 1;
-    buf.truncate(cut);
-    let text = String::from_utf8(buf).ok()?;
-    let note = Note::from_text_meta(entry.rel.clone(), text, kind);
-    note.split.block.is_some().then_some(note)
-}
-
-/// Which files to report on.
-#[derive(Clone, Debug, Default)]
-pub struct Targets {
-    /// Empty: the whole vault.
-    pub paths: Vec<PathBuf>,
-    /// Apply config excludes to explicitly named files too.
-    pub force_exclude: bool,
-    /// Use the index cache for notes that are not reported on (subset runs).
-    pub use_cache: bool,
-    /// Report on what is staged in git instead (`check --staged`): these notes, narrowed to
-    /// `paths` when some are given.
-    pub staged: Option<StagedTargets>,
-}
-
-/// The notes a staged run reports on.
-#[derive(Clone, Debug, Default)]
-pub struct StagedTargets {
-    /// Added, copied, modified or renamed notes, vault-relative.
-    pub changed: Vec<String>,
-    /// Deleted or renamed-away notes, vault-relative: notes linking to them are reported for
-    /// those links.
-    pub removed: Vec<String>,
-}
-
 /// How a note entered a run.
 enum Read {
     /// Read whole: reported on (or needed whole by LNK007).
@@ -428,169 +294,6 @@ fn settings_hash(settings: &Settings) -> u64 {
     env!("CARGO_PKG_VERSION").hash(&mut h);
     settings.loaded.text.hash(&mut h);
     h.finish()
-}
-
-/// Which notes a run reports on, by vault-relative path.
-struct Wanted(std::collections::HashSet<String>);
-
-impl Wanted {
-    fn contains(&self, rel: &str) -> bool {
-        self.0.contains(rel)
-    }
-}
-
-/// What the command line selected, and what it named that is not reported on.
-struct Selection {
-    wanted: Wanted,
-    /// Whether the run reports on part of the vault only.
-    subset: bool,
-    warnings: Vec<String>,
-}
-
-/// Turn the command line's paths into the set of notes to report on.
-///
-/// Without paths: every note not excluded. A named folder: its notes not excluded. A named
-/// file is reported on even when excluded (a user who names a file wants to hear about it),
-/// unless `--force-exclude`, which also skips named files outside the vault (pre-commit
-/// names every staged Markdown file of the repository, the vault's or not). A named file
-/// that is not a note by its extension is skipped with a warning.
-fn select(
-    settings: &Settings,
-    targets: &Targets,
-    entries: &mut Vec<Entry>,
-) -> Result<Selection, SetupError> {
-    if let Some(staged) = &targets.staged {
-        return select_staged(settings, targets, staged, entries);
-    }
-    let mut warnings = Vec::new();
-    if targets.paths.is_empty() {
-        let wanted = entries
-            .iter()
-            .filter(|e| !e.excluded)
-            .map(|e| e.rel.clone())
-            .collect();
-        return Ok(Selection {
-            wanted: Wanted(wanted),
-            subset: false,
-            warnings,
-        });
-    }
-    let root = settings.root();
-    let extensions = &settings.loaded.config.vault.extensions;
-    let known: std::collections::HashSet<String> = entries.iter().map(|e| e.rel.clone()).collect();
-    let mut wanted = std::collections::HashSet::new();
-    let mut added = Vec::new();
-    for path in &targets.paths {
-        if !path.exists() {
-            return Err(SetupError::MissingPath(path.clone()));
-        }
-        let Some((rel, valid)) = walk::relative_checked(root, path) else {
-            if targets.force_exclude {
-                warnings.push(format!(
-                    "{} is outside the vault {}; skipped",
-                    path.display(),
-                    root.display()
-                ));
-                continue;
-            }
-            return Err(SetupError::Invalid(format!(
-                "{} is outside the vault root {}",
-                path.display(),
-                root.display()
-            )));
-        };
-        if !path.is_file() {
-            let inside = |e: &&Entry| {
-                rel.is_empty()
-                    || e.rel
-                        .strip_prefix(rel.as_str())
-                        .is_some_and(|r| r.starts_with('/'))
-            };
-            wanted.extend(
-                entries
-                    .iter()
-                    .filter(|e| !e.excluded)
-                    .filter(inside)
-                    .map(|e| e.rel.clone()),
-            );
-            continue;
-        }
-        if !walk::is_note_file(path, extensions) {
-            warnings.push(format!(
-                "{} is not a note (its extension is not in [vault] extensions); skipped",
-                path.display()
-            ));
-            continue;
-        }
-        let excluded = settings.is_excluded(&rel);
-        if targets.force_exclude && excluded {
-            continue;
-        }
-        if !known.contains(&rel) {
-            // A file the walk does not list (gitignored, in a hidden folder) but named.
-            added.push(Entry {
-                rel: rel.clone(),
-                path: path.clone(),
-                excluded,
-                bad_name: !valid,
-                content: None,
-            });
-        }
-        wanted.insert(rel);
-    }
-    entries.extend(added);
-    entries.sort();
-    entries.dedup();
-    Ok(Selection {
-        wanted: Wanted(wanted),
-        subset: true,
-        warnings,
-    })
-}
-
-/// `check --staged`: the staged notes (narrowed to the named paths, if any). They are named
-/// by the commit, so an excluded one is reported unless `--force-exclude`, as a named file.
-fn select_staged(
-    settings: &Settings,
-    targets: &Targets,
-    staged: &StagedTargets,
-    entries: &mut Vec<Entry>,
-) -> Result<Selection, SetupError> {
-    let named = if targets.paths.is_empty() {
-        None
-    } else {
-        let plain = Targets {
-            staged: None,
-            ..targets.clone()
-        };
-        Some(select(settings, &plain, entries)?)
-    };
-    let mut warnings = named
-        .as_ref()
-        .map(|n| n.warnings.clone())
-        .unwrap_or_default();
-    let listed: std::collections::HashSet<&str> = entries.iter().map(|e| e.rel.as_str()).collect();
-    let mut wanted = std::collections::HashSet::new();
-    for rel in &staged.changed {
-        if !listed.contains(rel.as_str()) {
-            warnings.push(format!(
-                "{rel} is staged but not in the index listing; skipped"
-            ));
-            continue;
-        }
-        if named.as_ref().is_some_and(|n| !n.wanted.contains(rel)) {
-            continue;
-        }
-        if targets.force_exclude && settings.is_excluded(rel) {
-            continue;
-        }
-        wanted.insert(rel.clone());
-    }
-    Ok(Selection {
-        wanted: Wanted(wanted),
-        subset: true,
-        warnings,
-    })
 }
 
 /// The lookup keys (file stem) of the notes a commit removes.
@@ -730,53 +433,6 @@ fn index_anchors(settings: &Settings, index: &mut VaultIndex, notes: &[Note], en
             }
         }
     }
-}
-
-/// The notes a command reads, and what it was named but skipped.
-pub struct NoteSet {
-    pub notes: Vec<Note>,
-    pub warnings: Vec<String>,
-}
-
-/// Read the notes a command names (or the whole vault), sorted by path: notes of kinds that
-/// give cards whole, the others for their front matter.
-pub fn read_notes(settings: &Settings, targets: &Targets) -> Result<NoteSet, SetupError> {
-    read_notes_with(settings, targets, true)
-}
-
-/// [`read_notes`]; with `summarise` false, notes are read whole but their bodies are not
-/// parsed ([`Note::summarise_body`] does it): sync renders only the notes whose cards it
-/// cannot keep.
-pub fn read_notes_with(
-    settings: &Settings,
-    targets: &Targets,
-    summarise: bool,
-) -> Result<NoteSet, SetupError> {
-    let mut entries = settings.walk().notes;
-    let selection = select(settings, targets, &mut entries)?;
-    let kinds = &settings.loaded.config.kinds;
-    let notes = entries
-        .par_iter()
-        .filter(|e| selection.wanted.contains(&e.rel))
-        .map(|e| {
-            // Notes of kinds that give no cards are only indexed: their front matter is
-            // enough.
-            let kind = settings.kind_of(&e.rel);
-            let cards = kind
-                .and_then(|k| kinds.get(k))
-                .is_some_and(|k| k.cards.is_some());
-            load_note_of_kind(settings, e, kind, cards, cards && summarise)
-        })
-        .collect();
-    Ok(NoteSet {
-        notes,
-        warnings: selection.warnings,
-    })
-}
-
-/// The vault's files that are not notes (images and other attachments), vault-relative.
-pub fn attachments(settings: &Settings) -> Vec<String> {
-    settings.walk().attachments
 }
 
 /// Check a vault as it is on disk.

@@ -9,6 +9,7 @@ pub mod git;
 pub mod index;
 pub mod lines;
 pub mod links;
+pub mod load;
 pub mod markdown;
 pub mod note;
 pub mod root;

@@ -18,7 +18,8 @@ use std::process::Command;
 
 use decksmith::cli::output::{self, Rendered};
 use decksmith::config;
-use decksmith::lint::{self, Overrides, Settings, Targets};
+use decksmith::lint::{self, Overrides, Settings};
+use decksmith::vault::load::Targets;
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
