@@ -4,6 +4,8 @@
 
 mod common;
 
+use decksmith::anki::action;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -131,7 +133,7 @@ fn action_errors_whatever_the_http_status() {
         recorded("server", "malformed_json_body"),
     ]);
     let c = Client::new(&r.url, None).expect("client");
-    match c.raw("noSuchAction", json!({}), 0) {
+    match c.raw(decksmith::anki::Action::write("noSuchAction"), json!({}), 0) {
         Err(AnkiError::Action { message, .. }) => assert_eq!(message, "unsupported action"),
         other => panic!("{other:?}"),
     }
@@ -219,9 +221,9 @@ fn multi_answers_per_action() {
     let c = Client::new(&r.url, None).expect("client");
     let out = c
         .multi(&[
-            ("deckNames", json!({})),
-            ("version", json!({})),
-            ("updateNoteFields", json!({})),
+            (action::DECK_NAMES, json!({})),
+            (action::VERSION, json!({})),
+            (action::UPDATE_NOTE_FIELDS, json!({})),
         ])
         .expect("multi");
     assert!(out[0].is_ok() && out[1].as_ref().is_ok_and(|v| v == &json!(6)));
@@ -361,7 +363,7 @@ fn errors_of_single_actions_in_multi_are_redacted_too() {
         (200, json!({"result": [sub], "error": null}).to_string())
     });
     let c = Client::new(&r.url, Some(KEY.into())).expect("client");
-    let out = c.multi(&[("deckNames", json!({}))]).expect("multi");
+    let out = c.multi(&[(action::DECK_NAMES, json!({}))]).expect("multi");
     let message = out[0].as_ref().expect_err("the action failed");
     assert!(
         !shows_key(message) && message.contains("<redacted>"),

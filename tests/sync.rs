@@ -3,6 +3,8 @@
 
 mod common;
 
+use decksmith::anki::action;
+
 use std::path::Path;
 use std::process::Output;
 
@@ -113,7 +115,7 @@ fn first_sync_then_no_op_then_one_edit() {
         );
     }
     let cards = client
-        .call::<Vec<i64>>("findCards", json!({"query": format!("nid:{id}")}), 1)
+        .call::<Vec<i64>>(action::FIND_CARDS, json!({"query": format!("nid:{id}")}), 1)
         .expect("findCards");
     assert_eq!(
         client.cards_info(&cards).expect("cardsInfo")[0].deck_name,
@@ -292,7 +294,7 @@ fn a_note_edited_in_anki_is_kept_until_overwrite() {
     // The user fixes a typo in Anki.
     client
         .raw(
-            "updateNoteFields",
+            action::UPDATE_NOTE_FIELDS,
             json!({"note": {"id": en, "fields": {"Back": "<p>Fixed in Anki.</p>"}}}),
             1,
         )
@@ -329,7 +331,11 @@ fn a_note_edited_in_anki_is_kept_until_overwrite() {
 
 fn field_names(client: &Client) -> Vec<String> {
     client
-        .call("modelFieldNames", json!({"modelName": "decksmith"}), 0)
+        .call(
+            action::MODEL_FIELD_NAMES,
+            json!({"modelName": "decksmith"}),
+            0,
+        )
         .expect("modelFieldNames")
 }
 
@@ -340,8 +346,7 @@ fn a_foreign_note_type_is_refused_and_changed_only_on_request() {
     };
     let client = Client::new(&server.url, None).expect("client");
     client
-        .raw(
-            "createModel",
+        .raw(action::CREATE_MODEL,
             json!({"modelName": "decksmith", "inOrderFields": ["Back", "Extra", "Front"], "isCloze": false,
                    "cardTemplates": [{"Name": "C", "Front": "{{Front}}", "Back": "{{Back}}"}]}),
             0,
@@ -390,7 +395,11 @@ fn a_foreign_note_type_is_refused_and_changed_only_on_request() {
         ["Front", "Back", "Slug", "Source", "Extra"]
     );
     let templates: serde_json::Value = client
-        .call("modelTemplates", json!({"modelName": "decksmith"}), 0)
+        .call(
+            action::MODEL_TEMPLATES,
+            json!({"modelName": "decksmith"}),
+            0,
+        )
         .expect("modelTemplates");
     assert_eq!(
         templates["C"]["Back"],
@@ -400,7 +409,7 @@ fn a_foreign_note_type_is_refused_and_changed_only_on_request() {
     );
     let en = id_of(&client, "sysdes-102-0-en");
     let info: Vec<serde_json::Value> = client
-        .call("notesInfo", json!({"notes": [en]}), 1)
+        .call(action::NOTES_INFO, json!({"notes": [en]}), 1)
         .expect("notesInfo");
     assert_eq!(info[0]["fields"]["Slug"]["value"], "sysdes-102-0-en");
 
@@ -426,14 +435,14 @@ fn styling_drift_is_reported_and_left_alone() {
     // The user styles the cards in Anki and adds a field of their own.
     client
         .raw(
-            "updateModelStyling",
+            action::UPDATE_MODEL_STYLING,
             json!({"model": {"name": "decksmith", "css": ".card { color: red; }"}}),
             0,
         )
         .expect("styling");
     client
         .raw(
-            "modelFieldAdd",
+            action::MODEL_FIELD_ADD,
             json!({"modelName": "decksmith", "fieldName": "My notes", "index": 4}),
             0,
         )
@@ -447,7 +456,7 @@ fn styling_drift_is_reported_and_left_alone() {
         stdout(&out)
     );
     let css: serde_json::Value = client
-        .call("modelStyling", json!({"modelName": "decksmith"}), 0)
+        .call(action::MODEL_STYLING, json!({"modelName": "decksmith"}), 0)
         .expect("modelStyling");
     assert_eq!(css["css"], ".card { color: red; }");
     assert_eq!(common::notes(dir.path()), before, "nothing written");
@@ -455,7 +464,7 @@ fn styling_drift_is_reported_and_left_alone() {
     let out = sync(&server.url, dir.path(), &["--update-note-type"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     let css: serde_json::Value = client
-        .call("modelStyling", json!({"modelName": "decksmith"}), 0)
+        .call(action::MODEL_STYLING, json!({"modelName": "decksmith"}), 0)
         .expect("modelStyling");
     assert_eq!(css["css"], decksmith::cards::preview::CARD_CSS);
     assert_eq!(
@@ -589,7 +598,11 @@ fn images_are_stored_under_content_names() {
     assert!(stdout(&out).contains("1 media stored"), "{}", stdout(&out));
     let client = Client::new(&server.url, None).expect("client");
     let names: Vec<String> = client
-        .call("getMediaFilesNames", json!({"pattern": "decksmith-*"}), 0)
+        .call(
+            action::GET_MEDIA_FILES_NAMES,
+            json!({"pattern": "decksmith-*"}),
+            0,
+        )
         .expect("media names");
     assert_eq!(names.len(), 1, "{names:?}");
     assert!(names[0].starts_with("decksmith-") && names[0].ends_with(".png"));

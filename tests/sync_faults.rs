@@ -5,6 +5,8 @@
 
 mod common;
 
+use decksmith::anki::action;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -282,7 +284,11 @@ fn a_tag_added_in_anki_survives_and_only_decksmiths_own_tags_are_removed() {
     };
     let ids = client.find_notes("\"Slug:sysdes-102-0-en\"").expect("find");
     client
-        .call::<Value>("addTags", json!({ "notes": ids, "tags": "my-own-tag" }), 0)
+        .call::<Value>(
+            action::ADD_TAGS,
+            json!({ "notes": ids, "tags": "my-own-tag" }),
+            0,
+        )
         .expect("addTags");
     // The vault drops one of its tags: decksmith removes that one and keeps the user's.
     let path = dir
@@ -306,7 +312,7 @@ fn notes_sharing_a_slug_are_reported_and_dedupe_keeps_the_recorded_one() {
     // Another tool (or a crash) added a second note with the slug.
     copy["options"] = json!({ "allowDuplicate": true });
     let extra: i64 = client
-        .call("addNote", json!({ "note": copy }), 0)
+        .call(action::ADD_NOTE, json!({ "note": copy }), 0)
         .expect("addNote");
     let out = sync(&server.url, dir.path(), &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
@@ -345,7 +351,7 @@ fn an_interrupted_request_is_settled_before_the_next_run_plans() {
         .expect("sync");
     std::thread::sleep(Duration::from_millis(600));
     client
-        .call::<Value>("addNote", json!({ "note": late }), 0)
+        .call::<Value>(action::ADD_NOTE, json!({ "note": late }), 0)
         .expect("the late note");
     let o = outcome(&child.wait_with_output().expect("ends"));
     assert!(started.elapsed() < Duration::from_secs(20));

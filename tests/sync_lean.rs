@@ -8,6 +8,8 @@
 
 mod common;
 
+use decksmith::anki::action;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -146,14 +148,18 @@ fn notes_edited_in_anki_are_read_and_their_edits_kept() {
     let edited = client.find_notes("\"Slug:sysdes-101-0-en\"").expect("find");
     client
         .call::<Value>(
-            "updateNoteFields",
+            action::UPDATE_NOTE_FIELDS,
             json!({ "note": { "id": edited[0], "fields": { "Back": "edited in Anki" } } }),
             0,
         )
         .expect("update");
     let tagged = client.find_notes("\"Slug:kotlin-201-0-en\"").expect("find");
     client
-        .call::<Value>("addTags", json!({ "notes": tagged, "tags": "mine" }), 0)
+        .call::<Value>(
+            action::ADD_TAGS,
+            json!({ "notes": tagged, "tags": "mine" }),
+            0,
+        )
         .expect("addTags");
     // A conflict exits with 1.
     let o = outcome_with(&sync(&server.url, dir.path(), &["--format", "json"]), 1);
@@ -268,8 +274,7 @@ fn a_lean_run_plans_what_a_run_reading_everything_plans() {
         let what = match rng.below(7) {
             0 => {
                 client
-                    .call::<Value>(
-                        "updateNoteFields",
+                    .call::<Value>(action::UPDATE_NOTE_FIELDS,
                         json!({ "note": { "id": id, "fields": { "Front": format!("front {round}") } } }),
                         0,
                     )
@@ -279,7 +284,7 @@ fn a_lean_run_plans_what_a_run_reading_everything_plans() {
             1 => {
                 client
                     .call::<Value>(
-                        "addTags",
+                        action::ADD_TAGS,
                         json!({ "notes": [id], "tags": format!("user-{round}") }),
                         0,
                     )
@@ -295,7 +300,7 @@ fn a_lean_run_plans_what_a_run_reading_everything_plans() {
                     .collect();
                 client
                     .call::<Value>(
-                        "addNote",
+                        action::ADD_NOTE,
                         json!({ "note": {
                             "deckName": "Default",
                             "modelName": "decksmith",
@@ -309,11 +314,15 @@ fn a_lean_run_plans_what_a_run_reading_everything_plans() {
             }
             3 => {
                 let cards = client
-                    .call::<Vec<i64>>("findCards", json!({ "query": format!("nid:{id}") }), 0)
+                    .call::<Vec<i64>>(
+                        action::FIND_CARDS,
+                        json!({ "query": format!("nid:{id}") }),
+                        0,
+                    )
                     .expect("findCards");
                 client
                     .call::<Value>(
-                        "changeDeck",
+                        action::CHANGE_DECK,
                         json!({ "cards": cards, "deck": "Elsewhere" }),
                         0,
                     )

@@ -12,9 +12,10 @@ reference material), tolerating the quirks of other backends:
   and a pooled client would write into a dead socket.
 * A short connect time-out ("Anki is not running" must be fast) and a request time-out
   scaled to the batch size; no proxy, ever, for loopback traffic.
-* Retries only for read-only actions (and `multi` batches of nothing else), after a failure
-  to connect or a connection that broke before the reply: a write that may have reached Anki
-  is never repeated blindly (sync re-reads by slug instead).
+* Every action is an [`Action`] defined once in [`action`], never a bare name. Retries only
+  for read-only actions (and `multi` batches of nothing else), after a failure to connect or
+  a connection that broke before the reply: a write that may have reached Anki is never
+  repeated blindly (sync re-reads by slug instead).
 * The API key is sent only when configured, and never printed: a backend may echo the
   request (FastAPI's 422 quotes the body it refused; a proxy or a broken add-on may put it in
   an error), so every text the client takes from a reply passes one redaction
@@ -39,6 +40,10 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+pub mod action;
+
+pub use action::Action;
+
 /// The default address of AnkiConnect.
 pub const DEFAULT_URL: &str = "http://127.0.0.1:8765";
 
@@ -57,32 +62,12 @@ const MESSAGE_CHARS: usize = 1000;
 /// a large collection minutes, and the add-on answers only when it is done.
 const ANKIWEB_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// Actions that only read: safe to retry after a connection failure.
-const READ_ONLY: &[&str] = &[
-    "version",
-    "requestPermission",
-    "apiReflect",
-    "deckNames",
-    "modelNames",
-    "modelFieldNames",
-    "findNotes",
-    "findCards",
-    "notesInfo",
-    "cardsInfo",
-    "canAddNotes",
-    "canAddNotesWithErrorDetail",
-    "getMediaFilesNames",
-];
-
 /// Whether a request only reads: a read-only action, or a `multi` of nothing else.
-fn only_reads(action: &str, params: &Value) -> bool {
-    if action == "multi" {
-        return params["actions"].as_array().is_some_and(|subs| {
-            subs.iter()
-                .all(|s| s["action"].as_str().is_some_and(|a| READ_ONLY.contains(&a)))
-        });
+fn only_reads(act: Action, subs: &[(Action, Value)]) -> bool {
+    if act == action::MULTI {
+        return subs.iter().all(|(a, _)| a.read_only);
     }
-    READ_ONLY.contains(&action)
+    act.read_only
 }
 
 /// A failed call. Every text in it that came from the backend has been through
@@ -347,8 +332,8 @@ impl Client {
         }
     }
 
-    fn envelope(&self, action: &str, params: Value) -> Value {
-        let mut body = json!({ "action": action, "version": 6, "params": params });
+    fn envelope(&self, action: Action, params: Value) -> Value {
+        let mut body = json!({ "action": action.name, "version": 6, "params": params });
         if let Some(key) = &self.key {
             body["key"] = Value::from(key.clone());
         }
@@ -358,7 +343,7 @@ impl Client {
     /// Call `action` and decode its result. `items` scales the time-out (batch size).
     pub fn call<T: DeserializeOwned>(
         &self,
-        action: &str,
+        action: Action,
         params: Value,
         items: usize,
     ) -> Result<T, AnkiError> {
@@ -367,7 +352,7 @@ impl Client {
     }
 
     /// Decode a result; a value of the wrong type is a malformed reply.
-    fn decode<T: DeserializeOwned>(&self, action: &str, value: Value) -> Result<T, AnkiError> {
+    fn decode<T: DeserializeOwned>(&self, action: Action, value: Value) -> Result<T, AnkiError> {
         serde_json::from_value(value).map_err(|e| {
             self.fail(AnkiError::Decode {
                 action: action.to_string(),
@@ -377,15 +362,20 @@ impl Client {
     }
 
     /// Call `action`; the `result` value.
-    pub fn raw(&self, action: &str, params: Value, items: usize) -> Result<Value, AnkiError> {
-        self.send(action, params, time_limit(items))
+    pub fn raw(&self, action: Action, params: Value, items: usize) -> Result<Value, AnkiError> {
+        self.send(action, params, time_limit(items), action.read_only)
             .map_err(|e| self.fail(e))
     }
 
     /// One request, retried after connection failures when it only reads; errors are not
     /// yet scrubbed.
-    fn send(&self, action: &str, params: Value, timeout: Duration) -> Result<Value, AnkiError> {
-        let read_only = only_reads(action, &params);
+    fn send(
+        &self,
+        action: Action,
+        params: Value,
+        timeout: Duration,
+        read_only: bool,
+    ) -> Result<Value, AnkiError> {
         let body = self.envelope(action, params);
         let attempts = if read_only { 3 } else { 1 };
         let mut last = None;
@@ -401,7 +391,7 @@ impl Client {
                 .json(&body)
                 .send();
             match sent {
-                Ok(reply) => return read_reply(action, reply, timeout),
+                Ok(reply) => return read_reply(action.name, reply, timeout),
                 Err(e) if e.is_connect() => {
                     last = Some(AnkiError::Unreachable {
                         url: self.url.clone(),
@@ -441,13 +431,23 @@ impl Client {
     /// key, which the add-on checks per sub-action). Error texts are scrubbed.
     pub fn multi(
         &self,
-        actions: &[(&str, Value)],
+        actions: &[(Action, Value)],
     ) -> Result<Vec<Result<Value, String>>, AnkiError> {
         let subs: Vec<Value> = actions
             .iter()
-            .map(|(a, p)| self.envelope(a, p.clone()))
+            .map(|(a, p)| self.envelope(*a, p.clone()))
             .collect();
-        let replies: Vec<Value> = self.call("multi", json!({ "actions": subs }), actions.len())?;
+        let params = json!({ "actions": subs });
+        let timeout = time_limit(actions.len());
+        let result = self
+            .send(
+                action::MULTI,
+                params,
+                timeout,
+                only_reads(action::MULTI, actions),
+            )
+            .map_err(|e| self.fail(e))?;
+        let replies: Vec<Value> = self.decode(action::MULTI, result)?;
         Ok(replies
             .into_iter()
             .map(|r| match r {
@@ -464,16 +464,17 @@ impl Client {
     }
 
     pub fn version(&self) -> Result<i64, AnkiError> {
-        self.call("version", json!({}), 0)
+        self.call(action::VERSION, json!({}), 0)
     }
 
     pub fn create_deck(&self, deck: &str) -> Result<i64, AnkiError> {
-        self.call("createDeck", json!({ "deck": deck }), 0)
+        self.call(action::CREATE_DECK, json!({ "deck": deck }), 0)
     }
 
     /// The fields of a note type; `None` when it does not exist.
     pub fn model_field_names(&self, model: &str) -> Result<Option<Vec<String>>, AnkiError> {
-        match self.call::<Vec<String>>("modelFieldNames", json!({ "modelName": model }), 0) {
+        match self.call::<Vec<String>>(action::MODEL_FIELD_NAMES, json!({ "modelName": model }), 0)
+        {
             Ok(fields) => Ok((!fields.is_empty()).then_some(fields)),
             Err(AnkiError::Action { message, .. }) if missing_model(&message) => Ok(None),
             Err(e) => Err(e),
@@ -481,7 +482,7 @@ impl Client {
     }
 
     pub fn find_notes(&self, query: &str) -> Result<Vec<i64>, AnkiError> {
-        self.call("findNotes", json!({ "query": query }), 0)
+        self.call(action::FIND_NOTES, json!({ "query": query }), 0)
     }
 
     /// `notesInfo`, keyed by note id: deleted notes are simply absent (`{}` placeholders
@@ -490,10 +491,10 @@ impl Client {
         let mut out = HashMap::new();
         for chunk in ids.chunks(1000) {
             let infos: Vec<Value> =
-                self.call("notesInfo", json!({ "notes": chunk }), chunk.len())?;
+                self.call(action::NOTES_INFO, json!({ "notes": chunk }), chunk.len())?;
             for v in infos {
                 if v.as_object().is_some_and(|o| !o.is_empty()) {
-                    let info: NoteInfo = self.decode("notesInfo", v)?;
+                    let info: NoteInfo = self.decode(action::NOTES_INFO, v)?;
                     out.insert(info.note_id, info);
                 }
             }
@@ -506,12 +507,12 @@ impl Client {
         let mut out = Vec::new();
         for chunk in ids.chunks(1000) {
             let infos: Vec<Value> =
-                self.call("cardsInfo", json!({ "cards": chunk }), chunk.len())?;
+                self.call(action::CARDS_INFO, json!({ "cards": chunk }), chunk.len())?;
             for v in infos
                 .into_iter()
                 .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()))
             {
-                out.push(self.decode("cardsInfo", v)?);
+                out.push(self.decode(action::CARDS_INFO, v)?);
             }
         }
         Ok(out)
@@ -519,10 +520,14 @@ impl Client {
 
     /// `addNotes` for one chunk, accepting both reply shapes.
     pub fn add_notes(&self, notes: &[Value]) -> Result<Added, AnkiError> {
-        match self.call::<Vec<Option<i64>>>("addNotes", json!({ "notes": notes }), notes.len()) {
+        match self.call::<Vec<Option<i64>>>(
+            action::ADD_NOTES,
+            json!({ "notes": notes }),
+            notes.len(),
+        ) {
             Ok(slots) if slots.len() == notes.len() => Ok(Added::Slots(slots)),
             Ok(slots) => Err(self.fail(AnkiError::Decode {
-                action: "addNotes".into(),
+                action: action::ADD_NOTES.to_string(),
                 detail: format!("{} results for {} notes", slots.len(), notes.len()),
             })),
             Err(AnkiError::Action { message, .. }) => Ok(Added::Rejected(message)),
@@ -531,7 +536,7 @@ impl Client {
     }
 
     pub fn delete_notes(&self, notes: &[i64]) -> Result<(), AnkiError> {
-        self.raw("deleteNotes", json!({ "notes": notes }), notes.len())
+        self.raw(action::DELETE_NOTES, json!({ "notes": notes }), notes.len())
             .map(|_| ())
     }
 
@@ -539,9 +544,14 @@ impl Client {
     /// button does). It reaches the network, and answers only when AnkiWeb has, so it gets
     /// a long time-out; it is never retried.
     pub fn sync_ankiweb(&self) -> Result<(), AnkiError> {
-        self.send("sync", json!({}), ANKIWEB_TIMEOUT)
-            .map(|_| ())
-            .map_err(|e| self.fail(e))
+        self.send(
+            action::SYNC,
+            json!({}),
+            ANKIWEB_TIMEOUT,
+            action::SYNC.read_only,
+        )
+        .map(|_| ())
+        .map_err(|e| self.fail(e))
     }
 }
 
@@ -626,24 +636,23 @@ pub fn model_fields(reply: Result<Value, String>) -> Result<Option<Vec<String>>,
 
 #[cfg(test)]
 mod tests {
-    use super::{escape_controls, key_forms, model_fields, only_reads};
+    use super::{action, escape_controls, key_forms, model_fields, only_reads};
     use serde_json::json;
 
     #[test]
     fn a_multi_of_reads_is_a_read_and_one_write_makes_it_a_write() {
-        let reads = json!({ "actions": [
-            { "action": "findNotes", "params": {} },
-            { "action": "notesInfo", "params": {} },
-        ] });
-        assert!(only_reads("multi", &reads));
-        let mixed = json!({ "actions": [
-            { "action": "findNotes", "params": {} },
-            { "action": "addNote", "params": {} },
-        ] });
-        assert!(!only_reads("multi", &mixed));
-        assert!(!only_reads("multi", &json!({})));
-        assert!(only_reads("findNotes", &json!({})));
-        assert!(!only_reads("addNotes", &json!({})));
+        let reads = [
+            (action::FIND_NOTES, json!({})),
+            (action::NOTES_INFO, json!({})),
+        ];
+        assert!(only_reads(action::MULTI, &reads));
+        let mixed = [
+            (action::FIND_NOTES, json!({})),
+            (action::ADD_NOTE, json!({})),
+        ];
+        assert!(!only_reads(action::MULTI, &mixed));
+        assert!(only_reads(action::FIND_NOTES, &[]));
+        assert!(!only_reads(action::ADD_NOTES, &[]));
     }
 
     #[test]

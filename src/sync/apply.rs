@@ -21,7 +21,7 @@ use super::preflight::preflight;
 pub use super::snapshot::{FirstRead, Partial, Seen, read_anki, read_unknown};
 use super::snapshot::{finish, in_deck, skippable, sub_ok};
 use super::writeback::{self, Pushed};
-use crate::anki::{Added, AnkiError, Client};
+use crate::anki::{Added, AnkiError, Client, action};
 use crate::cards::model::{NoteModel, SLUG_FIELD};
 use crate::cards::{Card, NoteCards};
 use crate::config::AnkiConfig;
@@ -124,19 +124,19 @@ fn cards_of(
     client: &Client,
     notes: &BTreeMap<String, Vec<i64>>,
 ) -> Result<BTreeMap<String, Vec<i64>>, AnkiError> {
-    let finds: Vec<(&str, Value)> = notes
+    let finds: Vec<(action::Action, Value)> = notes
         .values()
         .map(|ids| {
             let list: Vec<String> = ids.iter().map(i64::to_string).collect();
             (
-                "findCards",
+                action::FIND_CARDS,
                 json!({ "query": format!("nid:{}", list.join(",")) }),
             )
         })
         .collect();
     let mut out = BTreeMap::new();
     for (deck, r) in notes.keys().zip(client.multi(&finds)?) {
-        out.insert(deck.clone(), sub_ok::<Vec<i64>>(r, "findCards")?);
+        out.insert(deck.clone(), sub_ok::<Vec<i64>>(r, action::FIND_CARDS)?);
     }
     Ok(out)
 }
@@ -149,9 +149,9 @@ fn change_decks(
     failed: &mut Vec<(String, String)>,
 ) -> Result<(), AnkiError> {
     let moves: Vec<(&String, &Vec<i64>)> = moves.iter().filter(|(_, c)| !c.is_empty()).collect();
-    let subs: Vec<(&str, Value)> = moves
+    let subs: Vec<(action::Action, Value)> = moves
         .iter()
-        .map(|(deck, cards)| ("changeDeck", json!({ "cards": cards, "deck": deck })))
+        .map(|(deck, cards)| (action::CHANGE_DECK, json!({ "cards": cards, "deck": deck })))
         .collect();
     if !subs.is_empty() {
         for ((deck, cards), r) in moves.iter().zip(client.multi(&subs)?) {
@@ -169,7 +169,7 @@ fn change_decks(
 /// Create a note model's note type in Anki.
 pub fn create_model(client: &Client, model: &NoteModel) -> Result<(), AnkiError> {
     client
-        .raw("createModel", model_params(model), 0)
+        .raw(action::CREATE_MODEL, model_params(model), 0)
         .map(|_| ())
 }
 
@@ -191,15 +191,16 @@ fn model_params(model: &NoteModel) -> Value {
 
 /// Refuse a backend that says it lacks one of `needed` (checked before any write; a backend
 /// that cannot say is trusted).
-fn require<'n>(
+fn require(
     actions: Option<&[String]>,
-    needed: impl IntoIterator<Item = &'n str>,
+    needed: impl IntoIterator<Item = action::Action>,
 ) -> Result<(), SyncError> {
     let Some(actions) = actions else {
         return Ok(());
     };
     let missing: Vec<&str> = needed
         .into_iter()
+        .map(|a| a.name)
         .filter(|a| !actions.iter().any(|x| x == a))
         .collect();
     if missing.is_empty() {
@@ -228,8 +229,11 @@ fn update_model(
             )));
         }
     }
-    let fields: Vec<String> =
-        client.call("modelFieldNames", json!({ "modelName": model.name }), 0)?;
+    let fields: Vec<String> = client.call(
+        action::MODEL_FIELD_NAMES,
+        json!({ "modelName": model.name }),
+        0,
+    )?;
     if fields
         .iter()
         .take(model.fields.len())
@@ -327,21 +331,7 @@ pub fn sync(
         || (opts.prune && !plan.orphans.is_empty())
         || (opts.dedupe && !plan.duplicates.is_empty());
     if needs_writes {
-        require(
-            actions.as_deref(),
-            [
-                "addNotes",
-                "addNote",
-                "canAddNotes",
-                "updateNoteFields",
-                "addTags",
-                "removeTags",
-                "changeDeck",
-                "createDeck",
-                "findCards",
-                "multi",
-            ],
-        )?;
+        require(actions.as_deref(), action::SYNC_WRITES.iter().copied())?;
     }
     set_up(
         client,
@@ -478,9 +468,9 @@ fn set_up(
     missing_decks: &[String],
     needs_writes: bool,
 ) -> Result<(), SyncError> {
-    let mut setup: Vec<(&str, Value)> = Vec::new();
+    let mut setup: Vec<(action::Action, Value)> = Vec::new();
     if create {
-        setup.push(("createModel", model_params(model)));
+        setup.push((action::CREATE_MODEL, model_params(model)));
     } else if opts.update_note_type && !drift.is_empty() {
         update_model(client, model, actions, drift)?;
     }
@@ -488,7 +478,7 @@ fn set_up(
         setup.extend(
             missing_decks
                 .iter()
-                .map(|d| ("createDeck", json!({ "deck": d }))),
+                .map(|d| (action::CREATE_DECK, json!({ "deck": d }))),
         );
     }
     if !setup.is_empty() {
@@ -519,20 +509,20 @@ fn store_media(
         let have: std::collections::HashSet<String> = match media_in_anki {
             Some(have) => have,
             None => client.call(
-                "getMediaFilesNames",
+                action::GET_MEDIA_FILES_NAMES,
                 json!({ "pattern": format!("{}*", super::media::PREFIX) }),
                 0,
             )?,
         }
         .into_iter()
         .collect();
-        let subs: Vec<(&str, Value)> = media
+        let subs: Vec<(action::Action, Value)> = media
             .iter()
             .filter(|m| !have.contains(&m.name))
             .map(|m| {
                 let path = std::fs::canonicalize(&m.path).unwrap_or_else(|_| m.path.clone());
                 (
-                    "storeMediaFile",
+                    action::STORE_MEDIA_FILE,
                     json!({ "filename": m.name, "path": path.to_string_lossy() }),
                 )
             })
@@ -922,9 +912,9 @@ fn create_notes<'a>(
                 }
             }
             if !retry.is_empty() {
-                let subs: Vec<(&str, Value)> = retry
+                let subs: Vec<(action::Action, Value)> = retry
                     .iter()
-                    .map(|k| ("addNote", json!({ "note": batch[*k] })))
+                    .map(|k| (action::ADD_NOTE, json!({ "note": batch[*k] })))
                     .collect();
                 let slugs: Vec<&str> = retry
                     .iter()
@@ -1011,16 +1001,16 @@ fn place_new_cards(
                     .push(id.to_string());
             }
         }
-        let finds: Vec<(&str, Value)> = wanted_deck
+        let finds: Vec<(action::Action, Value)> = wanted_deck
             .iter()
             .map(|(deck, ids)| {
                 let q = format!("nid:{} -({})", ids.join(","), in_deck(deck));
-                ("findCards", json!({ "query": q }))
+                (action::FIND_CARDS, json!({ "query": q }))
             })
             .collect();
         let mut misplaced: BTreeMap<String, Vec<i64>> = BTreeMap::new();
         for (deck, r) in wanted_deck.keys().zip(client.multi(&finds)?) {
-            misplaced.insert(deck.clone(), sub_ok(r, "findCards")?);
+            misplaced.insert(deck.clone(), sub_ok(r, action::FIND_CARDS)?);
         }
         change_decks(client, &misplaced, &mut out.failed)?;
     }
@@ -1041,11 +1031,11 @@ fn update_fields(ctx: &Ctx<'_>, out: &mut Outcome) -> Result<(), SyncError> {
         .filter(|(_, w)| !w.kept)
         .collect();
     for chunk in updates.chunks(cfg.chunk_size) {
-        let subs: Vec<(&str, Value)> = chunk
+        let subs: Vec<(action::Action, Value)> = chunk
             .iter()
             .map(|(id, w)| {
                 (
-                    "updateNoteFields",
+                    action::UPDATE_NOTE_FIELDS,
                     json!({ "note": { "id": id, "fields": w.fields } }),
                 )
             })
@@ -1084,15 +1074,15 @@ fn retag_and_move(ctx: &Ctx<'_>, out: &mut Outcome) -> Result<bool, SyncError> {
         }
     }
     let mut failed_tags = Vec::new();
-    let mut subs: Vec<(&str, Value)> = Vec::new();
+    let mut subs: Vec<(action::Action, Value)> = Vec::new();
     subs.extend(
         add.iter()
-            .map(|(t, n)| ("addTags", json!({ "notes": n, "tags": t }))),
+            .map(|(t, n)| (action::ADD_TAGS, json!({ "notes": n, "tags": t }))),
     );
     subs.extend(
         remove
             .iter()
-            .map(|(t, n)| ("removeTags", json!({ "notes": n, "tags": t }))),
+            .map(|(t, n)| (action::REMOVE_TAGS, json!({ "notes": n, "tags": t }))),
     );
     if !subs.is_empty() {
         for ((action, params), r) in subs.iter().zip(client.multi(&subs)?) {

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::anki::{AnkiError, Client};
+use crate::anki::{AnkiError, Client, action};
 use crate::vault::cache;
 
 const FILE: &str = "sync-journal.json";
@@ -115,7 +115,7 @@ fn slug_term(value: &str) -> String {
 
 /// How many of `slugs` Anki has, in one `multi` of searches.
 fn count_present(client: &Client, note_type: &str, slugs: &[String]) -> Result<usize, AnkiError> {
-    let subs: Vec<(&str, serde_json::Value)> = slugs
+    let subs: Vec<(action::Action, serde_json::Value)> = slugs
         .chunks(SLUGS_PER_QUERY)
         .map(|chunk| {
             let terms: Vec<String> = chunk.iter().map(|s| slug_term(s)).collect();
@@ -124,12 +124,12 @@ fn count_present(client: &Client, note_type: &str, slugs: &[String]) -> Result<u
                 super::snapshot::query(note_type),
                 terms.join(" OR ")
             );
-            ("findNotes", json!({ "query": q }))
+            (action::FIND_NOTES, json!({ "query": q }))
         })
         .collect();
     let mut found = 0;
     for r in client.multi(&subs)? {
-        let ids: Vec<i64> = super::snapshot::sub_ok(r, "findNotes")?;
+        let ids: Vec<i64> = super::snapshot::sub_ok(r, action::FIND_NOTES)?;
         found += ids.len();
     }
     Ok(found)

@@ -8,6 +8,7 @@
 //! A note type is compatible when its fields start with decksmith's four, in order. Fields a
 //! user added after them are kept and never written: they may hold the user's own data.
 
+use crate::anki::action;
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
@@ -124,7 +125,7 @@ impl Drift {
     }
 
     /// The AnkiConnect requests that make Anki's note type the model, in order.
-    pub fn requests(&self, model: &NoteModel) -> Vec<(&'static str, Value)> {
+    pub fn requests(&self, model: &NoteModel) -> Vec<(action::Action, Value)> {
         let name = model.name.as_str();
         let ours = model.template();
         let (front, back) = (ours.front, ours.back);
@@ -132,7 +133,7 @@ impl Drift {
         for f in &self.missing_fields {
             let index = model.fields.iter().position(|x| x == f).unwrap_or(0);
             subs.push((
-                "modelFieldAdd",
+                action::MODEL_FIELD_ADD,
                 json!({ "modelName": name, "fieldName": f, "index": index }),
             ));
         }
@@ -141,25 +142,25 @@ impl Drift {
         if !self.compatible() {
             for (index, f) in model.fields.iter().enumerate() {
                 subs.push((
-                    "modelFieldReposition",
+                    action::MODEL_FIELD_REPOSITION,
                     json!({ "modelName": name, "fieldName": f, "index": index }),
                 ));
             }
         }
         match &self.template {
             Some(TemplateFix::Update(t)) => subs.push((
-                "updateModelTemplates",
+                action::UPDATE_MODEL_TEMPLATES,
                 json!({ "model": { "name": name, "templates": { t: { "Front": front, "Back": back } } } }),
             )),
             Some(TemplateFix::Add) => subs.push((
-                "modelTemplateAdd",
+                action::MODEL_TEMPLATE_ADD,
                 json!({ "modelName": name, "template": { "Name": ours.name, "Front": front, "Back": back } }),
             )),
             None => {}
         }
         if self.css {
             subs.push((
-                "updateModelStyling",
+                action::UPDATE_MODEL_STYLING,
                 json!({ "model": { "name": name, "css": model.css } }),
             ));
         }
@@ -228,7 +229,7 @@ mod tests {
         let d = drift(&found(&["Back", "Extra", "Front"], &[], CARD_CSS));
         assert_eq!(d.missing_fields, ["Slug", "Source"]);
         assert!(!d.compatible());
-        let actions: Vec<&str> = d.requests(&model()).iter().map(|(a, _)| *a).collect();
+        let actions: Vec<&str> = d.requests(&model()).iter().map(|(a, _)| a.name).collect();
         assert_eq!(
             actions,
             [

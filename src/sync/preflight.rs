@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde_json::{Value, json};
 
 use super::snapshot::sub_ok;
-use crate::anki::{AnkiError, Client};
+use crate::anki::{AnkiError, Client, action};
 use crate::cards::Card;
 use crate::cards::model::NoteModel;
 use crate::config::AnkiConfig;
@@ -97,7 +97,7 @@ fn probe(
     cards: &[&Card],
     which: &[usize],
 ) -> Result<HashMap<usize, bool>, AnkiError> {
-    let subs: Vec<(&str, Value)> = which
+    let subs: Vec<(action::Action, Value)> = which
         .chunks(cfg.chunk_size)
         .map(|chunk| {
             let notes: Vec<Value> = chunk
@@ -111,13 +111,13 @@ fn probe(
                     })
                 })
                 .collect();
-            ("canAddNotes", json!({ "notes": notes }))
+            (action::CAN_ADD_NOTES, json!({ "notes": notes }))
         })
         .collect();
     let mut verdicts = Vec::with_capacity(which.len());
     if !subs.is_empty() {
         for r in client.multi(&subs)? {
-            verdicts.extend(sub_ok::<Vec<bool>>(r, "canAddNotes")?);
+            verdicts.extend(sub_ok::<Vec<bool>>(r, action::CAN_ADD_NOTES)?);
         }
     }
     Ok(which.iter().copied().zip(verdicts).collect())

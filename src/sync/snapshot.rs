@@ -16,7 +16,7 @@ use super::apply::SyncError;
 use super::notetype::Found;
 use super::plan::{AnkiNote, Snapshot};
 use super::state::{Known, tag_key};
-use crate::anki::{AnkiError, Client};
+use crate::anki::{AnkiError, Client, action};
 use crate::cards::model::SLUG_FIELD;
 use crate::config::AnkiConfig;
 
@@ -26,7 +26,7 @@ pub(super) fn query(note_type: &str) -> String {
 
 pub(super) fn sub_ok<T: serde::de::DeserializeOwned>(
     r: Result<Value, String>,
-    action: &str,
+    action: action::Action,
 ) -> Result<T, AnkiError> {
     let v = r.map_err(|message| AnkiError::Action {
         action: action.to_string(),
@@ -93,41 +93,47 @@ pub fn read_anki(
 ) -> Result<FirstRead, SyncError> {
     let q = query(&cfg.note_type);
     let mut subs = vec![
-        ("version", json!({})),
-        ("modelFieldNames", json!({ "modelName": cfg.note_type })),
-        ("deckNames", json!({})),
-        ("findNotes", json!({ "query": q })),
-        ("modelTemplates", json!({ "modelName": cfg.note_type })),
-        ("modelStyling", json!({ "modelName": cfg.note_type })),
+        (action::VERSION, json!({})),
         (
-            "apiReflect",
+            action::MODEL_FIELD_NAMES,
+            json!({ "modelName": cfg.note_type }),
+        ),
+        (action::DECK_NAMES, json!({})),
+        (action::FIND_NOTES, json!({ "query": q })),
+        (
+            action::MODEL_TEMPLATES,
+            json!({ "modelName": cfg.note_type }),
+        ),
+        (action::MODEL_STYLING, json!({ "modelName": cfg.note_type })),
+        (
+            action::API_REFLECT,
             json!({ "scopes": ["actions"], "actions": null }),
         ),
         (
-            "getMediaFilesNames",
+            action::GET_MEDIA_FILES_NAMES,
             json!({ "pattern": format!("{}*", super::media::PREFIX) }),
         ),
     ];
     if let Some(days) = window {
         subs.push((
-            "findNotes",
+            action::FIND_NOTES,
             json!({ "query": format!("{q} edited:{days}") }),
         ));
     }
     let first = client.multi(&subs)?;
     let mut it = first.into_iter();
     let mut next = || it.next().unwrap_or_else(|| Err("missing reply".into()));
-    let version: i64 = sub_ok(next(), "version")?;
+    let version: i64 = sub_ok(next(), action::VERSION)?;
     if version < 6 {
         return Err(SyncError::Incompatible(format!(
             "AnkiConnect speaks API version {version}; decksmith needs 6. Update the AnkiConnect add-on."
         )));
     }
     let fields = crate::anki::model_fields(next()).map_err(|message| AnkiError::Action {
-        action: "modelFieldNames".into(),
+        action: action::MODEL_FIELD_NAMES.to_string(),
         message,
     })?;
-    let decks: Vec<String> = sub_ok(next(), "deckNames")?;
+    let decks: Vec<String> = sub_ok(next(), action::DECK_NAMES)?;
     let found_notes = next();
     // Older backends lack these two; drift in templates and styling is then not reported.
     let templates = next().ok().and_then(|v| serde_json::from_value(v).ok());
@@ -150,7 +156,7 @@ pub fn read_anki(
         None => None,
     };
     let ids: Vec<i64> = if fields.is_some() {
-        sub_ok(found_notes, "findNotes")?
+        sub_ok(found_notes, action::FIND_NOTES)?
     } else {
         Vec::new()
     };
@@ -242,19 +248,22 @@ pub fn read_unknown(
         .copied()
         .filter(|id| !known.contains_key(id))
         .collect();
-    let mut subs: Vec<(&str, Value)> = Vec::new();
+    let mut subs: Vec<(action::Action, Value)> = Vec::new();
     if !to_read.is_empty() {
-        subs.push(("notesInfo", json!({ "notes": to_read })));
+        subs.push((action::NOTES_INFO, json!({ "notes": to_read })));
     }
     for d in &first.decks {
-        subs.push(("findNotes", json!({ "query": deck_query(note_type, d) })));
+        subs.push((
+            action::FIND_NOTES,
+            json!({ "query": deck_query(note_type, d) }),
+        ));
     }
     let mut it = client.multi(&subs)?.into_iter();
     if !to_read.is_empty() {
         read_infos(it.next(), &mut snap)?;
     }
     for (d, r) in first.decks.iter().zip(it) {
-        let ids: Vec<i64> = sub_ok(r, "findNotes")?;
+        let ids: Vec<i64> = sub_ok(r, action::FIND_NOTES)?;
         for id in ids {
             decks_of.insert(id, d.clone());
         }
@@ -270,7 +279,7 @@ pub fn read_unknown(
 fn read_infos(reply: Option<Result<Value, String>>, snap: &mut Snapshot) -> Result<(), SyncError> {
     let infos: Vec<Value> = sub_ok(
         reply.unwrap_or_else(|| Err("missing reply".into())),
-        "notesInfo",
+        action::NOTES_INFO,
     )?;
     for info in infos
         .into_iter()
@@ -305,7 +314,7 @@ pub(super) fn finish(
         .copied()
         .collect();
     if !late.is_empty() {
-        let reply = client.multi(&[("notesInfo", json!({ "notes": late }))])?;
+        let reply = client.multi(&[(action::NOTES_INFO, json!({ "notes": late }))])?;
         read_infos(reply.into_iter().next(), &mut snap)?;
         read += late.len();
     }
@@ -394,13 +403,18 @@ fn reviewed_duplicates(
     if shared.is_empty() {
         return Ok(Default::default());
     }
-    let subs: Vec<(&str, Value)> = shared
+    let subs: Vec<(action::Action, Value)> = shared
         .iter()
-        .map(|id| ("findCards", json!({ "query": format!("nid:{id} -is:new") })))
+        .map(|id| {
+            (
+                action::FIND_CARDS,
+                json!({ "query": format!("nid:{id} -is:new") }),
+            )
+        })
         .collect();
     let mut reviewed = std::collections::BTreeSet::new();
     for (id, r) in shared.iter().zip(client.multi(&subs)?) {
-        let cards: Vec<i64> = sub_ok(r, "findCards")?;
+        let cards: Vec<i64> = sub_ok(r, action::FIND_CARDS)?;
         if !cards.is_empty() {
             reviewed.insert(*id);
         }
