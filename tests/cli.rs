@@ -625,7 +625,7 @@ fn init_writes_config_and_schemas_and_never_overwrites() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("decksmith.toml"), "# mine\n").expect("write");
     decksmith()
-        .arg("init")
+        .args(["init", "--preset", "interview"])
         .arg(dir.path())
         .assert()
         .code(0)
@@ -636,14 +636,20 @@ fn init_writes_config_and_schemas_and_never_overwrites() {
         "# mine\n"
     );
     assert!(dir.path().join("schemas/kb-concept.schema.json").is_file());
-    // The written defaults load.
-    let other = tempfile::tempdir().expect("tempdir");
-    decksmith().arg("init").arg(other.path()).assert().code(0);
-    decksmith()
-        .args(["check", "--format", "concise"])
-        .arg(other.path())
-        .assert()
-        .code(0);
+    // The written files of either preset load.
+    for preset in ["interview", "generic"] {
+        let other = tempfile::tempdir().expect("tempdir");
+        decksmith()
+            .args(["init", "--preset", preset])
+            .arg(other.path())
+            .assert()
+            .code(0);
+        decksmith()
+            .args(["check", "--format", "concise"])
+            .arg(other.path())
+            .assert()
+            .code(0);
+    }
 }
 
 #[test]
@@ -831,4 +837,58 @@ fn a_typo_in_the_rule_settings_stops_check_only() {
         .arg(dir.path())
         .assert()
         .code(3);
+}
+
+/// `decksmith init` picks the preset a vault fits, and a generic Markdown vault checks
+/// clean with the generic preset — a `q-…` note there is not taken for an interview question.
+#[test]
+fn init_writes_the_preset_the_vault_fits() {
+    let generic = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(&common::fixture("generic-vault"), generic.path());
+    decksmith()
+        .arg("init")
+        .arg(generic.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("preset   generic"));
+    assert!(generic.path().join("schemas/note.schema.json").is_file());
+    decksmith()
+        .args(["check", "--format", "concise"])
+        .arg(generic.path())
+        .assert()
+        .code(0);
+    // The schema is the vault's to tighten: a wrong type is then reported.
+    let note = generic.path().join("notes/caching.md");
+    let text = std::fs::read_to_string(&note).expect("read");
+    std::fs::write(
+        &note,
+        text.replace("tags: [performance]", "tags: performance"),
+    )
+    .expect("write");
+    decksmith()
+        .args(["check", "--format", "concise"])
+        .arg(generic.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("SCH001"));
+
+    let interview = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(&common::fixture("vault"), interview.path());
+    decksmith()
+        .arg("init")
+        .arg(interview.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("preset   interview"));
+    let written = std::fs::read_to_string(interview.path().join("decksmith.toml")).expect("toml");
+    assert!(written.contains("name = \"qa-note\""));
+    // --preset overrides what the notes suggest.
+    let forced = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(&common::fixture("vault"), forced.path());
+    decksmith()
+        .args(["init", "--preset", "generic"])
+        .arg(forced.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("preset   generic\n"));
 }

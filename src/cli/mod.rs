@@ -289,6 +289,10 @@ pub struct InitArgs {
     /// The vault folder (default: the current folder).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
+    /// The configuration to start from [default: `interview` when the vault holds notes
+    /// named like `q-<slug>--<topic>--<difficulty>.md`, else `generic`].
+    #[arg(long, value_enum)]
+    pub preset: Option<config::Preset>,
 }
 
 /// Run the parsed command line.
@@ -605,11 +609,21 @@ fn init(args: &InitArgs) -> Result<ExitStatus, String> {
     if !dir.is_dir() {
         return Err(format!("`{}` is not a folder", dir.display()));
     }
-    let mut files: Vec<(PathBuf, &str)> = vec![(dir.join(config::FILE_NAME), config::DEFAULT_TOML)];
-    for (name, text) in config::BUILTIN_SCHEMAS {
+    let preset = args.preset.unwrap_or_else(|| detect_preset(dir));
+    let (toml, schemas) = preset.files();
+    let mut files: Vec<(PathBuf, &str)> = vec![(dir.join(config::FILE_NAME), toml)];
+    for (name, text) in schemas {
         files.push((dir.join("schemas").join(name), text));
     }
-    let mut out = String::new();
+    let mut out = format!(
+        "preset   {}{}\n",
+        preset_name(preset),
+        if args.preset.is_none() {
+            " (found from the vault's notes; --preset picks another)"
+        } else {
+            ""
+        }
+    );
     for (path, text) in files {
         if path.exists() {
             out.push_str(&format!("kept     {} (exists)\n", path.display()));
@@ -630,4 +644,30 @@ fn init(args: &InitArgs) -> Result<ExitStatus, String> {
     }
     write_stdout(&out)?;
     Ok(ExitStatus::Success)
+}
+
+fn preset_name(preset: config::Preset) -> &'static str {
+    match preset {
+        config::Preset::Interview => "interview",
+        config::Preset::Generic => "generic",
+    }
+}
+
+/// The interview preset when the vault holds a question note named as that vault names
+/// them (`q-<slug>--<topic>--<difficulty>.md`), the generic one otherwise.
+fn detect_preset(dir: &Path) -> config::Preset {
+    let interview = regex::Regex::new(r"^q-[a-z0-9-]+--[a-z0-9-]+--(easy|medium|hard)\.md$")
+        .map(|re| {
+            let none = globset::GlobSet::empty();
+            crate::vault::walk::walk(dir, &none, &["md".to_string()])
+                .notes
+                .iter()
+                .any(|e| re.is_match(e.rel.rsplit('/').next().unwrap_or(&e.rel)))
+        })
+        .unwrap_or(false);
+    if interview {
+        config::Preset::Interview
+    } else {
+        config::Preset::Generic
+    }
 }

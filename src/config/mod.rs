@@ -34,7 +34,48 @@ pub const BUILTIN_SCHEMAS: &[(&str, &str)] = &[
         "kb-concept.schema.json",
         include_str!("../../schemas/kb-concept.schema.json"),
     ),
+    (
+        "note.schema.json",
+        include_str!("../../schemas/note.schema.json"),
+    ),
 ];
+
+/// A configuration to start from (`decksmith init --preset`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Preset {
+    /// The bilingual interview-question vault decksmith was built for: every built-in kind,
+    /// its schemas and vocabularies (the built-in defaults, written out).
+    Interview,
+    /// Any Markdown vault with front matter: integrity, links and a permissive schema.
+    Generic,
+}
+
+impl Preset {
+    /// The `decksmith.toml` text and the schemas the preset writes.
+    pub fn files(self) -> (&'static str, Vec<(&'static str, &'static str)>) {
+        match self {
+            Preset::Interview => (
+                DEFAULT_TOML,
+                BUILTIN_SCHEMAS
+                    .iter()
+                    .filter(|(name, _)| *name != "note.schema.json")
+                    .copied()
+                    .collect(),
+            ),
+            Preset::Generic => (
+                GENERIC_TOML,
+                BUILTIN_SCHEMAS
+                    .iter()
+                    .filter(|(name, _)| *name == "note.schema.json")
+                    .copied()
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// The generic preset's `decksmith.toml`.
+pub const GENERIC_TOML: &str = include_str!("generic.toml");
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
