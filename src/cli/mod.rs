@@ -289,8 +289,8 @@ pub struct InitArgs {
     /// The vault folder (default: the current folder).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
-    /// The configuration to start from [default: `interview` when the vault holds notes
-    /// named like `q-<slug>--<topic>--<difficulty>.md`, else `generic`].
+    /// The configuration to start from (default: `interview` when the vault holds notes
+    /// named like `q-<slug>--<topic>--<difficulty>.md`, else `generic`).
     #[arg(long, value_enum)]
     pub preset: Option<config::Preset>,
 }

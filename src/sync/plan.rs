@@ -62,7 +62,7 @@ pub struct Wanted {
     pub card: Card,
     /// The `anki_id` stored in the note's `anki_cards` entry, if any.
     pub stored_id: Option<i64>,
-    /// The card's fields as Anki will store them ([`fields`]), and their hash: computed once,
+    /// The card's fields as Anki will store them ([`NoteModel::values`]), and their hash: computed once,
     /// they are compared, pushed and recorded.
     pub fields: BTreeMap<String, String>,
     pub fields_hash: String,

@@ -44,7 +44,7 @@ pub struct RenderedCard {
     pub source: String,
     /// [`Card::hash`].
     pub hash: String,
-    /// The hash of the fields as Anki stores them ([`super::state::fields_hash`]).
+    /// The hash of the fields as Anki stores them ([`crate::cards::model::NoteModel::hash`]).
     pub fields_hash: String,
 }
 

@@ -69,7 +69,7 @@ impl FirstRead {
     }
 }
 
-/// What the reads tell about Anki ([`read_anki`], [`read_unknown`], then [`finish`]).
+/// What the reads tell about Anki ([`read_anki`], [`read_unknown`], then the run's last read).
 pub struct Seen {
     /// The note type; `None` when it does not exist.
     pub(super) note_type: Option<Found>,
