@@ -62,8 +62,8 @@ pub struct Wanted {
     pub card: Card,
     /// The `anki_id` stored in the note's `anki_cards` entry, if any.
     pub stored_id: Option<i64>,
-    /// The card's fields as Anki will store them ([`NoteModel::values`]), and their hash: computed once,
-    /// they are compared, pushed and recorded.
+    /// The card's fields as Anki will store them ([`NoteModel::values`]), and their hash:
+    /// computed once, they are compared, pushed and recorded.
     pub fields: BTreeMap<String, String>,
     pub fields_hash: String,
     /// Kept from an earlier run without its Front and Back ([`super::reuse`]): `fields`
