@@ -59,7 +59,49 @@ pub fn pairs_with(note: &Note, kind: &Kind, matches: &[SectionMatch<'_>]) -> Vec
                 .to_lowercase();
             list_pairs(note, section, &lang)
         }
+        Some(KindCards::Headings {
+            level,
+            language_field,
+            default_language,
+            ..
+        }) => {
+            let lang = language_field
+                .as_deref()
+                .and_then(|f| note.field_str(f))
+                .unwrap_or(default_language)
+                .to_lowercase();
+            heading_pairs(note, *level, &lang)
+        }
     }
+}
+
+/// One pair per heading of `level`: the heading's text, and its section up to the next
+/// heading of that level or above. Numbered in order, as question blocks are: a heading
+/// inserted before others renumbers them.
+fn heading_pairs(note: &Note, level: u8, lang: &str) -> Vec<Pair> {
+    let text = &note.text;
+    let headings = &note.headings;
+    headings
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.level == level)
+        .enumerate()
+        .map(|(index, (i, h))| {
+            let end = headings[i + 1..]
+                .iter()
+                .find(|n| n.level <= level)
+                .map_or(text.len(), |n| n.range.start);
+            let start = line_end(text, h.range.end.min(text.len())).min(end);
+            Pair {
+                index,
+                lang: lang.to_string(),
+                question: h.text.clone(),
+                answer: region(text, start..end),
+                range: h.range.clone(),
+                answer_at: Some(start),
+            }
+        })
+        .collect()
 }
 
 /// The text of `range`, with thematic breaks (`---`) at its ends dropped and trimmed.

@@ -314,7 +314,8 @@ fn card(
     media.extend(back.media.into_iter().filter(|m| seen.insert(m.clone())));
     let template = match &kind.cards {
         Some(crate::config::KindCards::List { deck: Some(d), .. })
-        | Some(crate::config::KindCards::Qa { deck: Some(d), .. }) => d,
+        | Some(crate::config::KindCards::Qa { deck: Some(d), .. })
+        | Some(crate::config::KindCards::Headings { deck: Some(d), .. }) => d,
         _ => &cfg.deck,
     };
     let deck = fill(template, note, kind, &pair.lang)
@@ -426,6 +427,37 @@ mod tests {
         ] {
             assert_ne!(key(&base), key(&changed), "{changed}");
         }
+    }
+
+    #[test]
+    fn heading_cards_ask_each_heading_of_their_level() {
+        let kind: Kind = toml::from_str(
+            "name = \"notes\"\nfilename = 'x'\ncards = { from = \"headings\", level = 2, default-language = \"en\", deck = \"Notes\" }",
+        )
+        .expect("kind");
+        let cfg = qa_kind().1;
+        let text = "---\nid: caching\n---\n# Caching\n\nIntro.\n\n## What is a cache?\n\nA store *close* to use.\n\n### Detail\n\nMore.\n\n## When does it go stale?\n\nWhen the source changes.\n\n## Empty\n";
+        let note = Note::from_text("caching.md".into(), text.into(), None);
+        let out = note_cards(&note, &kind, &cfg, "v");
+        let slugs: Vec<&str> = out.cards.iter().map(|c| c.slug.as_str()).collect();
+        // The empty section gives no card; the slugs keep the scheme `<id>-<index>-<lang>`.
+        assert_eq!(slugs, ["caching-0-en", "caching-1-en"]);
+        assert_eq!(out.cards[0].front, "<p>What is a cache?</p>");
+        assert!(
+            out.cards[0].back.contains("<em>close</em>"),
+            "{}",
+            out.cards[0].back
+        );
+        assert!(
+            out.cards[0].back.contains("More."),
+            "subsections belong to the answer"
+        );
+        assert!(
+            !out.cards[0].back.contains("stale"),
+            "{}",
+            out.cards[0].back
+        );
+        assert_eq!(out.cards[1].deck, "Notes");
     }
 
     #[test]

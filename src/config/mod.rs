@@ -198,6 +198,17 @@ pub enum KindCards {
         /// A deck template for this kind, instead of `[cards] deck`.
         deck: Option<String>,
     },
+    /// One card per heading of a level: its text is the question, its section (up to the
+    /// next heading of that level or above) the answer.
+    #[serde(rename_all = "kebab-case")]
+    Headings {
+        /// 1 for `#`, 2 for `##`, ….
+        level: u8,
+        language_field: Option<String>,
+        default_language: String,
+        /// A deck template for this kind, instead of `[cards] deck`.
+        deck: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, Deserialize)]
