@@ -291,3 +291,32 @@ fn preview_renders_in_chromium() {
         "a real screenshot"
     );
 }
+
+/// Heading cards, every field as sync pushes it: one card per `##` heading with its section
+/// (subsections included, an empty section giving none), the language from the note.
+#[test]
+fn heading_cards_fields_as_pushed() {
+    let dir = common::fixture("cards/headings");
+    let settings = common::settings(&dir, &[]);
+    let notes =
+        decksmith::vault::load::read_notes(&settings, &decksmith::vault::load::Targets::default())
+            .expect("read")
+            .notes;
+    let cfg = &settings.loaded.config;
+    let all = decksmith::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, "v");
+    let model = decksmith::cards::model::NoteModel::qa("decksmith");
+    let mut text = String::new();
+    for card in all.iter().flat_map(|n| &n.cards) {
+        let fields = model.values(card);
+        text.push_str(&format!(
+            "== {} ({}; {})\n",
+            card.slug,
+            card.deck,
+            card.tags.join(" ")
+        ));
+        for name in model.fields {
+            text.push_str(&format!("{name}: {}\n", fields[*name]));
+        }
+    }
+    insta::assert_snapshot!("heading_fields", text);
+}
