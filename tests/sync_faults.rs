@@ -57,20 +57,8 @@ fn duplicated(client: &Client) -> Vec<(String, usize)> {
     slugs(client).into_iter().filter(|(_, n)| *n > 1).collect()
 }
 
-/// Every file below `dir` with its bytes and modification time (the lock file aside: each
-/// run rewrites who holds it).
 fn files(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
-    common::files_below(dir)
-        .into_iter()
-        .filter(|p| p.file_name().is_some_and(|n| n != "sync.lock"))
-        .map(|p| {
-            let mtime = std::fs::metadata(&p)
-                .and_then(|m| m.modified())
-                .expect("mtime");
-            let bytes = std::fs::read(&p).expect("read");
-            (p, (bytes, mtime))
-        })
-        .collect()
+    common::file_states(dir)
 }
 
 /// A server, its client, and a copy of the demo vault synced once into it (`None`: no

@@ -62,18 +62,8 @@ fn age(server: &mut AnkiServer, dir: &Path, days: i64) {
     std::fs::write(&path, serde_json::to_vec(&state).expect("JSON")).expect("write state");
 }
 
-/// Every file below `dir` with its bytes and modification time (the lock file aside).
 fn files(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
-    common::files_below(dir)
-        .into_iter()
-        .filter(|p| p.file_name().is_some_and(|n| n != "sync.lock"))
-        .map(|p| {
-            let mtime = std::fs::metadata(&p)
-                .and_then(|m| m.modified())
-                .expect("mtime");
-            (p.clone(), (std::fs::read(&p).expect("read"), mtime))
-        })
-        .collect()
+    common::file_states(dir)
 }
 
 fn notes_read(o: &Value) -> u64 {

@@ -51,28 +51,32 @@ pub fn pairs_with(note: &Note, kind: &Kind, matches: &[SectionMatch<'_>]) -> Vec
             language_field,
             default_language,
             ..
-        }) => {
-            let lang = language_field
-                .as_deref()
-                .and_then(|f| note.field_str(f))
-                .unwrap_or(default_language)
-                .to_lowercase();
-            list_pairs(note, section, &lang)
-        }
+        }) => list_pairs(
+            note,
+            section,
+            &note_language(note, language_field, default_language),
+        ),
         Some(KindCards::Headings {
             level,
             language_field,
             default_language,
             ..
-        }) => {
-            let lang = language_field
-                .as_deref()
-                .and_then(|f| note.field_str(f))
-                .unwrap_or(default_language)
-                .to_lowercase();
-            heading_pairs(note, *level, &lang)
-        }
+        }) => heading_pairs(
+            note,
+            *level,
+            &note_language(note, language_field, default_language),
+        ),
     }
+}
+
+/// The one language of a note whose kind does not split it by language: the front-matter
+/// field's value, else the kind's default, in lower case.
+fn note_language(note: &Note, field: &Option<String>, default: &str) -> String {
+    field
+        .as_deref()
+        .and_then(|f| note.field_str(f))
+        .unwrap_or(default)
+        .to_lowercase()
 }
 
 /// One pair per heading of `level`: the heading's text, and its section up to the next

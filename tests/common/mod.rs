@@ -67,6 +67,24 @@ pub fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// Every file below `dir` (folders followed, nothing skipped), sorted.
+/// Every file below `dir` with its bytes and modification time, the sync lock aside (each
+/// run rewrites who holds it): what a run that must write nothing is compared on.
+pub fn file_states(
+    dir: &Path,
+) -> std::collections::BTreeMap<PathBuf, (Vec<u8>, std::time::SystemTime)> {
+    files_below(dir)
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n != "sync.lock"))
+        .map(|p| {
+            let mtime = std::fs::metadata(&p)
+                .and_then(|m| m.modified())
+                .expect("mtime");
+            let bytes = std::fs::read(&p).expect("read");
+            (p, (bytes, mtime))
+        })
+        .collect()
+}
+
 pub fn files_below(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
