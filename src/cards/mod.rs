@@ -350,13 +350,23 @@ fn card(
     })
 }
 
-/// A key for everything [`note_cards`] reads: equal keys give equal cards. It covers
-/// decksmith's version, the note's path, front matter, body and integrity, its kind and the
-/// card settings, so a card kept from an earlier run under its key is exactly the card
-/// rendering would give. `anki_cards` is left out: no card is made of it, and sync's
-/// write-back changes nothing else, so a note's key is the same before and after its ids
-/// are written back.
-pub fn source_key(note: &Note, kind: &Kind, cfg: &CardsConfig, vault: &str) -> String {
+/// A key for the settings rendering reads — decksmith's version, every kind, the card
+/// settings and the vault name — computed once per run for [`source_key`].
+pub fn settings_key(kinds: &[Kind], cfg: &CardsConfig, vault: &str) -> String {
+    fnv1a(&[
+        env!("CARGO_PKG_VERSION"),
+        &format!("{kinds:?}"),
+        &format!("{cfg:?}"),
+        vault,
+    ])
+}
+
+/// A key for everything [`note_cards`] reads: equal keys give equal cards. It covers the
+/// settings ([`settings_key`]), the note's path, kind, front matter, body and integrity, so
+/// a card kept from an earlier run under its key is exactly the card rendering would give.
+/// `anki_cards` is left out: no card is made of it, and sync's write-back changes nothing
+/// else, so a note's key is the same before and after its ids are written back.
+pub fn source_key(note: &Note, settings: &str) -> String {
     let mut front = note.json().clone();
     if let Some(map) = front.as_object_mut() {
         map.remove("anki_cards");
@@ -367,15 +377,14 @@ pub fn source_key(note: &Note, kind: &Kind, cfg: &CardsConfig, vault: &str) -> S
         (true, false) => "damaged",
         (true, true) => "intact",
     };
+    let kind = note.kind.map(|k| k.to_string()).unwrap_or_default();
     fnv1a(&[
-        env!("CARGO_PKG_VERSION"),
+        settings,
         &note.path,
+        &kind,
         &front.to_string(),
         integrity,
         body,
-        &format!("{kind:?}"),
-        &format!("{cfg:?}"),
-        vault,
     ])
 }
 
@@ -409,7 +418,7 @@ mod tests {
         let (kind, cfg) = qa_kind();
         let key = |text: &str| {
             let note = Note::from_text("q.md".into(), text.into(), None);
-            source_key(&note, &kind, &cfg, "v")
+            source_key(&note, &settings_key(std::slice::from_ref(&kind), &cfg, "v"))
         };
         let base = format!("{HEAD}# Question (EN)\n> Q?\n");
         let with_ids = base.replacen(

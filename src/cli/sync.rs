@@ -86,11 +86,12 @@ fn sync_vault(
     // Notes were read for their front matter: that, and the body's bytes, make the key. Only
     // a note whose cards cannot be kept has its body parsed and its cards rendered.
     let mut notes = notes;
+    let settings_key = crate::cards::settings_key(&cfg.kinds, &cfg.cards, &vault);
     let kept_of: Vec<Option<Made>> = notes
         .par_iter()
         .map(|n| {
-            let kind = crate::cards::card_kind(n, &cfg.kinds)?;
-            let key = crate::cards::source_key(n, kind, &cfg.cards, &vault);
+            crate::cards::card_kind(n, &cfg.kinds)?;
+            let key = crate::cards::source_key(n, &settings_key);
             Some(
                 match state
                     .rendered(&n.path)
