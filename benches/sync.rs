@@ -101,16 +101,19 @@ fn main() {
         .expect("read")
         .notes;
     let cards = decksmith::cards::vault_cards(&read, &cfg.kinds, &cfg.cards, "bench");
-    let model = decksmith::cards::model::NoteModel::qa(&cfg.anki.note_type);
+    let models = decksmith::cards::model::Models::new(&cfg.kinds, &cfg.anki.note_type)
+        .expect("the settings' note types");
     let payload: Vec<serde_json::Value> = cards
         .iter()
         .flat_map(|n| n.cards.iter())
-        .map(|c| decksmith::sync::apply::note_json(c, &model))
+        .map(|c| decksmith::sync::apply::note_json(c, &models))
         .collect();
     let baseline_once = || {
         let server = anki::AnkiServer::start().expect("server");
         let client = Client::new(&server.url, None).expect("client");
-        decksmith::sync::apply::create_model(&client, &model).expect("model");
+        for model in models.iter() {
+            decksmith::sync::apply::create_model(&client, model).expect("model");
+        }
         let decks: std::collections::BTreeSet<&str> = payload
             .iter()
             .filter_map(|n| n["deckName"].as_str())

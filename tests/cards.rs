@@ -150,8 +150,8 @@ fn hostile_fields_as_pushed() {
     for card in all.iter().flat_map(|n| &n.cards) {
         let fields = model.values(card);
         text.push_str(&format!("== {}\n", card.slug));
-        for name in model.fields {
-            text.push_str(&format!("{name}: {}\n", fields[*name]));
+        for name in &model.fields {
+            text.push_str(&format!("{name}: {}\n", fields[name]));
         }
         // Outside the rendered front and back, no tag but the Source link's own.
         assert!(!fields["Slug"].contains(['<', '>']), "{}", fields["Slug"]);
@@ -314,8 +314,8 @@ fn heading_cards_fields_as_pushed() {
             card.deck,
             card.tags.join(" ")
         ));
-        for name in model.fields {
-            text.push_str(&format!("{name}: {}\n", fields[*name]));
+        for name in &model.fields {
+            text.push_str(&format!("{name}: {}\n", fields[name]));
         }
     }
     insta::assert_snapshot!("heading_fields", text);

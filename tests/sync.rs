@@ -403,9 +403,7 @@ fn a_foreign_note_type_is_refused_and_changed_only_on_request() {
         .expect("modelTemplates");
     assert_eq!(
         templates["C"]["Back"],
-        decksmith::cards::model::NoteModel::qa("decksmith")
-            .template()
-            .back
+        decksmith::cards::model::NoteModel::qa("decksmith").templates[0].back
     );
     let en = id_of(&client, "sysdes-102-0-en");
     let info: Vec<serde_json::Value> = client

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
-use crate::config::{Kind, KindCards};
+use crate::config::{CardSource, Kind};
 use crate::vault::markdown::Heading;
 use crate::vault::note::Note;
 use crate::vault::sections::{self, SectionMatch};
@@ -26,11 +26,14 @@ pub struct Pair {
     pub range: Range<usize>,
     /// Where the (first) answer heading (or answer line) starts, when there is one.
     pub answer_at: Option<usize>,
+    /// A cloze: the question is the text with its deletions, the answer (the heading it
+    /// sits under) may be empty.
+    pub cloze: bool,
 }
 
 impl Pair {
     pub fn is_complete(&self) -> bool {
-        !self.question.trim().is_empty() && !self.answer.trim().is_empty()
+        !self.question.trim().is_empty() && (self.cloze || !self.answer.trim().is_empty())
     }
 }
 
@@ -43,10 +46,10 @@ pub fn pairs(note: &Note, kind: &Kind) -> Vec<Pair> {
 
 /// [`pairs`], given the note's section matches (the linter computes them once per note).
 pub fn pairs_with(note: &Note, kind: &Kind, matches: &[SectionMatch<'_>]) -> Vec<Pair> {
-    match &kind.cards {
+    match kind.cards.as_ref().map(|c| &c.from) {
         None => Vec::new(),
-        Some(KindCards::Qa { stops, .. }) => qa_pairs(note, matches, stops),
-        Some(KindCards::List {
+        Some(CardSource::Qa { stops, .. }) => qa_pairs(note, matches, stops),
+        Some(CardSource::List {
             section,
             language_field,
             default_language,
@@ -56,7 +59,7 @@ pub fn pairs_with(note: &Note, kind: &Kind, matches: &[SectionMatch<'_>]) -> Vec
             section,
             &note_language(note, language_field, default_language),
         ),
-        Some(KindCards::Headings {
+        Some(CardSource::Headings {
             level,
             language_field,
             default_language,
@@ -66,7 +69,43 @@ pub fn pairs_with(note: &Note, kind: &Kind, matches: &[SectionMatch<'_>]) -> Vec
             *level,
             &note_language(note, language_field, default_language),
         ),
+        Some(CardSource::Cloze {
+            highlights,
+            language_field,
+            default_language,
+        }) => cloze_pairs(
+            note,
+            *highlights,
+            &note_language(note, language_field, default_language),
+        ),
     }
+}
+
+/// One pair per block holding cloze deletions ([`super::cloze`]): the block is the
+/// question, the heading it sits under the answer (Anki's "Back Extra"). Numbered in
+/// order among such blocks, so text edited around a block, or inside it, keeps its slug.
+fn cloze_pairs(note: &Note, highlights: bool, lang: &str) -> Vec<Pair> {
+    let from = note.split.body_start.min(note.text.len());
+    super::cloze::blocks(&note.text, from, highlights)
+        .into_iter()
+        .enumerate()
+        .map(|(index, block)| {
+            let heading = note
+                .headings
+                .iter()
+                .take_while(|h| h.range.start < block.range.start)
+                .last();
+            Pair {
+                index,
+                lang: lang.to_string(),
+                question: block.text,
+                answer: heading.map(|h| h.text.clone()).unwrap_or_default(),
+                range: block.range,
+                answer_at: None,
+                cloze: true,
+            }
+        })
+        .collect()
 }
 
 /// The one language of a note whose kind does not split it by language: the front-matter
@@ -103,6 +142,7 @@ fn heading_pairs(note: &Note, level: u8, lang: &str) -> Vec<Pair> {
                 answer: region(text, start..end),
                 range: h.range.clone(),
                 answer_at: Some(start),
+                cloze: false,
             }
         })
         .collect()
@@ -252,6 +292,7 @@ fn list_pairs(note: &Note, section: &str, lang: &str) -> Vec<Pair> {
                 answer: String::new(),
                 range: line_start..line_start + line.trim_end().len(),
                 answer_at: None,
+                cloze: false,
             });
             in_answer = false;
         } else if let Some(a) = body

@@ -15,6 +15,7 @@ nothing truncated or half-rendered ever reaches Anki.
 Pure: notes and settings in, cards out.
 */
 
+pub mod cloze;
 pub mod extract;
 pub mod model;
 pub mod nesting;
@@ -54,6 +55,22 @@ pub struct Card {
     pub media: Vec<String>,
     /// A hash of every pushed field, deck and tags (16 hex digits, FNV-1a).
     pub hash: String,
+    /// The Anki note type the card goes to ([`model::NoteModel`]).
+    pub note_type: String,
+    /// The card is a cloze note: `front` holds its text with `{{c1::…}}` deletions.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cloze: bool,
+}
+
+impl Card {
+    /// The HTML of one of the card's parts.
+    pub fn part(&self, part: crate::config::CardPart) -> &str {
+        match part {
+            crate::config::CardPart::Front => &self.front,
+            crate::config::CardPart::Back => &self.back,
+            crate::config::CardPart::Source => &self.source,
+        }
+    }
 }
 
 /// Why a note gives no cards.
@@ -261,8 +278,8 @@ pub fn note_cards(note: &Note, kind: &Kind, cfg: &CardsConfig, vault: &str) -> N
         return out;
     }
     let pairs = extract::pairs(note, kind);
-    let languages: Vec<String> = match &kind.cards {
-        Some(crate::config::KindCards::Qa { .. }) => {
+    let languages: Vec<String> = match kind.cards.as_ref().map(|c| &c.from) {
+        Some(crate::config::CardSource::Qa { .. }) => {
             crate::vault::sections::languages(note, Some(kind))
         }
         _ => pairs.iter().map(|p| p.lang.clone()).collect(),
@@ -312,12 +329,8 @@ fn card(
     let mut media = front.media;
     let mut seen: HashSet<String> = media.iter().cloned().collect();
     media.extend(back.media.into_iter().filter(|m| seen.insert(m.clone())));
-    let template = match &kind.cards {
-        Some(crate::config::KindCards::List { deck: Some(d), .. })
-        | Some(crate::config::KindCards::Qa { deck: Some(d), .. })
-        | Some(crate::config::KindCards::Headings { deck: Some(d), .. }) => d,
-        _ => &cfg.deck,
-    };
+    let cards = kind.cards.as_ref();
+    let template = cards.and_then(|c| c.deck.as_ref()).unwrap_or(&cfg.deck);
     let deck = fill(template, note, kind, &pair.lang)
         .map(|d| cfg.deck_names.get(&d).cloned().unwrap_or(d))
         .filter(|d| !d.trim().is_empty())
@@ -347,8 +360,14 @@ fn card(
         source: source.to_string(),
         media,
         hash,
+        note_type: cards.map_or_else(String::new, |c| c.model.name(DEFAULT_NOTE_TYPE)),
+        cloze: cards.is_some_and(|c| c.model.cloze),
     })
 }
+
+/// The name `[anki] note-type` has by default: a kind's note type is named after it when
+/// its settings were not read through [`crate::config::load`], which names them all.
+const DEFAULT_NOTE_TYPE: &str = "decksmith";
 
 /// A key for the settings rendering reads — decksmith's version, every kind, the card
 /// settings and the vault name — computed once per run for [`source_key`].

@@ -10,83 +10,178 @@
 //! value pushed in any other form would come back different, and the note would look
 //! changed, or edited in Anki, on every sync.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use unicode_normalization::{UnicodeNormalization, is_nfc};
 
 use super::Card;
-use super::preview::CARD_CSS;
+use super::preview::{CARD_CSS, CLOZE_CSS};
+use crate::config::{CardPart, Kind, ModelChoice};
 
 /// One card template of a note type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Template {
-    pub name: &'static str,
-    pub front: &'static str,
-    pub back: &'static str,
+    pub name: String,
+    pub front: String,
+    pub back: String,
 }
 
 /// An Anki note type decksmith pushes cards to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NoteModel {
-    /// The note type's name in Anki (`[anki] note-type`).
+    /// The note type's name in Anki.
     pub name: String,
-    /// Its fields, in order.
-    pub fields: &'static [&'static str],
-    pub templates: &'static [Template],
-    pub css: &'static str,
+    /// The fields decksmith writes, in order: all of the note type's fields for decksmith's
+    /// own note types; the mapped ones and `Slug` for a note type of the user's.
+    pub fields: Vec<String>,
+    /// Which part of a card each field holds (`None`: the slug).
+    map: Vec<Option<CardPart>>,
+    /// The card templates (of decksmith's own note types; a user's keeps its own).
+    pub templates: Vec<Template>,
+    pub css: String,
     pub cloze: bool,
+    /// decksmith created it and owns its fields, templates and styling; a note type of the
+    /// user's is only required to hold the mapped fields and `Slug`.
+    pub owned: bool,
 }
 
-/// The field that holds a card's slug, its identity in Anki: every decksmith note type has
-/// it, and sync finds notes by it.
+/// The field that holds a card's slug, its identity in Anki: every note type decksmith
+/// pushes to has it, and sync finds notes by it.
 pub const SLUG_FIELD: &str = "Slug";
 
-/// The fields of the question-and-answer model, in order.
-const QA_FIELDS: &[&str] = &["Front", "Back", "Slug", "Source"];
-
-/// The card template of the question-and-answer model.
-const QA_TEMPLATES: &[Template] = &[Template {
-    name: "Card",
-    front: "{{Front}}",
-    back: "{{FrontSide}}\n<hr id=answer>\n{{Back}}",
-}];
+/// The answer side shared by the question-and-answer templates.
+const ANSWER_SIDE: &str = "{{FrontSide}}\n<hr id=answer>\n";
 
 impl NoteModel {
     /// decksmith's question-and-answer note type, named `name` in Anki: Front, Back, the
-    /// slug and the note's path.
+    /// slug and the note's path, one card per note.
     pub fn qa(name: &str) -> NoteModel {
+        NoteModel::owned_qa(name, false)
+    }
+
+    /// decksmith's question-and-answer note type with a second card asked backwards.
+    pub fn reversed(name: &str) -> NoteModel {
+        NoteModel::owned_qa(name, true)
+    }
+
+    fn owned_qa(name: &str, reversed: bool) -> NoteModel {
+        let mut templates = vec![Template {
+            name: "Card".into(),
+            front: "{{Front}}".into(),
+            back: format!("{ANSWER_SIDE}{{{{Back}}}}"),
+        }];
+        if reversed {
+            templates.push(Template {
+                name: "Reverse".into(),
+                front: "{{Back}}".into(),
+                back: format!("{ANSWER_SIDE}{{{{Front}}}}"),
+            });
+        }
         NoteModel {
             name: name.to_string(),
-            fields: QA_FIELDS,
-            templates: QA_TEMPLATES,
-            css: CARD_CSS,
+            fields: ["Front", "Back", SLUG_FIELD, "Source"]
+                .map(String::from)
+                .to_vec(),
+            map: vec![
+                Some(CardPart::Front),
+                Some(CardPart::Back),
+                None,
+                Some(CardPart::Source),
+            ],
+            templates,
+            css: CARD_CSS.to_string(),
             cloze: false,
+            owned: true,
         }
     }
 
-    /// decksmith's card template of this note type (each model has one).
-    pub fn template(&self) -> &Template {
-        &self.templates[0]
+    /// decksmith's cloze note type: the text with its deletions, the heading it sits under
+    /// (Anki's "Back Extra"), the slug and the note's path.
+    pub fn cloze(name: &str) -> NoteModel {
+        NoteModel {
+            name: name.to_string(),
+            fields: ["Text", "Back Extra", SLUG_FIELD, "Source"]
+                .map(String::from)
+                .to_vec(),
+            map: vec![
+                Some(CardPart::Front),
+                Some(CardPart::Back),
+                None,
+                Some(CardPart::Source),
+            ],
+            templates: vec![Template {
+                name: "Cloze".into(),
+                front: "{{cloze:Text}}".into(),
+                back: "{{cloze:Text}}<br>\n{{Back Extra}}".into(),
+            }],
+            css: format!("{CARD_CSS}{CLOZE_CSS}"),
+            cloze: true,
+            owned: true,
+        }
     }
 
-    /// The field Anki checks a new note by (its first): empty, the note is refused.
-    pub fn first_field(&self) -> &'static str {
-        self.fields[0]
+    /// A note type of the user's: the mapped fields (in name order), then `Slug`.
+    pub fn foreign(name: &str, fields: &BTreeMap<String, CardPart>, cloze: bool) -> NoteModel {
+        let mut names: Vec<String> = fields.keys().cloned().collect();
+        let mut map: Vec<Option<CardPart>> = fields.values().map(|p| Some(*p)).collect();
+        names.push(SLUG_FIELD.to_string());
+        map.push(None);
+        NoteModel {
+            name: name.to_string(),
+            fields: names,
+            map,
+            templates: Vec::new(),
+            css: String::new(),
+            cloze,
+            owned: false,
+        }
+    }
+
+    /// The model a kind's cards go to, `[anki] note-type` being `base`.
+    pub fn of_choice(choice: &ModelChoice, base: &str) -> NoteModel {
+        let name = choice.name(base);
+        match (&choice.fields, choice.cloze, choice.reversed) {
+            (Some(fields), cloze, _) => NoteModel::foreign(&name, fields, cloze),
+            (None, true, _) => NoteModel::cloze(&name),
+            (None, false, true) => NoteModel::reversed(&name),
+            (None, false, false) => NoteModel::qa(&name),
+        }
+    }
+
+    /// The field Anki checks a new note by (its first, for decksmith's own note types; for
+    /// a user's, the field holding the question, which sync requires to be the first).
+    pub fn first_field(&self) -> &str {
+        let at = self
+            .map
+            .iter()
+            .position(|p| *p == Some(CardPart::Front))
+            .unwrap_or(0);
+        &self.fields[at]
+    }
+
+    /// How many cards each note of this model gives, its cloze deletions aside.
+    pub fn cards_per_note(&self) -> usize {
+        self.templates.len().max(1)
     }
 
     /// The fields a card is pushed with, by name, in Anki's stored form.
     pub fn values(&self, card: &Card) -> BTreeMap<String, String> {
-        BTreeMap::from([
-            ("Front".to_string(), stored_form(&card.front)),
-            ("Back".to_string(), stored_form(&card.back)),
-            (SLUG_FIELD.to_string(), slug_value(&card.slug)),
-            ("Source".to_string(), stored_form(&card.source)),
-        ])
+        self.fields
+            .iter()
+            .zip(&self.map)
+            .map(|(field, part)| {
+                let value = match part {
+                    None => slug_value(&card.slug),
+                    Some(part) => stored_form(card.part(*part)),
+                };
+                (field.clone(), value)
+            })
+            .collect()
     }
 
     /// The value of the field a card pushes as its first (for the pre-flight check).
     pub fn first_value<'c>(&self, card: &'c Card) -> &'c str {
-        &card.front
+        card.part(CardPart::Front)
     }
 
     /// A hash of a note's values of this model's fields, in order (missing fields count as
@@ -95,9 +190,85 @@ impl NoteModel {
         let ordered: Vec<&str> = self
             .fields
             .iter()
-            .map(|f| values.get(*f).map_or("", String::as_str))
+            .map(|f| values.get(f).map_or("", String::as_str))
             .collect();
         super::fnv1a(&ordered)
+    }
+}
+
+/// The note types a configuration pushes to, by name, and which one each kind's cards use.
+#[derive(Clone, Debug, Default)]
+pub struct Models {
+    by_name: BTreeMap<String, NoteModel>,
+    of_kind: HashMap<String, String>,
+    /// `[anki] note-type`: searched for decksmith's notes even when no kind uses it, so
+    /// cards that moved to another note type leave their old notes as orphans.
+    base: String,
+}
+
+impl Models {
+    /// The models of the kinds that give cards, `[anki] note-type` being `base`. Two kinds
+    /// that name one note type must give it the same shape.
+    pub fn new(kinds: &[Kind], base: &str) -> Result<Models, String> {
+        let mut models = Models {
+            base: base.to_string(),
+            ..Models::default()
+        };
+        for kind in kinds {
+            let Some(cards) = &kind.cards else { continue };
+            let model = NoteModel::of_choice(&cards.model, base);
+            if let Some(other) = models.by_name.get(&model.name) {
+                if *other != model {
+                    return Err(format!(
+                        "kind `{}` pushes to the note type `{}` in another shape than a kind before it; give one of them its own `note-type`",
+                        kind.name, model.name
+                    ));
+                }
+            }
+            models.of_kind.insert(kind.name.clone(), model.name.clone());
+            models.by_name.insert(model.name.clone(), model);
+        }
+        Ok(models)
+    }
+
+    /// One model alone, the base note type (for callers that push one kind of card).
+    pub fn single(model: NoteModel) -> Models {
+        Models {
+            base: model.name.clone(),
+            of_kind: HashMap::new(),
+            by_name: BTreeMap::from([(model.name.clone(), model)]),
+        }
+    }
+
+    /// The model of a note type, by name.
+    pub fn get(&self, name: &str) -> Option<&NoteModel> {
+        self.by_name.get(name)
+    }
+
+    /// The note type name of a kind's cards.
+    pub fn of_kind(&self, kind: &str) -> Option<&str> {
+        self.of_kind.get(kind).map(String::as_str)
+    }
+
+    /// The models in use, by name.
+    pub fn iter(&self) -> impl Iterator<Item = &NoteModel> {
+        self.by_name.values()
+    }
+
+    /// Every note type decksmith searches for its notes, by name, with whether decksmith
+    /// owns it (every note of an owned type is decksmith's; of a user's type, only those
+    /// with a Slug): the models in use and `[anki] note-type`.
+    pub fn searched(&self) -> Vec<(&str, bool)> {
+        let mut names: Vec<(&str, bool)> = self
+            .by_name
+            .values()
+            .map(|m| (m.name.as_str(), m.owned))
+            .collect();
+        if !self.by_name.contains_key(&self.base) {
+            names.push((self.base.as_str(), true));
+            names.sort_unstable();
+        }
+        names
     }
 }
 
@@ -174,6 +345,8 @@ mod tests {
             source: "n.md".into(),
             media: vec![],
             hash: String::new(),
+            note_type: "decksmith".into(),
+            cloze: false,
         };
         let values = model.values(&card);
         assert_eq!(values.keys().map(String::as_str).collect::<Vec<_>>(), {

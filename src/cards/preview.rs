@@ -35,6 +35,11 @@ pub const CARD_CSS: &str = r#".card {
 }
 "#;
 
+/// The styling decksmith's cloze note type adds: a deletion, asked and revealed.
+pub const CLOZE_CSS: &str = r#".cloze { font-weight: bold; color: #0a58ca; }
+.nightMode .cloze, .night_mode .cloze { color: #6ea8fe; }
+"#;
+
 const PAGE_CSS: &str = r#"body { margin: 0; padding: 1.5em; background: #f6f6f8; color: #1d1d1f;
   font-family: -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif; }
 a { color: #2060c0; }

@@ -221,6 +221,7 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
     let client = crate::anki::Client::new(&url, key).map_err(|e| e.to_string())?;
     // One sync of a vault at a time (a dry run changes nothing and needs no lock); held until
     // this function returns, the write-back and the push state included.
+    let models = crate::cards::model::Models::new(&cfg.kinds, &cfg.anki.note_type)?;
     let _lock = if args.dry_run {
         None
     } else {
@@ -238,7 +239,7 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         let settled = crate::sync::journal::settle(
             settings.root(),
             &client,
-            &cfg.anki.note_type,
+            &models,
             &entry,
             std::time::Duration::from_millis(200),
         );
@@ -273,12 +274,13 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
     let (anki, vault) = std::thread::scope(|scope| {
         let state = &state;
         let client = &client;
+        let models = &models;
         let reader = scope.spawn(move || {
-            let first = crate::sync::apply::read_anki(client, &cfg.anki, window)?;
+            let first = crate::sync::apply::read_anki(client, models, window)?;
             let edited = first.edited().cloned();
             let known = first.trusted(edited.as_ref().map(|e| state.known(e)).unwrap_or_default());
             let _ = vouched.send(known.clone());
-            crate::sync::apply::read_unknown(client, first, known, &cfg.anki.note_type)
+            crate::sync::apply::read_unknown(client, first, known, models)
                 .map(|partial| (partial, edited))
         });
         let vault = load::read_notes_with(&settings, &targets, false).map(|read| {
@@ -330,6 +332,7 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         notes: &vault.notes,
         cards: &vault.cards,
         media: &vault.media,
+        models: &models,
         pushed: &pushed,
         kept: vault.kept.clone(),
         render: &render,

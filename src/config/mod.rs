@@ -176,18 +176,28 @@ pub struct AnkiConfig {
 /// times that would take minutes, so larger chunks only make a sync slower.
 pub const MAX_CHUNK_SIZE: usize = 5000;
 
-/// How a kind's notes become cards.
+/// How a kind's notes become cards: where the cards come from in a note, and what they
+/// become in Anki. The keys every source shares (`deck`, `reversed`, `note-type`, `fields`)
+/// are read here, the source's own keys by [`CardSource`], each refusing unknown keys.
+#[derive(Clone, Debug)]
+pub struct KindCards {
+    pub from: CardSource,
+    /// A deck template for this kind, instead of `[cards] deck`.
+    pub deck: Option<String>,
+    /// Which Anki note type the cards go to ([`crate::cards::model`]).
+    pub model: ModelChoice,
+}
+
+/// Where a kind's cards come from in a note.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(tag = "from", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum KindCards {
+pub enum CardSource {
     /// One card per question block and language.
     #[serde(rename_all = "kebab-case")]
     Qa {
         /// Section roles that end an answer.
         #[serde(default)]
         stops: Vec<String>,
-        /// A deck template for this kind, instead of `[cards] deck`.
-        deck: Option<String>,
     },
     /// One card per Q/A entry of a list section.
     #[serde(rename_all = "kebab-case")]
@@ -195,8 +205,6 @@ pub enum KindCards {
         section: String,
         language_field: Option<String>,
         default_language: String,
-        /// A deck template for this kind, instead of `[cards] deck`.
-        deck: Option<String>,
     },
     /// One card per heading of a level: its text is the question, its section (up to the
     /// next heading of that level or above) the answer.
@@ -206,9 +214,116 @@ pub enum KindCards {
         level: u8,
         language_field: Option<String>,
         default_language: String,
-        /// A deck template for this kind, instead of `[cards] deck`.
-        deck: Option<String>,
     },
+    /// One cloze note per paragraph (or list item) holding Anki cloze deletions
+    /// (`{{c1::…}}`, `{{c1::…::hint}}`), and with `highlights`, Obsidian highlights
+    /// (`==…==`), each its own deletion.
+    #[serde(rename_all = "kebab-case")]
+    Cloze {
+        #[serde(default)]
+        highlights: bool,
+        language_field: Option<String>,
+        default_language: String,
+    },
+}
+
+/// What a kind's cards become in Anki: one of decksmith's own note types, or a note type
+/// of the user's with a map from its fields to the card's parts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelChoice {
+    /// The note type's name; `None` for decksmith's default one of the shape, named after
+    /// `[anki] note-type` ([`ModelChoice::name`]).
+    pub note_type: Option<String>,
+    /// Cards also asked backwards (a second card per note, answer to question).
+    pub reversed: bool,
+    /// For a note type of the user's: its field → the card's part it holds. The slug always
+    /// goes to the field `Slug`.
+    pub fields: Option<BTreeMap<String, CardPart>>,
+    /// The cards are cloze notes (set by the source).
+    pub cloze: bool,
+}
+
+impl ModelChoice {
+    /// The note type's name, given `[anki] note-type`: the explicit one, else the base name
+    /// for plain cards, with ` (reversed)` or ` (cloze)` after it for those shapes.
+    pub fn name(&self, base: &str) -> String {
+        match (&self.note_type, self.cloze, self.reversed) {
+            (Some(name), _, _) => name.clone(),
+            (None, true, _) => format!("{base} (cloze)"),
+            (None, false, true) => format!("{base} (reversed)"),
+            (None, false, false) => base.to_string(),
+        }
+    }
+}
+
+/// A part of a card that a field of the user's note type can hold.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum CardPart {
+    /// The question (for cloze cards, the text with its deletions).
+    Front,
+    /// The answer (for cloze cards, the heading the text sits under).
+    Back,
+    /// The note's path, as a link when `[cards] obsidian-links` is on.
+    Source,
+}
+
+impl<'de> Deserialize<'de> for KindCards {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        #[derive(Deserialize)]
+        #[serde(rename_all = "kebab-case")]
+        struct Shared {
+            deck: Option<String>,
+            #[serde(default)]
+            reversed: bool,
+            note_type: Option<String>,
+            fields: Option<BTreeMap<String, CardPart>>,
+            #[serde(flatten)]
+            source: toml::Table,
+        }
+        let shared = Shared::deserialize(d)?;
+        let from = CardSource::deserialize(toml::Value::Table(shared.source))
+            .map_err(|e| D::Error::custom(e.message()))?;
+        let cloze = matches!(from, CardSource::Cloze { .. });
+        if cloze && shared.reversed {
+            return Err(D::Error::custom(
+                "cloze cards cannot be `reversed` (a cloze has no answer to ask from)",
+            ));
+        }
+        if let Some(fields) = &shared.fields {
+            if shared.note_type.is_none() {
+                return Err(D::Error::custom(
+                    "`fields` maps the fields of your own note type: name it with `note-type`",
+                ));
+            }
+            if shared.reversed {
+                return Err(D::Error::custom(
+                    "`reversed` shapes decksmith's own note types; a note type of yours with `fields` has its own card templates",
+                ));
+            }
+            if fields.contains_key(crate::cards::model::SLUG_FIELD) {
+                return Err(D::Error::custom(
+                    "the slug always goes to the field `Slug`: leave it out of `fields`",
+                ));
+            }
+            if !fields.values().any(|p| *p == CardPart::Front) {
+                return Err(D::Error::custom(
+                    "`fields` maps no field to `front`: a card without its question cannot be pushed",
+                ));
+            }
+        }
+        Ok(KindCards {
+            from,
+            deck: shared.deck,
+            model: ModelChoice {
+                note_type: shared.note_type,
+                reversed: shared.reversed,
+                fields: shared.fields,
+                cloze,
+            },
+        })
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -320,6 +435,8 @@ pub fn load(root: PathBuf, file: Option<PathBuf>) -> Result<Loaded, ConfigError>
                 path: path.clone(),
                 message: e.to_string(),
             })?;
+    let mut config = config;
+    name_note_types(&mut config);
     validate(&config).map_err(|message| ConfigError::Invalid { path, message })?;
     Ok(Loaded {
         config,
@@ -341,7 +458,17 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
     }
 }
 
+/// Give every kind's cards the name of their note type, so that a card says where it goes
+/// without knowing `[anki] note-type`.
+fn name_note_types(config: &mut Config) {
+    let base = config.anki.note_type.clone();
+    for cards in config.kinds.iter_mut().filter_map(|k| k.cards.as_mut()) {
+        cards.model.note_type = Some(cards.model.name(&base));
+    }
+}
+
 fn validate(config: &Config) -> Result<(), String> {
+    crate::cards::model::Models::new(&config.kinds, &config.anki.note_type)?;
     for kind in &config.kinds {
         for check in &kind.vocab {
             if !config.vocabularies.contains_key(&check.vocabulary) {

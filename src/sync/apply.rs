@@ -22,7 +22,7 @@ pub use super::snapshot::{FirstRead, Partial, Seen, read_anki, read_unknown};
 use super::snapshot::{finish, in_deck, skippable, sub_ok};
 use super::writeback::{self, Pushed};
 use crate::anki::{Added, AnkiError, Client, action};
-use crate::cards::model::{NoteModel, SLUG_FIELD};
+use crate::cards::model::{Models, NoteModel, SLUG_FIELD};
 use crate::cards::{Card, NoteCards};
 use crate::config::AnkiConfig;
 use crate::vault::note::Note;
@@ -216,10 +216,11 @@ fn require(
 fn update_model(
     client: &Client,
     model: &NoteModel,
+    found: &[String],
     actions: Option<&[String]>,
     drift: &notetype::Drift,
 ) -> Result<(), SyncError> {
-    let subs = drift.requests(model);
+    let subs = drift.requests(model, found);
     require(actions, subs.iter().map(|(a, _)| *a))?;
     for (r, (action, _)) in client.multi(&subs)?.into_iter().zip(&subs) {
         if let Err(e) = r {
@@ -234,11 +235,15 @@ fn update_model(
         json!({ "modelName": model.name }),
         0,
     )?;
-    if fields
-        .iter()
-        .take(model.fields.len())
-        .ne(model.fields.iter())
-    {
+    let placed = if model.owned {
+        fields
+            .iter()
+            .take(model.fields.len())
+            .eq(model.fields.iter())
+    } else {
+        model.fields.iter().all(|f| fields.contains(f))
+    };
+    if !placed {
         return Err(SyncError::Incompatible(format!(
             "the note type `{}` still has the fields {fields:?} after the change",
             model.name
@@ -247,8 +252,12 @@ fn update_model(
     Ok(())
 }
 
-/// The `addNotes` entry of a card.
-pub fn note_json(card: &Card, model: &NoteModel) -> Value {
+/// The `addNotes` entry of a card (null for a card of no configured note type, which the
+/// pre-flight refuses).
+pub fn note_json(card: &Card, models: &Models) -> Value {
+    let Some(model) = models.get(&card.note_type) else {
+        return Value::Null;
+    };
     json!({
         "deckName": card.deck,
         "modelName": model.name,
@@ -264,6 +273,8 @@ pub struct Input<'a> {
     pub notes: &'a [Note],
     pub cards: &'a [NoteCards],
     pub media: &'a [super::media::MediaFile],
+    /// The note types the cards go to.
+    pub models: &'a Models,
     /// What decksmith last pushed to each Anki note ([`super::state`]).
     pub pushed: &'a HashMap<i64, super::state::PushRecord>,
     /// Cards kept from an earlier run instead of rendered ([`super::reuse`]): slug → the
@@ -288,22 +299,22 @@ pub fn sync(
         notes,
         cards,
         media,
+        models,
         pushed,
         kept,
         render,
     } = input;
-    let model = NoteModel::qa(&cfg.note_type);
     let mut out = Outcome::default();
     let by_path: HashMap<&str, &Note> = notes.iter().map(|n| (n.path.as_str(), n)).collect();
-    let side = plan::vault_side(&by_path, cards, &kept, &model);
+    let side = plan::vault_side(&by_path, cards, &kept, models);
     out.skipped_notes = side.skipped;
     out.failed = side.failed;
     let mut wanted = side.wanted;
     // Notes known exactly whose card is unchanged are not read again.
-    let skip = skippable(anki.known().clone(), &wanted);
+    let skip = skippable(&anki, &wanted);
     let seen = finish(client, anki, &skip)?;
     let Seen {
-        note_type,
+        note_types,
         actions,
         media: media_in_anki,
         decks,
@@ -318,9 +329,10 @@ pub fn sync(
         .filter(|id| !snap.notes.contains_key(id))
         .copied()
         .collect();
-    let drift = note_type_drift(note_type.as_ref(), &model, opts, &mut out)?;
+    let needed = needed_models(models, &wanted);
+    let drifts = note_type_drifts(&needed, &note_types, opts, &mut out)?;
     let managed = snap.notes.len();
-    out.plan = plan_cards(&model, &mut wanted, &snap, &decks, cfg, opts, render)?;
+    out.plan = plan_cards(models, &mut wanted, &snap, &decks, cfg, opts, render)?;
     plan::finish(&mut out.plan, &by_path, cards);
     if opts.dry_run {
         out.requests = client.requests();
@@ -335,9 +347,8 @@ pub fn sync(
     }
     set_up(
         client,
-        &model,
-        &drift,
-        note_type.is_none(),
+        &drifts,
+        &note_types,
         actions.as_deref(),
         opts,
         &plan.missing_decks,
@@ -357,7 +368,7 @@ pub fn sync(
         .collect();
     let ctx = Ctx {
         client,
-        model: &model,
+        models,
         root,
         cfg,
         opts,
@@ -374,17 +385,58 @@ pub fn sync(
     Ok(out)
 }
 
-/// How far Anki's note type drifted from the model: an incompatible one stops the run
-/// unless `--update-note-type`; other drift is reported.
+/// The models the run's cards go to, by name.
+fn needed_models<'m>(models: &'m Models, wanted: &[Wanted]) -> Vec<&'m NoteModel> {
+    let names: std::collections::BTreeSet<&str> =
+        wanted.iter().map(|w| w.card.note_type.as_str()).collect();
+    names.into_iter().filter_map(|n| models.get(n)).collect()
+}
+
+/// How far each needed note type in Anki drifted from its model: an incompatible one stops
+/// the run unless `--update-note-type` can repair it; other drift is reported. A note type
+/// of the user's must exist: decksmith creates only its own.
+fn note_type_drifts<'m>(
+    needed: &[&'m NoteModel],
+    found: &BTreeMap<String, notetype::Found>,
+    opts: &Options,
+    out: &mut Outcome,
+) -> Result<Vec<(&'m NoteModel, notetype::Drift)>, SyncError> {
+    let mut drifts = Vec::new();
+    for model in needed {
+        let found = found.get(&model.name);
+        if found.is_none() && !model.owned {
+            return Err(SyncError::Incompatible(format!(
+                "Anki has no note type `{}`, which `[kinds.cards] note-type` names; decksmith creates only its own note types: create it in Anki, or leave out `note-type` and `fields`",
+                model.name
+            )));
+        }
+        let drift = note_type_drift(found, model, opts, needed.len() > 1, out)?;
+        drifts.push((*model, drift));
+    }
+    Ok(drifts)
+}
+
+/// How far Anki's note type drifted from the model (`named`: reports name the note type).
 fn note_type_drift(
     found: Option<&notetype::Found>,
     model: &NoteModel,
     opts: &Options,
+    named: bool,
     out: &mut Outcome,
 ) -> Result<notetype::Drift, SyncError> {
     let drift = found
         .map(|found| notetype::drift(found, model))
         .unwrap_or_default();
+    if let Some(why) = drift.beyond_repair(model) {
+        return Err(SyncError::Incompatible(why));
+    }
+    if !drift.compatible() && !model.owned && !opts.update_note_type {
+        return Err(SyncError::Incompatible(format!(
+            "the note type `{}` has no field `{SLUG_FIELD}`, where decksmith keeps each card's identity; \
+             run `decksmith sync --update-note-type` to add it (Anki then demands a one-way full sync)",
+            model.name
+        )));
+    }
     if !drift.compatible() && !opts.update_note_type {
         let fields = found.map(|n| n.fields.clone()).unwrap_or_default();
         return Err(SyncError::Incompatible(format!(
@@ -395,10 +447,17 @@ fn note_type_drift(
             model.name, model.fields
         )));
     }
+    let lines = drift.describe(model).into_iter().map(|l| {
+        if named {
+            format!("{}: {l}", model.name)
+        } else {
+            l
+        }
+    });
     if opts.update_note_type {
-        out.note_type_changes = drift.describe(model);
+        out.note_type_changes.extend(lines);
     } else {
-        out.note_type_drift = drift.describe(model);
+        out.note_type_drift.extend(lines);
     }
     Ok(drift)
 }
@@ -407,7 +466,7 @@ fn note_type_drift(
 /// the plan made again. A card without its fields is never pushed: were one still needed,
 /// nothing is sent.
 fn plan_cards(
-    model: &NoteModel,
+    models: &Models,
     wanted: &mut [Wanted],
     snap: &plan::Snapshot,
     decks: &[String],
@@ -417,7 +476,7 @@ fn plan_cards(
 ) -> Result<Plan, SyncError> {
     let make = |wanted: &[Wanted]| {
         plan::plan(
-            model,
+            models,
             wanted,
             snap,
             decks,
@@ -427,7 +486,7 @@ fn plan_cards(
         )
     };
     let first = make(wanted);
-    if !render_kept(wanted, &first, model, render) {
+    if !render_kept(wanted, &first, models, render) {
         return Ok(first);
     }
     let again = make(wanted);
@@ -455,24 +514,26 @@ fn kept_needing_fields(wanted: &[Wanted], plan: &Plan) -> std::collections::BTre
         .collect()
 }
 
-/// The note type and the missing decks, in one request; under `--update-note-type`, the
-/// changes that make Anki's note type the model's first.
-#[allow(clippy::too_many_arguments)]
+/// The missing note types and decks, in one request; under `--update-note-type`, the
+/// changes that make Anki's note types the models first.
 fn set_up(
     client: &Client,
-    model: &NoteModel,
-    drift: &notetype::Drift,
-    create: bool,
+    drifts: &[(&NoteModel, notetype::Drift)],
+    found: &BTreeMap<String, notetype::Found>,
     actions: Option<&[String]>,
     opts: &Options,
     missing_decks: &[String],
     needs_writes: bool,
 ) -> Result<(), SyncError> {
     let mut setup: Vec<(action::Action, Value)> = Vec::new();
-    if create {
-        setup.push((action::CREATE_MODEL, model_params(model)));
-    } else if opts.update_note_type && !drift.is_empty() {
-        update_model(client, model, actions, drift)?;
+    for (model, drift) in drifts {
+        match found.get(&model.name) {
+            None => setup.push((action::CREATE_MODEL, model_params(model))),
+            Some(f) if opts.update_note_type && !drift.is_empty() => {
+                update_model(client, model, &f.fields, actions, drift)?;
+            }
+            Some(_) => {}
+        }
     }
     if needs_writes {
         setup.extend(
@@ -547,7 +608,7 @@ fn store_media(
 fn render_kept(
     wanted: &mut [Wanted],
     plan: &Plan,
-    model: &NoteModel,
+    models: &Models,
     render: &(dyn Fn(&str) -> Option<NoteCards> + Sync),
 ) -> bool {
     let notes = kept_needing_fields(wanted, plan);
@@ -564,7 +625,9 @@ fn render_kept(
             nc.cards.into_iter().map(|c| (c.slug.clone(), c)).collect();
         for w in wanted.iter_mut().filter(|w| w.kept && w.card.note == *path) {
             if let Some(card) = fresh.remove(&w.card.slug) {
-                *w = Wanted::new(card, w.stored_id, model);
+                if let Some(model) = models.get(&card.note_type) {
+                    *w = Wanted::new(card, w.stored_id, model);
+                }
             }
         }
     }
@@ -617,8 +680,8 @@ fn push_and_write_back(
 /// What the steps after the plan share.
 struct Ctx<'a> {
     client: &'a Client,
-    /// The note model the cards are pushed as.
-    model: &'a NoteModel,
+    /// The note types the cards are pushed as.
+    models: &'a Models,
     /// The vault root (for the journal of requests in flight).
     root: &'a Path,
     cfg: &'a AnkiConfig,
@@ -749,7 +812,7 @@ fn apply<'a>(
         .filter(|s| matches!(s.action, Action::Create | Action::Recreate { .. }))
         .filter_map(|s| ctx.card_of.get(s.slug.as_str()).copied())
         .collect();
-    let verdicts = preflight(ctx.client, ctx.cfg, ctx.model, &to_create)?;
+    let verdicts = preflight(ctx.client, ctx.cfg, ctx.models, &to_create)?;
     // From the first note added on, a failure stops the run but not its bookkeeping: what
     // was done is reported and written back, and the next run does the rest (a card added
     // but not recorded is found again by its slug).
@@ -884,7 +947,7 @@ fn create_notes<'a>(
     ctx.progress.start("creating notes", to_create.len());
     for (n, chunk) in to_create.chunks(cfg.chunk_size).enumerate() {
         ctx.progress.advance(chunk.len());
-        let notes_json: Vec<Value> = chunk.iter().map(|c| note_json(c, ctx.model)).collect();
+        let notes_json: Vec<Value> = chunk.iter().map(|c| note_json(c, ctx.models)).collect();
         let offset = n * cfg.chunk_size;
         let (good, bad): (Vec<usize>, Vec<usize>) =
             (0..chunk.len()).partition(|i| verdicts.get(offset + i).copied().unwrap_or(false));
@@ -1147,6 +1210,10 @@ mod tests {
         NoteModel::qa("decksmith")
     }
 
+    fn models() -> Models {
+        Models::single(model())
+    }
+
     fn card(slug: &str, front: &str) -> Card {
         Card {
             slug: slug.into(),
@@ -1161,6 +1228,8 @@ mod tests {
             source: "n.md".into(),
             media: vec![],
             hash: String::new(),
+            note_type: "decksmith".into(),
+            cloze: false,
         }
     }
 
@@ -1176,6 +1245,7 @@ mod tests {
             tags: c.tags.clone(),
             deck: Some(c.deck.clone()),
             unread: unread.then(|| w.fields_hash.clone()),
+            model: "decksmith".into(),
         }
     }
 
@@ -1201,7 +1271,7 @@ mod tests {
             ..plan::Snapshot::default()
         };
         let make =
-            |w: &[Wanted]| plan::plan(&model(), w, &snapshot, &["D".into()], &[], true, true);
+            |w: &[Wanted]| plan::plan(&models(), w, &snapshot, &["D".into()], &[], true, true);
         let first = make(&wanted);
         assert_eq!(
             kept_needing_fields(&wanted, &first)
@@ -1220,7 +1290,7 @@ mod tests {
                 skipped: None,
             })
         };
-        assert!(render_kept(&mut wanted, &first, &model(), &render));
+        assert!(render_kept(&mut wanted, &first, &models(), &render));
         assert_eq!(rendered.load(std::sync::atomic::Ordering::SeqCst), 1);
         assert!(!wanted[0].kept);
         assert_eq!(wanted[0].stored_id, Some(20), "the vault's record stays");

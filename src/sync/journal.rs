@@ -114,16 +114,12 @@ fn slug_term(value: &str) -> String {
 }
 
 /// How many of `slugs` Anki has, in one `multi` of searches.
-fn count_present(client: &Client, note_type: &str, slugs: &[String]) -> Result<usize, AnkiError> {
+fn count_present(client: &Client, all: &str, slugs: &[String]) -> Result<usize, AnkiError> {
     let subs: Vec<(action::Action, serde_json::Value)> = slugs
         .chunks(SLUGS_PER_QUERY)
         .map(|chunk| {
             let terms: Vec<String> = chunk.iter().map(|s| slug_term(s)).collect();
-            let q = format!(
-                "{} ({})",
-                super::snapshot::query(note_type),
-                terms.join(" OR ")
-            );
+            let q = format!("{all} ({})", terms.join(" OR "));
             (action::FIND_NOTES, json!({ "query": q }))
         })
         .collect();
@@ -140,18 +136,19 @@ fn count_present(client: &Client, note_type: &str, slugs: &[String]) -> Result<u
 pub fn settle(
     root: &Path,
     client: &Client,
-    note_type: &str,
+    models: &crate::cards::model::Models,
     entry: &Entry,
     poll: Duration,
 ) -> Result<Settled, AnkiError> {
     let start = Instant::now();
+    let all = super::snapshot::query(models);
     let deadline_ms = entry.sent_ms.saturating_add(entry.bound_ms);
     let mut found;
     loop {
         // A backend busy with the pending add may drop a request (anki-connect-server resets
         // the connection now and then while its collection is being written): the searches
         // only read, so they are repeated until the bound, and only then is the error final.
-        match count_present(client, note_type, &entry.slugs) {
+        match count_present(client, &all, &entry.slugs) {
             Ok(n) => found = n,
             Err(e) if now_ms() >= deadline_ms => return Err(e),
             Err(_) => {

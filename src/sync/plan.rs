@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 
 use super::state::{PushRecord, tag_key};
-use crate::cards::model::{NoteModel, SLUG_FIELD};
+use crate::cards::model::{Models, NoteModel, SLUG_FIELD};
 use crate::cards::{Card, NoteCards};
 use crate::vault::note::Note;
 
@@ -25,11 +25,13 @@ pub struct AnkiNote {
     pub id: i64,
     pub fields: BTreeMap<String, String>,
     pub tags: Vec<String>,
-    /// The deck of the note's card (decksmith's note type has one card per note).
+    /// The deck of the note's cards (all in one deck, as decksmith places them).
     pub deck: Option<String>,
     /// For a note not read from Anki but known from the push state: the hash of its fields,
     /// of which `fields` then holds only the Slug (and `tags` the recorded tags).
     pub unread: Option<String>,
+    /// Its note type's name: a card is only ever matched to a note of its own note type.
+    pub model: String,
 }
 
 impl AnkiNote {
@@ -206,7 +208,7 @@ pub fn vault_side(
     by_path: &HashMap<&str, &Note>,
     cards: &[NoteCards],
     kept: &HashMap<String, String>,
-    model: &NoteModel,
+    models: &Models,
 ) -> VaultSide {
     use rayon::prelude::*;
     let mut skipped = Vec::new();
@@ -235,14 +237,23 @@ pub fn vault_side(
         }
     }
     // Every card's fields as Anki stores them, once, on every core.
-    wanted.par_extend(
-        pending
-            .into_par_iter()
-            .map(|(c, stored_id)| match kept.get(&c.slug) {
-                Some(hash) => Wanted::kept(c.clone(), stored_id, hash.clone()),
-                None => Wanted::new(c.clone(), stored_id, model),
-            }),
-    );
+    let (pending, unknown): (Vec<_>, Vec<_>) = pending
+        .into_iter()
+        .partition(|(c, _)| models.get(&c.note_type).is_some());
+    // Cards are made under the same settings as the models: a card without one is a bug,
+    // reported rather than pushed under a wrong note type.
+    for (c, _) in unknown {
+        failed.push((
+            c.slug.clone(),
+            format!("no note type `{}` is configured", c.note_type),
+        ));
+    }
+    wanted.par_extend(pending.into_par_iter().filter_map(|(c, stored_id)| {
+        Some(match kept.get(&c.slug) {
+            Some(hash) => Wanted::kept(c.clone(), stored_id, hash.clone()),
+            None => Wanted::new(c.clone(), stored_id, models.get(&c.note_type)?),
+        })
+    }));
     // Two notes with one id claim the same slugs: pushing both would overwrite one card
     // with the other on every run. Neither is synced until the clash is fixed (NAM003).
     let mut claims: HashMap<&str, Vec<&str>> = HashMap::new();
@@ -314,7 +325,7 @@ pub fn finish(plan: &mut Plan, by_path: &HashMap<&str, &Note>, cards: &[NoteCard
 /// whether `wanted` covers the whole vault (orphans are only known then); `overwrite`
 /// replaces notes edited in Anki since decksmith last pushed them instead of reporting them.
 pub fn plan(
-    model: &NoteModel,
+    models: &Models,
     wanted: &[Wanted],
     snapshot: &Snapshot,
     decks: &[String],
@@ -331,7 +342,11 @@ pub fn plan(
     let mut needed_decks = BTreeSet::new();
     for w in wanted {
         let card = &w.card;
+        let Some(model) = models.get(&card.note_type) else {
+            continue;
+        };
         needed_decks.insert(card.deck.clone());
+        let model_name = card.note_type.as_str();
         // A note pushed before slugs were escaped holds the bare slug: it is the same card,
         // and its Slug field is updated.
         let slug_field = slug_field(&card.slug);
@@ -339,12 +354,12 @@ pub fn plan(
         let by_stored = w
             .stored_id
             .and_then(|id| snapshot.notes.get(&id))
-            .filter(|n| holds_slug(n) || n.slug().is_empty());
+            .filter(|n| n.model == model_name && (holds_slug(n) || n.slug().is_empty()));
         let (existing, adopted) = match by_stored {
             Some(n) => (Some(n), false),
             None => match by_slug
-                .get(slug_field.as_str())
-                .or_else(|| by_slug.get(card.slug.as_str()))
+                .get(&(model_name, slug_field.as_str()))
+                .or_else(|| by_slug.get(&(model_name, card.slug.as_str())))
                 .and_then(|id| snapshot.notes.get(id))
             {
                 Some(n) => (Some(n), true),
@@ -374,8 +389,8 @@ pub fn plan(
                     _ => model
                         .fields
                         .iter()
-                        .filter(|f| want.get(**f) != n.fields.get(**f))
-                        .map(|f| f.to_string())
+                        .filter(|f| want.get(*f) != n.fields.get(*f))
+                        .cloned()
                         .collect(),
                 };
                 let (add_tags, remove_tags) = tag_changes(
@@ -424,15 +439,23 @@ pub fn plan(
         };
         steps.push(step);
     }
-    let live: BTreeSet<String> = wanted
+    // A note whose slug a card has, but of another note type (the kind's cards moved to
+    // another note type), is an orphan: the card gets a note of its own type.
+    let live: BTreeSet<(&str, String)> = wanted
         .iter()
-        .flat_map(|w| [slug_field(&w.card.slug), w.card.slug.clone()])
+        .flat_map(|w| {
+            let model = w.card.note_type.as_str();
+            [
+                (model, slug_field(&w.card.slug)),
+                (model, w.card.slug.clone()),
+            ]
+        })
         .collect();
     let mut orphans: Vec<(i64, String)> = if all {
         snapshot
             .notes
             .values()
-            .filter(|n| !live.contains(n.slug()))
+            .filter(|n| !live.contains(&(n.model.as_str(), n.slug().to_string())))
             .map(|n| (n.id, n.slug().to_string()))
             .collect()
     } else {
@@ -483,17 +506,21 @@ fn tag_changes(
 /// For every slug, the Anki note sync works on, and the slugs several notes carry. The note
 /// the vault records wins, else one with reviews (its history is what a user would miss),
 /// else the oldest (ids are creation times).
+#[allow(clippy::type_complexity)]
 fn keepers<'s>(
     snapshot: &'s Snapshot,
     stored: &HashMap<&str, i64>,
-) -> (HashMap<&'s str, i64>, Vec<Duplicate>) {
-    let mut by_slug: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+) -> (HashMap<(&'s str, &'s str), i64>, Vec<Duplicate>) {
+    let mut by_slug: BTreeMap<(&str, &str), Vec<i64>> = BTreeMap::new();
     for n in snapshot.notes.values() {
-        by_slug.entry(n.slug()).or_default().push(n.id);
+        by_slug
+            .entry((n.model.as_str(), n.slug()))
+            .or_default()
+            .push(n.id);
     }
     let mut keep = HashMap::new();
     let mut duplicates = Vec::new();
-    for (slug, mut ids) in by_slug {
+    for ((model, slug), mut ids) in by_slug {
         ids.sort_unstable();
         let chosen = stored
             .get(slug)
@@ -512,7 +539,7 @@ fn keepers<'s>(
                 extra: ids.iter().copied().filter(|id| *id != chosen).collect(),
             });
         }
-        keep.insert(slug, chosen);
+        keep.insert((model, slug), chosen);
     }
     (keep, duplicates)
 }
@@ -523,6 +550,10 @@ mod tests {
 
     fn model() -> NoteModel {
         NoteModel::qa("decksmith")
+    }
+
+    fn models() -> Models {
+        Models::single(model())
     }
 
     fn card(slug: &str) -> Card {
@@ -539,6 +570,8 @@ mod tests {
             source: "n.md".into(),
             media: vec![],
             hash: String::new(),
+            note_type: "decksmith".into(),
+            cloze: false,
         }
     }
 
@@ -549,6 +582,7 @@ mod tests {
             tags: c.tags.clone(),
             deck: Some(c.deck.clone()),
             unread: None,
+            model: "decksmith".into(),
         }
     }
 
@@ -564,7 +598,7 @@ mod tests {
             ..Snapshot::default()
         };
         let p = plan(
-            &model(),
+            &models(),
             &[Wanted::new(c, Some(10), &model())],
             &snap,
             &["D".into()],
@@ -594,7 +628,7 @@ mod tests {
             notes: HashMap::from([(10, n)]),
             ..Snapshot::default()
         };
-        let p = plan(&model(), &wanted, &snap, &["D".into()], &[], true, false);
+        let p = plan(&models(), &wanted, &snap, &["D".into()], &[], true, false);
         let s = step_for(&p, "n-0-en");
         assert!(s.add_tags.is_empty() && s.remove_tags.is_empty(), "{s:?}");
         assert!(!s.writes());
@@ -606,7 +640,7 @@ mod tests {
                 tags: ["database".to_string(), "todo".to_string()].into(),
             },
         );
-        let p = plan(&model(), &wanted, &snap, &["D".into()], &[], true, false);
+        let p = plan(&models(), &wanted, &snap, &["D".into()], &[], true, false);
         assert_eq!(step_for(&p, "n-0-en").remove_tags, vec!["todo".to_string()]);
     }
 
@@ -620,7 +654,7 @@ mod tests {
         };
         let dup = |stored_id| {
             let w = [Wanted::new(c.clone(), stored_id, &model())];
-            let p = plan(&model(), &w, &snap, &["D".into()], &[], true, false);
+            let p = plan(&models(), &w, &snap, &["D".into()], &[], true, false);
             let used = step_for(&p, "n-0-en").existing_id();
             (p.duplicates, used)
         };
@@ -670,7 +704,7 @@ mod tests {
             Wanted::new(c, Some(99), &model()),
         ];
         let p = plan(
-            &model(),
+            &models(),
             &wanted,
             &snap,
             &[],
@@ -695,7 +729,7 @@ mod tests {
         assert_eq!(p.missing_decks, vec!["D".to_string()]);
         // Orphans are unknown when only part of the vault is synced.
         assert!(
-            plan(&model(), &wanted, &snap, &[], &[], false, false)
+            plan(&models(), &wanted, &snap, &[], &[], false, false)
                 .orphans
                 .is_empty()
         );
@@ -725,7 +759,7 @@ mod tests {
         };
         for stored_id in [Some(10), None] {
             let wanted = [Wanted::new(c.clone(), stored_id, &model())];
-            let p = plan(&model(), &wanted, &snap, &["D".into()], &[], true, false);
+            let p = plan(&models(), &wanted, &snap, &["D".into()], &[], true, false);
             assert_eq!(p.steps[0].action, Action::Unchanged { id: 10 });
             assert!(p.orphans.is_empty(), "{:?}", p.orphans);
         }
@@ -739,7 +773,7 @@ mod tests {
             ..Snapshot::default()
         };
         let wanted = [Wanted::new(c, None, &model())];
-        let p = plan(&model(), &wanted, &snap, &["D".into()], &[], true, false);
+        let p = plan(&models(), &wanted, &snap, &["D".into()], &[], true, false);
         assert_eq!(
             p.steps[0].action,
             Action::UpdateFields {
@@ -764,7 +798,7 @@ mod tests {
             ..Snapshot::default()
         };
         let wanted = [Wanted::new(c, Some(10), &model())];
-        let p = plan(&model(), &wanted, &snap, &["D".into()], &[], true, false);
+        let p = plan(&models(), &wanted, &snap, &["D".into()], &[], true, false);
         assert_eq!(p.steps[0].action, Action::Unchanged { id: 10 });
     }
 
@@ -783,7 +817,7 @@ mod tests {
             ..Snapshot::default()
         };
         // Without a record of what was pushed, the vault wins, as before.
-        let p = plan(&model(), &wanted, &snap, &["D".into()], &[], true, false);
+        let p = plan(&models(), &wanted, &snap, &["D".into()], &[], true, false);
         assert!(matches!(
             step_for(&p, "n-0-en").action,
             Action::UpdateFields { .. }
@@ -796,7 +830,7 @@ mod tests {
                 tags: BTreeSet::new(),
             },
         );
-        let p = plan(&model(), &wanted, &snap, &["D".into()], &[], true, false);
+        let p = plan(&models(), &wanted, &snap, &["D".into()], &[], true, false);
         assert_eq!(
             step_for(&p, "n-0-en").action,
             Action::Conflict {
@@ -805,14 +839,14 @@ mod tests {
             }
         );
         assert!(!step_for(&p, "n-0-en").writes());
-        let p = plan(&model(), &wanted, &snap, &["D".into()], &[], true, true);
+        let p = plan(&models(), &wanted, &snap, &["D".into()], &[], true, true);
         assert!(matches!(
             step_for(&p, "n-0-en").action,
             Action::UpdateFields { .. }
         ));
         // Anki still has what was pushed: the vault's change is an update.
         snap.notes.insert(10, anki(10, &c));
-        let p = plan(&model(), &wanted, &snap, &["D".into()], &[], true, false);
+        let p = plan(&models(), &wanted, &snap, &["D".into()], &[], true, false);
         assert!(matches!(
             step_for(&p, "n-0-en").action,
             Action::UpdateFields { .. }

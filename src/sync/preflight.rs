@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::snapshot::sub_ok;
 use crate::anki::{AnkiError, Client, action};
 use crate::cards::Card;
-use crate::cards::model::NoteModel;
+use crate::cards::model::Models;
 use crate::config::AnkiConfig;
 
 /// Whether an HTML field plainly has text for Anki: a letter or digit outside tags and
@@ -38,49 +38,53 @@ fn has_text(html: &str) -> bool {
 /// Ask Anki whether it would add each new note, before any is added.
 ///
 /// With duplicates allowed, Anki refuses a new note for three reasons only: its note type,
-/// its deck, or an empty first field. The note type and the decks were checked or created
-/// just before, so one probe per deck stands for every note of that deck whose front
+/// its deck, or an empty first field. The note types and the decks were checked or created
+/// just before, so one probe per note type and deck stands for every note of them whose front
 /// plainly has text, and only a note whose front may look empty to Anki (markup, media or
-/// character references alone) is probed itself. A deck whose probe is refused has all its
-/// notes probed. The probes go out in one request before anything is added: the backend's
+/// character references alone) is probed itself. A stand-in that is refused has all the
+/// notes it stood for probed. A card of no configured note type is refused. The probes go out in one request before anything is added: the backend's
 /// check grows with the collection. A note that Anki refuses anyway is still named, from
 /// the `addNotes` reply.
 pub(super) fn preflight(
     client: &Client,
     cfg: &AnkiConfig,
-    model: &NoteModel,
+    models: &Models,
     cards: &[&Card],
 ) -> Result<Vec<bool>, AnkiError> {
     if cards.is_empty() {
         return Ok(Vec::new());
     }
-    let mut stand_in: BTreeMap<&str, usize> = BTreeMap::new();
+    let group = |c: &&Card| (c.note_type.clone(), c.deck.clone());
+    let mut stand_in: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut own: Vec<usize> = Vec::new();
     for (i, c) in cards.iter().enumerate() {
+        let Some(model) = models.get(&c.note_type) else {
+            continue;
+        };
         if has_text(model.first_value(c)) {
-            stand_in.entry(c.deck.as_str()).or_insert(i);
+            stand_in.entry(group(c)).or_insert(i);
         } else {
             own.push(i);
         }
     }
     let mut asked: Vec<usize> = stand_in.values().copied().chain(own).collect();
-    let mut answers = probe(client, cfg, model, cards, &asked)?;
-    let refused: BTreeSet<&str> = stand_in
+    let mut answers = probe(client, cfg, models, cards, &asked)?;
+    let refused: BTreeSet<&(String, String)> = stand_in
         .iter()
         .filter(|(_, i)| answers.get(i) != Some(&true))
-        .map(|(deck, _)| *deck)
+        .map(|(g, _)| g)
         .collect();
     if !refused.is_empty() {
         asked = (0..cards.len())
-            .filter(|i| refused.contains(cards[*i].deck.as_str()) && !answers.contains_key(i))
+            .filter(|i| refused.contains(&group(&cards[*i])) && !answers.contains_key(i))
             .collect();
-        answers.extend(probe(client, cfg, model, cards, &asked)?);
+        answers.extend(probe(client, cfg, models, cards, &asked)?);
     }
     Ok((0..cards.len())
         .map(|i| {
             answers
                 .get(&i)
-                .or_else(|| answers.get(stand_in.get(cards[i].deck.as_str())?))
+                .or_else(|| answers.get(stand_in.get(&group(&cards[i]))?))
                 .copied()
                 .unwrap_or(false)
         })
@@ -93,22 +97,29 @@ pub(super) fn preflight(
 fn probe(
     client: &Client,
     cfg: &AnkiConfig,
-    model: &NoteModel,
+    models: &Models,
     cards: &[&Card],
     which: &[usize],
 ) -> Result<HashMap<usize, bool>, AnkiError> {
+    // Only cards of a configured note type are ever asked about ([`preflight`]).
+    let which: Vec<usize> = which
+        .iter()
+        .copied()
+        .filter(|i| models.get(&cards[*i].note_type).is_some())
+        .collect();
     let subs: Vec<(action::Action, Value)> = which
         .chunks(cfg.chunk_size)
         .map(|chunk| {
             let notes: Vec<Value> = chunk
                 .iter()
-                .map(|i| {
-                    json!({
+                .filter_map(|i| {
+                    let model = models.get(&cards[*i].note_type)?;
+                    Some(json!({
                         "deckName": cards[*i].deck,
                         "modelName": model.name,
                         "fields": { model.first_field(): model.first_value(cards[*i]) },
                         "options": { "allowDuplicate": true },
-                    })
+                    }))
                 })
                 .collect();
             (action::CAN_ADD_NOTES, json!({ "notes": notes }))

@@ -46,6 +46,12 @@ pub struct RenderedCard {
     pub hash: String,
     /// The hash of the fields as Anki stores them ([`crate::cards::model::NoteModel::hash`]).
     pub fields_hash: String,
+    /// [`Card::note_type`]; empty in entries written before cards had one, which are not
+    /// kept.
+    #[serde(default)]
+    pub note_type: String,
+    #[serde(default)]
+    pub cloze: bool,
 }
 
 impl Rendered {
@@ -74,6 +80,8 @@ impl Rendered {
                     source: c.source.clone(),
                     hash: c.hash.clone(),
                     fields_hash: fields_hash.to_string(),
+                    note_type: c.note_type.clone(),
+                    cloze: c.cloze,
                 })
             })
             .collect::<Option<Vec<_>>>()?;
@@ -98,7 +106,11 @@ impl Rendered {
                     && c.tags.iter().map(|t| tag_key(t)).collect::<BTreeSet<_>>() == k.record.tags
             })
         };
-        if !self.cards.iter().all(matches) {
+        if !self
+            .cards
+            .iter()
+            .all(|c| !c.note_type.is_empty() && matches(c))
+        {
             return None;
         }
         let cards = self
@@ -117,6 +129,8 @@ impl Rendered {
                 source: c.source.clone(),
                 media: Vec::new(),
                 hash: c.hash.clone(),
+                note_type: c.note_type.clone(),
+                cloze: c.cloze,
             })
             .collect();
         let hashes = self
@@ -159,6 +173,8 @@ mod tests {
             source: "n.md".into(),
             media: vec![],
             hash: format!("h-{lang}"),
+            note_type: "decksmith".into(),
+            cloze: false,
         };
         NoteCards {
             note: "n.md".into(),

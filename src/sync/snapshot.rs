@@ -17,11 +17,30 @@ use super::notetype::Found;
 use super::plan::{AnkiNote, Snapshot};
 use super::state::{Known, tag_key};
 use crate::anki::{AnkiError, Client, action};
-use crate::cards::model::SLUG_FIELD;
-use crate::config::AnkiConfig;
+use crate::cards::model::{Models, SLUG_FIELD};
 
-pub(super) fn query(note_type: &str) -> String {
-    format!("\"note:{}\"", note_type.replace('"', "\\\""))
+/// The search for decksmith's notes of one note type: all of them for one decksmith owns,
+/// those with a Slug for one of the user's.
+fn model_query(name: &str, owned: bool) -> String {
+    let note = format!("\"note:{}\"", name.replace('"', "\\\""));
+    if owned {
+        note
+    } else {
+        format!("({note} \"{SLUG_FIELD}:_*\")")
+    }
+}
+
+/// The search for every note of decksmith's, whatever its note type ([`Models::searched`]).
+pub(super) fn query(models: &Models) -> String {
+    let each: Vec<String> = models
+        .searched()
+        .into_iter()
+        .map(|(name, owned)| model_query(name, owned))
+        .collect();
+    match each.as_slice() {
+        [one] => one.clone(),
+        _ => format!("({})", each.join(" OR ")),
+    }
 }
 
 pub(super) fn sub_ok<T: serde::de::DeserializeOwned>(
@@ -40,12 +59,14 @@ pub(super) fn sub_ok<T: serde::de::DeserializeOwned>(
 
 /// What the first request tells about Anki ([`read_anki`]).
 pub struct FirstRead {
-    note_type: Option<Found>,
+    /// The note types in use that exist in Anki, by name.
+    note_types: BTreeMap<String, Found>,
     actions: Option<Vec<String>>,
     media: Option<Vec<String>>,
     decks: Vec<String>,
-    /// Every note of decksmith's note type.
+    /// Every note of decksmith's, with its note type.
     ids: Vec<i64>,
+    model_of: HashMap<i64, String>,
     /// The notes edited in Anki within the window asked for, when one was.
     edited: Option<HashSet<i64>>,
 }
@@ -71,8 +92,8 @@ impl FirstRead {
 
 /// What the reads tell about Anki ([`read_anki`], [`read_unknown`], then the run's last read).
 pub struct Seen {
-    /// The note type; `None` when it does not exist.
-    pub(super) note_type: Option<Found>,
+    /// The note types in use that exist in Anki, by name.
+    pub(super) note_types: BTreeMap<String, Found>,
     /// The actions the backend implements, when it can say (`apiReflect`).
     pub(super) actions: Option<Vec<String>>,
     /// decksmith's media files in Anki, when the backend could list them.
@@ -88,23 +109,14 @@ pub struct Seen {
 /// many days too ([`super::state::PushState::window`]).
 pub fn read_anki(
     client: &Client,
-    cfg: &AnkiConfig,
+    models: &Models,
     window: Option<u32>,
 ) -> Result<FirstRead, SyncError> {
-    let q = query(&cfg.note_type);
+    let in_use: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
+    let searched = models.searched();
     let mut subs = vec![
         (action::VERSION, json!({})),
-        (
-            action::MODEL_FIELD_NAMES,
-            json!({ "modelName": cfg.note_type }),
-        ),
         (action::DECK_NAMES, json!({})),
-        (action::FIND_NOTES, json!({ "query": q })),
-        (
-            action::MODEL_TEMPLATES,
-            json!({ "modelName": cfg.note_type }),
-        ),
-        (action::MODEL_STYLING, json!({ "modelName": cfg.note_type })),
         (
             action::API_REFLECT,
             json!({ "scopes": ["actions"], "actions": null }),
@@ -114,10 +126,23 @@ pub fn read_anki(
             json!({ "pattern": format!("{}*", super::media::PREFIX) }),
         ),
     ];
+    for name in &in_use {
+        subs.extend([
+            (action::MODEL_FIELD_NAMES, json!({ "modelName": name })),
+            (action::MODEL_TEMPLATES, json!({ "modelName": name })),
+            (action::MODEL_STYLING, json!({ "modelName": name })),
+        ]);
+    }
+    for (name, owned) in &searched {
+        subs.push((
+            action::FIND_NOTES,
+            json!({ "query": model_query(name, *owned) }),
+        ));
+    }
     if let Some(days) = window {
         subs.push((
             action::FIND_NOTES,
-            json!({ "query": format!("{q} edited:{days}") }),
+            json!({ "query": format!("{} edited:{days}", query(models)) }),
         ));
     }
     let first = client.multi(&subs)?;
@@ -129,17 +154,7 @@ pub fn read_anki(
             "AnkiConnect speaks API version {version}; decksmith needs 6. Update the AnkiConnect add-on."
         )));
     }
-    let fields = crate::anki::model_fields(next()).map_err(|message| AnkiError::Action {
-        action: action::MODEL_FIELD_NAMES.to_string(),
-        message,
-    })?;
     let decks: Vec<String> = sub_ok(next(), action::DECK_NAMES)?;
-    let found_notes = next();
-    // Older backends lack these two; drift in templates and styling is then not reported.
-    let templates = next().ok().and_then(|v| serde_json::from_value(v).ok());
-    let css = next()
-        .ok()
-        .and_then(|v| v.get("css").and_then(Value::as_str).map(str::to_string));
     let actions = next().ok().and_then(|v| {
         v.get("actions")?.as_array().map(|a| {
             a.iter()
@@ -148,6 +163,45 @@ pub fn read_anki(
         })
     });
     let media = next().ok().and_then(|v| serde_json::from_value(v).ok());
+    let mut note_types = BTreeMap::new();
+    for name in &in_use {
+        let fields = crate::anki::model_fields(next()).map_err(|message| AnkiError::Action {
+            action: action::MODEL_FIELD_NAMES.to_string(),
+            message,
+        })?;
+        // Older backends lack these two; drift in templates and styling is then not reported.
+        let templates = next().ok().and_then(|v| serde_json::from_value(v).ok());
+        let css = next()
+            .ok()
+            .and_then(|v| v.get("css").and_then(Value::as_str).map(str::to_string));
+        if let Some(fields) = fields {
+            note_types.insert(
+                name.to_string(),
+                Found {
+                    fields,
+                    templates,
+                    css,
+                },
+            );
+        }
+    }
+    let mut ids = Vec::new();
+    let mut model_of = HashMap::new();
+    for (name, _) in &searched {
+        let reply = next();
+        // A note type in use that does not exist has no notes (some backends say so as an
+        // error); any other failure stops the run, or its notes would be created again.
+        let absent = in_use.contains(name) && !note_types.contains_key(*name);
+        if absent {
+            continue;
+        }
+        for id in sub_ok::<Vec<i64>>(reply, action::FIND_NOTES)? {
+            if model_of.insert(id, name.to_string()).is_none() {
+                ids.push(id);
+            }
+        }
+    }
+    ids.sort_unstable();
     // A backend that cannot search by edit date has every note read.
     let edited = match window {
         Some(_) => next()
@@ -155,22 +209,13 @@ pub fn read_anki(
             .and_then(|v| serde_json::from_value::<HashSet<i64>>(v).ok()),
         None => None,
     };
-    let ids: Vec<i64> = if fields.is_some() {
-        sub_ok(found_notes, action::FIND_NOTES)?
-    } else {
-        Vec::new()
-    };
-    let note_type = fields.map(|fields| Found {
-        fields,
-        templates,
-        css,
-    });
     Ok(FirstRead {
-        note_type,
+        note_types,
         actions,
         media,
         decks,
         ids,
+        model_of,
         edited,
     })
 }
@@ -179,19 +224,19 @@ pub fn read_anki(
 /// a vault card whose fields and tags are exactly the record. Any other note (its card
 /// changed, it has none, it is recorded for a card of another slug) is read, so the plan
 /// sees its real fields.
-pub(super) fn skippable(
-    known: HashMap<i64, Known>,
-    wanted: &[super::plan::Wanted],
-) -> HashMap<i64, Known> {
+pub(super) fn skippable(partial: &Partial, wanted: &[super::plan::Wanted]) -> HashMap<i64, Known> {
+    let model_of = &partial.first.model_of;
     let by_slug: HashMap<String, &super::plan::Wanted> = wanted
         .iter()
         .map(|w| (super::plan::slug_field(&w.card.slug), w))
         .collect();
-    known
-        .into_iter()
-        .filter(|(_, k)| {
+    partial
+        .known
+        .iter()
+        .filter(|(id, k)| {
             by_slug.get(&k.slug).is_some_and(|w| {
-                w.fields_hash == k.record.hash
+                model_of.get(*id) == Some(&w.card.note_type)
+                    && w.fields_hash == k.record.hash
                     && w.card
                         .tags
                         .iter()
@@ -200,6 +245,7 @@ pub(super) fn skippable(
                         == k.record.tags
             })
         })
+        .map(|(id, k)| (*id, k.clone()))
         .collect()
 }
 
@@ -229,8 +275,9 @@ pub fn read_unknown(
     client: &Client,
     first: FirstRead,
     known: HashMap<i64, Known>,
-    note_type: &str,
+    models: &Models,
 ) -> Result<Partial, SyncError> {
+    let all = query(models);
     let mut snap = Snapshot::default();
     let known = first.trusted(known);
     let mut decks_of = HashMap::new();
@@ -253,14 +300,11 @@ pub fn read_unknown(
         subs.push((action::NOTES_INFO, json!({ "notes": to_read })));
     }
     for d in &first.decks {
-        subs.push((
-            action::FIND_NOTES,
-            json!({ "query": deck_query(note_type, d) }),
-        ));
+        subs.push((action::FIND_NOTES, json!({ "query": deck_query(&all, d) })));
     }
     let mut it = client.multi(&subs)?.into_iter();
     if !to_read.is_empty() {
-        read_infos(it.next(), &mut snap)?;
+        read_infos(it.next(), &first.model_of, &mut snap)?;
     }
     for (d, r) in first.decks.iter().zip(it) {
         let ids: Vec<i64> = sub_ok(r, action::FIND_NOTES)?;
@@ -276,7 +320,11 @@ pub fn read_unknown(
     })
 }
 
-fn read_infos(reply: Option<Result<Value, String>>, snap: &mut Snapshot) -> Result<(), SyncError> {
+fn read_infos(
+    reply: Option<Result<Value, String>>,
+    model_of: &HashMap<i64, String>,
+    snap: &mut Snapshot,
+) -> Result<(), SyncError> {
     let infos: Vec<Value> = sub_ok(
         reply.unwrap_or_else(|| Err("missing reply".into())),
         action::NOTES_INFO,
@@ -285,7 +333,10 @@ fn read_infos(reply: Option<Result<Value, String>>, snap: &mut Snapshot) -> Resu
         .into_iter()
         .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()))
     {
-        if let Some(note) = note_of(&info) {
+        if let Some(mut note) = note_of(&info) {
+            if let Some(model) = model_of.get(&note.id) {
+                note.model.clone_from(model);
+            }
             snap.notes.insert(note.id, note);
         }
     }
@@ -315,7 +366,7 @@ pub(super) fn finish(
         .collect();
     if !late.is_empty() {
         let reply = client.multi(&[(action::NOTES_INFO, json!({ "notes": late }))])?;
-        read_infos(reply.into_iter().next(), &mut snap)?;
+        read_infos(reply.into_iter().next(), &first.model_of, &mut snap)?;
         read += late.len();
     }
     for (id, k) in skip {
@@ -327,6 +378,7 @@ pub(super) fn finish(
                 tags: k.record.tags.iter().cloned().collect(),
                 deck: None,
                 unread: Some(k.record.hash.clone()),
+                model: first.model_of.get(id).cloned().unwrap_or_default(),
             },
         );
     }
@@ -335,14 +387,14 @@ pub(super) fn finish(
     }
     snap.reviewed = reviewed_duplicates(client, &snap)?;
     let FirstRead {
-        note_type,
+        note_types,
         actions,
         media,
         decks,
         ..
     } = first;
     Ok(Seen {
-        note_type,
+        note_types,
         actions,
         media,
         decks,
@@ -375,12 +427,18 @@ fn note_of(info: &Value) -> Option<AnkiNote> {
                 .collect()
         })
         .unwrap_or_default();
+    let model = info
+        .get("modelName")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     Some(AnkiNote {
         id,
         fields,
         tags,
         deck: None,
         unread: None,
+        model,
     })
 }
 
@@ -391,13 +449,16 @@ fn reviewed_duplicates(
     client: &Client,
     snap: &Snapshot,
 ) -> Result<std::collections::BTreeSet<i64>, AnkiError> {
-    let mut by_slug: std::collections::BTreeMap<&str, Vec<i64>> = Default::default();
+    let mut by_slug: std::collections::BTreeMap<(&str, &str), Vec<i64>> = Default::default();
     for n in snap.notes.values() {
-        by_slug.entry(n.slug()).or_default().push(n.id);
+        by_slug
+            .entry((n.model.as_str(), n.slug()))
+            .or_default()
+            .push(n.id);
     }
     let shared: Vec<i64> = by_slug
         .into_iter()
-        .filter(|(slug, ids)| !slug.is_empty() && ids.len() > 1)
+        .filter(|((_, slug), ids)| !slug.is_empty() && ids.len() > 1)
         .flat_map(|(_, ids)| ids)
         .collect();
     if shared.is_empty() {
@@ -422,9 +483,9 @@ fn reviewed_duplicates(
     Ok(reviewed)
 }
 
-/// The notes of `deck` itself, not of its subdecks.
-pub(super) fn deck_query(note_type: &str, deck: &str) -> String {
-    format!("{} {}", query(note_type), in_deck(deck))
+/// The notes of a search (`all`, [`query`]) in `deck` itself, not in its subdecks.
+pub(super) fn deck_query(all: &str, deck: &str) -> String {
+    format!("{all} {}", in_deck(deck))
 }
 
 /// A search for `deck` itself, not its subdecks.

@@ -27,8 +27,10 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let Some(kind) = ctx.kind.map(|k| &k.kind) else {
         return;
     };
-    if !matches!(kind.cards, Some(crate::config::KindCards::Qa { .. }))
-        || ctx.note.front_matter().is_none()
+    if !matches!(
+        kind.cards.as_ref().map(|c| &c.from),
+        Some(crate::config::CardSource::Qa { .. })
+    ) || ctx.note.front_matter().is_none()
     {
         return;
     }

@@ -34,8 +34,10 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let Some(parsed) = ctx.note.front_matter() else {
         return;
     };
-    if !matches!(kind.cards, Some(crate::config::KindCards::Qa { .. }))
-        || parsed.json.get(field).is_none()
+    if !matches!(
+        kind.cards.as_ref().map(|c| &c.from),
+        Some(crate::config::CardSource::Qa { .. })
+    ) || parsed.json.get(field).is_none()
     {
         return;
     }
