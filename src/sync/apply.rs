@@ -354,6 +354,9 @@ pub fn sync(
         &plan.missing_decks,
         needs_writes,
     )?;
+    if needs_writes {
+        check_cloze_types(client, models, &plan, &wanted)?;
+    }
     // Media first, so new and updated notes show their images at once.
     store_media(client, media, media_in_anki, &mut out)?;
     let card_of: HashMap<&str, &Card> = wanted
@@ -512,6 +515,69 @@ fn kept_needing_fields(wanted: &[Wanted], plan: &Plan) -> std::collections::BTre
         .filter_map(|s| kept.get(s.slug.as_str()))
         .map(|w| w.card.note.clone())
         .collect()
+}
+
+/// Refuse to add cloze cards to a note type that is not a cloze type in Anki: such a note
+/// would get one card, whatever its deletions. anki-connect-server 0.5 creates every note
+/// type as a standard one (it ignores `createModel`'s `isCloze`, which the add-on honours),
+/// and a user may name a standard type. No action reads a note type's kind, but Anki's own
+/// check tells: a cloze type refuses a note without deletions, a standard type takes it.
+/// One probe per cloze note type that gets new notes, in one request.
+fn check_cloze_types(
+    client: &Client,
+    models: &Models,
+    plan: &Plan,
+    wanted: &[Wanted],
+) -> Result<(), SyncError> {
+    let creates: std::collections::HashSet<&str> = plan
+        .steps
+        .iter()
+        .filter(|s| matches!(s.action, Action::Create | Action::Recreate { .. }))
+        .map(|s| s.slug.as_str())
+        .collect();
+    let mut deck_of: BTreeMap<&str, &str> = BTreeMap::new();
+    for w in wanted.iter().filter(|w| creates.contains(w.card.slug.as_str())) {
+        if models.get(&w.card.note_type).is_some_and(|m| m.cloze) {
+            deck_of
+                .entry(w.card.note_type.as_str())
+                .or_insert(w.card.deck.as_str());
+        }
+    }
+    let probes: Vec<(&str, Value)> = deck_of
+        .iter()
+        .filter_map(|(name, deck)| {
+            let model = models.get(name)?;
+            Some((
+                *name,
+                json!({
+                    "deckName": deck,
+                    "modelName": name,
+                    "fields": { model.first_field(): "decksmith: a text without deletions" },
+                    "options": { "allowDuplicate": true },
+                }),
+            ))
+        })
+        .collect();
+    if probes.is_empty() {
+        return Ok(());
+    }
+    let notes: Vec<&Value> = probes.iter().map(|(_, p)| p).collect();
+    let verdicts: Vec<bool> = client.call(action::CAN_ADD_NOTES, json!({ "notes": notes }), 0)?;
+    let standard: Vec<&str> = probes
+        .iter()
+        .zip(&verdicts)
+        .filter(|(_, takes_plain_text)| **takes_plain_text)
+        .map(|((name, _), _)| *name)
+        .collect();
+    match standard.first() {
+        None => Ok(()),
+        Some(name) => Err(SyncError::Incompatible(format!(
+            "the note type `{name}` in Anki is not a cloze note type, so a cloze note would get one card whatever its deletions; no note was added. \
+             A backend that ignores `createModel`'s `isCloze` (anki-connect-server does) creates decksmith's cloze note type as a standard one: \
+             delete it in Anki and sync through the AnkiConnect add-on, or map the kind onto Anki's own `Cloze` note type \
+             (`note-type = \"Cloze\"`, `fields = {{ Text = \"front\", \"Back Extra\" = \"back\" }}`)"
+        ))),
+    }
 }
 
 /// The missing note types and decks, in one request; under `--update-note-type`, the
