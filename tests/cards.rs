@@ -320,3 +320,47 @@ fn heading_cards_fields_as_pushed() {
     }
     insta::assert_snapshot!("heading_fields", text);
 }
+
+/// Cloze and reversed cards: every field as sync pushes it, and every card Anki makes of
+/// each note as the preview shows it (a card per deletion, asked and revealed; a reversed
+/// card asked backwards), through the note types' own templates.
+#[test]
+fn cloze_and_reversed_cards_as_pushed_and_shown() {
+    let dir = common::fixture("cards/cloze");
+    let settings = common::settings(&dir, &[]);
+    let notes =
+        decksmith::vault::load::read_notes(&settings, &decksmith::vault::load::Targets::default())
+            .expect("read")
+            .notes;
+    let cfg = &settings.loaded.config;
+    let models =
+        decksmith::cards::model::Models::new(&cfg.kinds, &cfg.anki.note_type).expect("models");
+    let all = decksmith::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, "v");
+    let mut text = String::new();
+    for card in all.iter().flat_map(|n| &n.cards) {
+        let model = models.get(&card.note_type).expect("a configured note type");
+        let fields = model.values(card);
+        text.push_str(&format!(
+            "== {} ({}; {}; {})\n",
+            card.slug,
+            card.note_type,
+            card.deck,
+            card.tags.join(" ")
+        ));
+        for name in &model.fields {
+            text.push_str(&format!("{name}: {}\n", fields[name]));
+        }
+        for shown in model.shown(card) {
+            text.push_str(&format!(
+                "-- {}\nquestion: {}\nanswer: {}\n",
+                shown.name, shown.question, shown.answer
+            ));
+        }
+    }
+    insta::assert_snapshot!("cloze_and_reversed", text);
+    assert!(
+        all.iter()
+            .all(|n| n.note != "cs/empty.md" || n.cards.is_empty()),
+        "a note without deletions gives no card"
+    );
+}

@@ -177,7 +177,11 @@ fn cloze_cards_keep_their_reviews_when_the_text_around_them_changes() {
     std::fs::write(&note, CLOZE_NOTE).expect("note");
 
     let first = outcome(&sync_with(&server.url, dir.path(), &["--update-note-type"]));
-    assert_eq!(first["created"], json!(["net-0-en", "net-1-en"]), "{first:#}");
+    assert_eq!(
+        first["created"],
+        json!(["net-0-en", "net-1-en"]),
+        "{first:#}"
+    );
     let (tcp, tcp_cards, _) = cards_of(&client, "net-0-en");
     assert_eq!(tcp_cards.len(), 2, "one card per deletion");
     let (_, udp_cards, _) = cards_of(&client, "net-1-en");
@@ -197,7 +201,10 @@ fn cloze_cards_keep_their_reviews_when_the_text_around_them_changes() {
     std::fs::write(
         &note,
         written
-            .replace("Why it matters.", "Why it matters.\n\nA new paragraph, no cloze.")
+            .replace(
+                "Why it matters.",
+                "Why it matters.\n\nA new paragraph, no cloze.",
+            )
             .replace("TCP is", "TCP, the workhorse, is"),
     )
     .expect("edit");
@@ -235,10 +242,18 @@ fn reversed_cards_are_asked_both_ways_and_a_kind_can_change_its_note_type() {
 
     std::fs::write(dir.path().join("decksmith.toml"), REVERSED_CONFIG).expect("config");
     let dry = outcome(&sync_with(&server.url, dir.path(), &["--dry-run"]));
-    assert_eq!(dry["plan"]["orphans"].as_array().map(Vec::len), Some(2), "{dry:#}");
+    assert_eq!(
+        dry["plan"]["orphans"].as_array().map(Vec::len),
+        Some(2),
+        "{dry:#}"
+    );
     // Every note of the vault moves: more than `prune-limit`, so deleting needs --force.
     let moved = outcome(&sync_with(&server.url, dir.path(), &["--prune", "--force"]));
-    assert_eq!(moved["created"], json!(["caching-0-en", "caching-1-en"]), "{moved:#}");
+    assert_eq!(
+        moved["created"],
+        json!(["caching-0-en", "caching-1-en"]),
+        "{moved:#}"
+    );
     assert_eq!(moved["pruned"], json!(2), "{moved:#}");
     let (id, cards, _) = cards_of(&client, "caching-0-en");
     assert_eq!(cards.len(), 2, "asked both ways");
@@ -289,10 +304,18 @@ fn a_note_type_of_the_user_s_gets_the_mapped_fields_and_a_slug() {
     assert_eq!(refused.status.code(), Some(3));
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("`Basic` has no field `Slug`"), "{stderr}");
-    assert_eq!(std::fs::read(&note).expect("read"), before, "nothing written");
+    assert_eq!(
+        std::fs::read(&note).expect("read"),
+        before,
+        "nothing written"
+    );
 
     let first = outcome(&sync_with(&server.url, dir.path(), &["--update-note-type"]));
-    assert_eq!(first["created"], json!(["caching-0-en", "caching-1-en"]), "{first:#}");
+    assert_eq!(
+        first["created"],
+        json!(["caching-0-en", "caching-1-en"]),
+        "{first:#}"
+    );
     let (id, cards, _) = cards_of(&client, "caching-0-en");
     assert_eq!(cards.len(), 1);
     let info = client.notes_info(&[id, mine]).expect("info");
@@ -306,7 +329,12 @@ fn a_note_type_of_the_user_s_gets_the_mapped_fields_and_a_slug() {
     assert_eq!(again["plan"]["orphans"], json!([]), "{again:#}");
     assert_eq!(again["updated"], json!([]), "{again:#}");
     assert_eq!(again["written"], json!([]), "{again:#}");
-    assert!(client.notes_info(&[mine]).expect("info").contains_key(&mine));
+    assert!(
+        client
+            .notes_info(&[mine])
+            .expect("info")
+            .contains_key(&mine)
+    );
 }
 
 /// Cloze cards are never added to a note type that is not a cloze type (it would give one
@@ -334,6 +362,9 @@ fn cloze_cards_are_refused_by_a_note_type_that_is_not_a_cloze_type() {
         stderr.contains("`decksmith (cloze)` in Anki is not a cloze note type"),
         "{stderr}"
     );
-    assert_eq!(client.find_notes("\"Slug:_*\"").expect("find"), Vec::<i64>::new());
+    assert_eq!(
+        client.find_notes("\"Slug:_*\"").expect("find"),
+        Vec::<i64>::new()
+    );
     assert_eq!(std::fs::read_to_string(&note).expect("read"), CLOZE_NOTE);
 }

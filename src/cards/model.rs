@@ -196,6 +196,102 @@ impl NoteModel {
     }
 }
 
+/// One card as Anki shows it: the question side, and the answer side.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shown {
+    /// The template's name, with the deletion's number for a cloze (`Cloze 2`).
+    pub name: String,
+    pub question: String,
+    pub answer: String,
+}
+
+impl NoteModel {
+    /// Every card Anki makes of a card's note, shown as Anki shows it: one per template, and
+    /// for a cloze type one per deletion number. A note type of the user's, whose templates
+    /// decksmith does not hold, is shown as the question over the answer.
+    pub fn shown(&self, card: &Card) -> Vec<Shown> {
+        let values = self.values(card);
+        let templates: Vec<Template> = if self.templates.is_empty() {
+            let front = if self.cloze {
+                "{{cloze:Front}}"
+            } else {
+                "{{Front}}"
+            };
+            vec![Template {
+                name: "Card".into(),
+                front: front.into(),
+                back: format!("{ANSWER_SIDE}{{{{Back}}}}"),
+            }]
+        } else {
+            self.templates.clone()
+        };
+        let values: BTreeMap<String, String> = if self.templates.is_empty() {
+            BTreeMap::from([
+                ("Front".to_string(), stored_form(&card.front)),
+                ("Back".to_string(), stored_form(&card.back)),
+            ])
+        } else {
+            values
+        };
+        let numbers = if self.cloze {
+            super::cloze::numbers(&card.front)
+        } else {
+            vec![0]
+        };
+        let mut out = Vec::new();
+        for t in &templates {
+            for n in &numbers {
+                let question = fill_template(&t.front, &values, "", *n, false);
+                let answer = fill_template(&t.back, &values, &question, *n, true);
+                let name = if self.cloze {
+                    format!("{} {n}", t.name)
+                } else {
+                    t.name.clone()
+                };
+                out.push(Shown {
+                    name,
+                    question,
+                    answer,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// A card template with the note's values in: `{{Field}}`, `{{FrontSide}}`, and
+/// `{{cloze:Field}}` for deletion `n` (asked, or `revealed`). Other filters and unknown
+/// fields give nothing, as Anki shows an empty field.
+fn fill_template(
+    template: &str,
+    values: &BTreeMap<String, String>,
+    front_side: &str,
+    n: u32,
+    revealed: bool,
+) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find("{{") {
+        let Some(close) = rest[open..].find("}}") else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        let name = rest[open + 2..open + close].trim();
+        let value = |field: &str| values.get(field).map_or("", String::as_str);
+        match name.split_once(':') {
+            _ if name == "FrontSide" => out.push_str(front_side),
+            Some(("cloze", field)) => {
+                out.push_str(&super::cloze::show(value(field), n, revealed));
+            }
+            Some((_, field)) => out.push_str(value(field)),
+            None => out.push_str(value(name)),
+        }
+        rest = &rest[open + close + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The note types a configuration pushes to, by name, and which one each kind's cards use.
 #[derive(Clone, Debug, Default)]
 pub struct Models {
@@ -217,13 +313,13 @@ impl Models {
         for kind in kinds {
             let Some(cards) = &kind.cards else { continue };
             let model = NoteModel::of_choice(&cards.model, base);
-            if let Some(other) = models.by_name.get(&model.name) {
-                if *other != model {
-                    return Err(format!(
-                        "kind `{}` pushes to the note type `{}` in another shape than a kind before it; give one of them its own `note-type`",
-                        kind.name, model.name
-                    ));
-                }
+            if let Some(other) = models.by_name.get(&model.name)
+                && *other != model
+            {
+                return Err(format!(
+                    "kind `{}` pushes to the note type `{}` in another shape than a kind before it; give one of them its own `note-type`",
+                    kind.name, model.name
+                ));
             }
             models.of_kind.insert(kind.name.clone(), model.name.clone());
             models.by_name.insert(model.name.clone(), model);

@@ -2,7 +2,8 @@
 //! same CSS the Anki note type uses, readable in light and dark mode. Pure: it returns the
 //! files to write; the command line writes them.
 
-use super::NoteCards;
+use super::model::{Models, NoteModel};
+use super::{Card, NoteCards};
 
 /// The card styling, shared by the preview and decksmith's Anki note type.
 pub const CARD_CSS: &str = r#".card {
@@ -69,13 +70,37 @@ pub fn page_name(note_path: &str) -> String {
 
 fn page(title: &str, body: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<title>{}</title>\n<style>\n{CARD_CSS}{PAGE_CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<title>{}</title>\n<style>\n{CARD_CSS}{CLOZE_CSS}{PAGE_CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
         escape(title)
     )
 }
 
+/// The cards Anki makes of one card's note, each as Anki shows its answer side (the
+/// question, then the answer), through the note type's templates: a reversed card asked
+/// backwards, a cloze one card per deletion.
+fn shown_cards(card: &Card, models: &Models) -> String {
+    let fallback;
+    let model = match models.get(&card.note_type) {
+        Some(m) => m,
+        None => {
+            fallback = NoteModel::qa(&card.note_type);
+            &fallback
+        }
+    };
+    let mut out = String::new();
+    for shown in model.shown(card) {
+        out.push_str(&format!(
+            "<p class=\"meta\">{}</p>\n<div class=\"card\">\n<div class=\"front\">{}</div>\n<div class=\"back\">{}</div>\n</div>\n",
+            escape(&shown.name),
+            shown.question,
+            shown.answer
+        ));
+    }
+    out
+}
+
 /// The preview site: (file name, contents) pairs, in a stable order.
-pub fn site(notes: &[NoteCards]) -> Vec<(String, String)> {
+pub fn site(notes: &[NoteCards], models: &Models) -> Vec<(String, String)> {
     let mut files = Vec::new();
     let mut index = String::from("<h1>decksmith cards</h1>\n<ul>\n");
     let total: usize = notes.iter().map(|n| n.cards.len()).sum();
@@ -94,8 +119,9 @@ pub fn site(notes: &[NoteCards]) -> Vec<(String, String)> {
         );
         for c in &n.cards {
             body.push_str(&format!(
-                "<section id=\"{slug}\">\n<p class=\"meta\"><code>{slug}</code> · deck <code>{deck}</code> · {tags}</p>\n<div class=\"card\">\n<div class=\"front\">{front}</div>\n<hr id=\"answer\">\n<div class=\"back\">{back}</div>\n</div>\n</section>\n",
+                "<section id=\"{slug}\">\n<p class=\"meta\"><code>{slug}</code> · note type <code>{note_type}</code> · deck <code>{deck}</code> · {tags}</p>\n",
                 slug = escape(&c.slug),
+                note_type = escape(&c.note_type),
                 deck = escape(&c.deck),
                 tags = c
                     .tags
@@ -103,9 +129,9 @@ pub fn site(notes: &[NoteCards]) -> Vec<(String, String)> {
                     .map(|t| format!("<code>{}</code>", escape(t)))
                     .collect::<Vec<_>>()
                     .join(" "),
-                front = c.front,
-                back = c.back,
             ));
+            body.push_str(&shown_cards(c, models));
+            body.push_str("</section>\n");
         }
         files.push((name, page(&n.note, &body)));
     }

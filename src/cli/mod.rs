@@ -546,7 +546,8 @@ fn cards(args: &CardsArgs) -> Result<ExitStatus, String> {
     let all = crate::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, &vault_name(&settings));
     if let Some(dir) = &args.html {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        for (name, text) in crate::cards::preview::site(&all) {
+        let models = crate::cards::model::Models::new(&cfg.kinds, &cfg.anki.note_type)?;
+        for (name, text) in crate::cards::preview::site(&all, &models) {
             let path = dir.join(name);
             std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
         }

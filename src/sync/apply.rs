@@ -536,7 +536,10 @@ fn check_cloze_types(
         .map(|s| s.slug.as_str())
         .collect();
     let mut deck_of: BTreeMap<&str, &str> = BTreeMap::new();
-    for w in wanted.iter().filter(|w| creates.contains(w.card.slug.as_str())) {
+    for w in wanted
+        .iter()
+        .filter(|w| creates.contains(w.card.slug.as_str()))
+    {
         if models.get(&w.card.note_type).is_some_and(|m| m.cloze) {
             deck_of
                 .entry(w.card.note_type.as_str())
@@ -690,10 +693,10 @@ fn render_kept(
         let mut fresh: HashMap<String, Card> =
             nc.cards.into_iter().map(|c| (c.slug.clone(), c)).collect();
         for w in wanted.iter_mut().filter(|w| w.kept && w.card.note == *path) {
-            if let Some(card) = fresh.remove(&w.card.slug) {
-                if let Some(model) = models.get(&card.note_type) {
-                    *w = Wanted::new(card, w.stored_id, model);
-                }
+            if let Some(card) = fresh.remove(&w.card.slug)
+                && let Some(model) = models.get(&card.note_type)
+            {
+                *w = Wanted::new(card, w.stored_id, model);
             }
         }
     }
