@@ -464,7 +464,7 @@ fn styling_drift_is_reported_and_left_alone() {
     let css: serde_json::Value = client
         .call(action::MODEL_STYLING, json!({"modelName": "decksmith"}), 0)
         .expect("modelStyling");
-    assert_eq!(css["css"], decksmith::cards::preview::CARD_CSS);
+    assert_eq!(css["css"], decksmith::cards::model::CARD_CSS);
     assert_eq!(
         field_names(&client),
         ["Front", "Back", "Slug", "Source", "My notes"],

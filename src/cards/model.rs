@@ -15,8 +15,43 @@ use std::collections::{BTreeMap, HashMap};
 use unicode_normalization::{UnicodeNormalization, is_nfc};
 
 use super::Card;
-use super::preview::{CARD_CSS, CLOZE_CSS};
 use crate::config::{CardPart, Kind, ModelChoice};
+
+/// The card styling, of decksmith's note types, shared by the preview.
+pub const CARD_CSS: &str = r#".card {
+  font-family: -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif;
+  font-size: 18px;
+  line-height: 1.5;
+  text-align: left;
+  color: #1d1d1f;
+  background: #ffffff;
+  max-width: 46em;
+  margin: 0 auto;
+  padding: 1em;
+}
+.card pre { background: #f4f4f6; padding: .6em .8em; border-radius: 6px; overflow-x: auto; }
+.card code { font-family: "JetBrains Mono", Menlo, Consolas, monospace; font-size: .9em; }
+.card table { border-collapse: collapse; margin: .6em 0; }
+.card th, .card td { border: 1px solid #c9c9cf; padding: .25em .6em; }
+.card th { background: #f0f0f3; }
+.card blockquote { border-left: 4px solid #c9c9cf; margin: 0; padding-left: 1em; }
+.card hr#answer { border: none; border-top: 1px solid #c9c9cf; margin: 1em 0; }
+.card img { max-width: 100%; }
+.nightMode .card, .night_mode .card { color: #e8e8ea; background: #1e1e20; }
+.nightMode .card pre, .night_mode .card pre { background: #2a2a2e; }
+.nightMode .card th, .night_mode .card th { background: #2a2a2e; }
+.nightMode .card th, .nightMode .card td, .night_mode .card th, .night_mode .card td { border-color: #4a4a50; }
+@media (prefers-color-scheme: dark) {
+  .card { color: #e8e8ea; background: #1e1e20; }
+  .card pre, .card th { background: #2a2a2e; }
+  .card th, .card td { border-color: #4a4a50; }
+}
+"#;
+
+/// The styling decksmith's cloze note type adds: a deletion, asked and revealed.
+pub const CLOZE_CSS: &str = r#".cloze { font-weight: bold; color: #0a58ca; }
+.nightMode .cloze, .night_mode .cloze { color: #6ea8fe; }
+"#;
 
 /// One card template of a note type.
 #[derive(Clone, Debug, PartialEq, Eq)]

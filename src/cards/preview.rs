@@ -1,45 +1,10 @@
 //! A static HTML preview of the cards: an index page and one page per note, styled with the
-//! same CSS the Anki note type uses, readable in light and dark mode. Pure: it returns the
-//! files to write; the command line writes them.
+//! same CSS the Anki note types use ([`super::model`]), readable in light and dark mode.
+//! Each card is shown through its note type's templates, as Anki shows it. Pure: it
+//! returns the files to write; the command line writes them.
 
-use super::model::{Models, NoteModel};
+use super::model::{CARD_CSS, CLOZE_CSS, Models, NoteModel};
 use super::{Card, NoteCards};
-
-/// The card styling, shared by the preview and decksmith's Anki note type.
-pub const CARD_CSS: &str = r#".card {
-  font-family: -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif;
-  font-size: 18px;
-  line-height: 1.5;
-  text-align: left;
-  color: #1d1d1f;
-  background: #ffffff;
-  max-width: 46em;
-  margin: 0 auto;
-  padding: 1em;
-}
-.card pre { background: #f4f4f6; padding: .6em .8em; border-radius: 6px; overflow-x: auto; }
-.card code { font-family: "JetBrains Mono", Menlo, Consolas, monospace; font-size: .9em; }
-.card table { border-collapse: collapse; margin: .6em 0; }
-.card th, .card td { border: 1px solid #c9c9cf; padding: .25em .6em; }
-.card th { background: #f0f0f3; }
-.card blockquote { border-left: 4px solid #c9c9cf; margin: 0; padding-left: 1em; }
-.card hr#answer { border: none; border-top: 1px solid #c9c9cf; margin: 1em 0; }
-.card img { max-width: 100%; }
-.nightMode .card, .night_mode .card { color: #e8e8ea; background: #1e1e20; }
-.nightMode .card pre, .night_mode .card pre { background: #2a2a2e; }
-.nightMode .card th, .night_mode .card th { background: #2a2a2e; }
-.nightMode .card th, .nightMode .card td, .night_mode .card th, .night_mode .card td { border-color: #4a4a50; }
-@media (prefers-color-scheme: dark) {
-  .card { color: #e8e8ea; background: #1e1e20; }
-  .card pre, .card th { background: #2a2a2e; }
-  .card th, .card td { border-color: #4a4a50; }
-}
-"#;
-
-/// The styling decksmith's cloze note type adds: a deletion, asked and revealed.
-pub const CLOZE_CSS: &str = r#".cloze { font-weight: bold; color: #0a58ca; }
-.nightMode .cloze, .night_mode .cloze { color: #6ea8fe; }
-"#;
 
 const PAGE_CSS: &str = r#"body { margin: 0; padding: 1.5em; background: #f6f6f8; color: #1d1d1f;
   font-family: -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif; }

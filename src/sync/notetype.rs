@@ -260,7 +260,7 @@ impl Drift {
 mod tests {
     use super::*;
 
-    const CARD_CSS: &str = crate::cards::preview::CARD_CSS;
+    const CARD_CSS: &str = crate::cards::model::CARD_CSS;
     const FIELDS: [&str; 4] = ["Front", "Back", "Slug", "Source"];
     const TEMPLATE: &str = "Card";
     const FRONT: &str = "{{Front}}";
