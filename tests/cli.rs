@@ -892,3 +892,68 @@ fn init_writes_the_preset_the_vault_fits() {
         .success()
         .stdout(predicate::str::contains("preset   generic\n"));
 }
+
+/// In a generic vault whose notes write cloze deletions, `init` makes the kind's cards cloze
+/// cards; elsewhere heading cards. Either way the notes with an `id` give cards at once.
+#[test]
+fn init_picks_cloze_cards_for_a_vault_that_writes_deletions() {
+    let vault = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(&common::fixture("generic-vault"), vault.path());
+    std::fs::write(
+        vault.path().join("notes/tcp.md"),
+        "---\nid: tcp\n---\n# TCP\n\nTCP is {{c1::connection-oriented}}.\n\n## Handshake\n\nSYN, SYN-ACK, ACK.\n",
+    )
+    .expect("note");
+    let plain = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(vault.path(), plain.path());
+    std::fs::write(
+        plain.path().join("notes/tcp.md"),
+        "---\nid: tcp\n---\n# TCP\n\nConnection-oriented.\n\n## Handshake\n\nSYN, SYN-ACK, ACK.\n",
+    )
+    .expect("note");
+    for (dir, expect, slugs) in [
+        (&vault, "cards    cloze cards", "tcp-0-en"),
+        (&plain, "cards    one per `##` heading", "tcp-0-en"),
+    ] {
+        decksmith()
+            .arg("init")
+            .arg(dir.path())
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(expect));
+        let cards = decksmith()
+            .args(["cards", "--format", "json"])
+            .arg(dir.path())
+            .output()
+            .expect("cards runs");
+        assert!(cards.status.success(), "{cards:?}");
+        let doc: serde_json::Value = serde_json::from_slice(&cards.stdout).expect("json");
+        let made: Vec<(String, String)> = doc["notes"]
+            .as_array()
+            .expect("notes")
+            .iter()
+            .flat_map(|n| n["cards"].as_array().cloned().unwrap_or_default())
+            .map(|c| {
+                (
+                    c["slug"].as_str().unwrap_or_default().to_string(),
+                    c["note_type"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        let wanted_type = if expect.contains("cloze") {
+            "decksmith (cloze)"
+        } else {
+            "decksmith"
+        };
+        assert_eq!(
+            made,
+            vec![(slugs.to_string(), wanted_type.to_string())],
+            "{expect}"
+        );
+        decksmith()
+            .args(["check", "--format", "concise"])
+            .arg(dir.path())
+            .assert()
+            .code(0);
+    }
+}

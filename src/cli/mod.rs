@@ -610,9 +610,10 @@ fn init(args: &InitArgs) -> Result<ExitStatus, String> {
     if !dir.is_dir() {
         return Err(format!("`{}` is not a folder", dir.display()));
     }
-    let preset = args.preset.unwrap_or_else(|| detect_preset(dir));
-    let (toml, schemas) = preset.files();
-    let mut files: Vec<(PathBuf, &str)> = vec![(dir.join(config::FILE_NAME), toml)];
+    let found = detect_preset(dir);
+    let preset = args.preset.unwrap_or(found.preset);
+    let (toml, schemas) = preset.files(found.cloze);
+    let mut files: Vec<(PathBuf, &str)> = vec![(dir.join(config::FILE_NAME), &toml)];
     for (name, text) in schemas {
         files.push((dir.join("schemas").join(name), text));
     }
@@ -625,6 +626,13 @@ fn init(args: &InitArgs) -> Result<ExitStatus, String> {
             ""
         }
     );
+    if preset == config::Preset::Generic {
+        out.push_str(if found.cloze {
+            "cards    cloze cards (the notes hold {{c1::…}} deletions)\n"
+        } else {
+            "cards    one per `##` heading\n"
+        });
+    }
     for (path, text) in files {
         if path.exists() {
             out.push_str(&format!("kept     {} (exists)\n", path.display()));
@@ -654,21 +662,43 @@ fn preset_name(preset: config::Preset) -> &'static str {
     }
 }
 
+/// What `init` finds in a vault's notes.
+struct Found {
+    preset: config::Preset,
+    /// The notes hold Anki cloze deletions: the generic preset then makes cloze cards.
+    cloze: bool,
+}
+
+/// The notes `init` reads for cloze deletions, at most: enough to tell a vault's habits,
+/// bounded whatever its size.
+const INIT_SAMPLE: usize = 2000;
+
 /// The interview preset when the vault holds a question note named as that vault names
-/// them (`q-<slug>--<topic>--<difficulty>.md`), the generic one otherwise.
-fn detect_preset(dir: &Path) -> config::Preset {
+/// them (`q-<slug>--<topic>--<difficulty>.md`), the generic one otherwise; and whether its
+/// notes write cloze deletions (`{{c1::…}}`, in the first notes read, up to 1 MB each).
+fn detect_preset(dir: &Path) -> Found {
+    let none = globset::GlobSet::empty();
+    let notes = crate::vault::walk::walk(dir, &none, &["md".to_string()]).notes;
     let interview = regex::Regex::new(r"^q-[a-z0-9-]+--[a-z0-9-]+--(easy|medium|hard)\.md$")
         .map(|re| {
-            let none = globset::GlobSet::empty();
-            crate::vault::walk::walk(dir, &none, &["md".to_string()])
-                .notes
+            notes
                 .iter()
                 .any(|e| re.is_match(e.rel.rsplit('/').next().unwrap_or(&e.rel)))
         })
         .unwrap_or(false);
-    if interview {
-        config::Preset::Interview
-    } else {
-        config::Preset::Generic
+    let deletion = regex::Regex::new(r"\{\{c[1-9][0-9]*::").ok();
+    let cloze = deletion.is_some_and(|re| {
+        notes.iter().take(INIT_SAMPLE).any(|e| {
+            std::fs::metadata(&e.path).is_ok_and(|m| m.len() <= 1 << 20)
+                && std::fs::read_to_string(&e.path).is_ok_and(|t| re.is_match(&t))
+        })
+    });
+    Found {
+        preset: if interview {
+            config::Preset::Interview
+        } else {
+            config::Preset::Generic
+        },
+        cloze,
     }
 }

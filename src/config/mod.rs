@@ -51,11 +51,12 @@ pub enum Preset {
 }
 
 impl Preset {
-    /// The `decksmith.toml` text and the schemas the preset writes.
-    pub fn files(self) -> (&'static str, Vec<(&'static str, &'static str)>) {
+    /// The `decksmith.toml` text and the schemas the preset writes; with `cloze`, the
+    /// generic preset's kind makes cloze cards rather than heading cards.
+    pub fn files(self, cloze: bool) -> (String, Vec<(&'static str, &'static str)>) {
         match self {
             Preset::Interview => (
-                DEFAULT_TOML,
+                DEFAULT_TOML.to_string(),
                 BUILTIN_SCHEMAS
                     .iter()
                     .filter(|(name, _)| *name != "note.schema.json")
@@ -63,7 +64,19 @@ impl Preset {
                     .collect(),
             ),
             Preset::Generic => (
-                GENERIC_TOML,
+                if cloze {
+                    GENERIC_TOML
+                        .replace(
+                            "\ncards = { from = \"headings\"",
+                            "\n# cards = { from = \"headings\"",
+                        )
+                        .replace(
+                            "\n# cards = { from = \"cloze\"",
+                            "\ncards = { from = \"cloze\"",
+                        )
+                } else {
+                    GENERIC_TOML.to_string()
+                },
                 BUILTIN_SCHEMAS
                     .iter()
                     .filter(|(name, _)| *name == "note.schema.json")
@@ -594,6 +607,76 @@ mod tests {
             std::fs::write(&file, format!("[anki]\n{text}\n")).expect("write");
             load(dir.path().to_path_buf(), Some(file)).expect(text);
         }
+    }
+
+    /// A kind's cards: shared keys and the source's own, each checked, every mistake named.
+    #[test]
+    fn card_settings_are_checked_when_read() {
+        let load_kinds = |cards: &str| {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let file = dir.path().join(FILE_NAME);
+            std::fs::write(&file, format!("[[kinds]]\nname = \"a\"\ncards = {cards}\n"))
+                .expect("write");
+            load(dir.path().to_path_buf(), Some(file)).map(|l| l.config)
+        };
+        for (cards, needle) in [
+            (
+                r#"{ from = "cloze", default-language = "en", reversed = true }"#,
+                "cannot be `reversed`",
+            ),
+            (
+                r#"{ from = "qa", fields = { Front = "front" } }"#,
+                "name it with `note-type`",
+            ),
+            (
+                r#"{ from = "qa", note-type = "Basic", fields = { Front = "front", Slug = "back" } }"#,
+                "leave it out of `fields`",
+            ),
+            (
+                r#"{ from = "qa", note-type = "Basic", fields = { Back = "back" } }"#,
+                "maps no field to `front`",
+            ),
+            (
+                r#"{ from = "qa", note-type = "Basic", fields = { Front = "question" } }"#,
+                "unknown variant `question`",
+            ),
+            (
+                r#"{ from = "headings", level = 2, default-language = "en", levl = 3 }"#,
+                "levl",
+            ),
+            (r#"{ from = "flashcards" }"#, "flashcards"),
+        ] {
+            let err = load_kinds(cards).expect_err(cards).to_string();
+            assert!(err.contains(needle), "{cards}: {err}");
+        }
+        let config = load_kinds(
+            r#"{ from = "cloze", highlights = true, default-language = "en", deck = "D" }"#,
+        )
+        .expect("a cloze kind");
+        let cards = config.kinds[0].cards.as_ref().expect("cards");
+        assert_eq!(cards.deck.as_deref(), Some("D"));
+        assert!(cards.model.cloze && !cards.model.reversed);
+        // Loading names every kind's note type after `[anki] note-type`.
+        assert_eq!(cards.model.note_type.as_deref(), Some("decksmith (cloze)"));
+    }
+
+    #[test]
+    fn two_kinds_naming_one_note_type_must_agree_on_its_shape() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join(FILE_NAME);
+        std::fs::write(
+            &file,
+            "[[kinds]]\nname = \"a\"\ncards = { from = \"qa\", note-type = \"X\" }\n\
+             [[kinds]]\nname = \"b\"\ncards = { from = \"qa\", note-type = \"X\", reversed = true }\n",
+        )
+        .expect("write");
+        let err = load(dir.path().to_path_buf(), Some(file))
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            err.contains("kind `b` pushes to the note type `X` in another shape"),
+            "{err}"
+        );
     }
 
     #[test]
