@@ -364,3 +364,43 @@ fn cloze_and_reversed_cards_as_pushed_and_shown() {
         "a note without deletions gives no card"
     );
 }
+
+/// A heading card's empty section leaves its number taken: `anki_cards` holding 0, 1 and 3
+/// is complete (no ANK005), while a missing entry for a section that gives a card is a gap.
+#[test]
+fn an_empty_section_s_number_is_not_an_index_gap() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(&common::fixture("cards/headings"), dir.path());
+    let note = dir.path().join("networking/tcp.md");
+    let text = std::fs::read_to_string(&note).expect("read");
+    let with = |indices: &[usize]| {
+        let entries: String = indices
+            .iter()
+            .map(|i| format!("- slug: tcp-{i}-en\n  language: en\n"))
+            .collect();
+        text.replacen(
+            "tags: [networking, transport]\n",
+            &format!("tags: [networking, transport]\nanki_cards:\n{entries}"),
+            1,
+        )
+    };
+    let check = || {
+        Command::new(env!("CARGO_BIN_EXE_decksmith"))
+            .args(["check", "--format", "concise", "--select", "ANK005"])
+            .arg(dir.path())
+            .output()
+            .expect("check runs")
+    };
+    std::fs::write(&note, with(&[0, 1, 3])).expect("write");
+    let clean = check();
+    let out = String::from_utf8_lossy(&clean.stdout);
+    assert!(clean.status.success() && !out.contains("ANK005"), "{out}");
+    // ANK005 is a warning: reported, and the exit code stays 0.
+    std::fs::write(&note, with(&[0, 3])).expect("write");
+    let gap = check();
+    let out = String::from_utf8_lossy(&gap.stdout);
+    assert!(
+        out.contains("ANK005") && out.contains("`tcp-3-en` but no `tcp-1-en`"),
+        "{out}"
+    );
+}
