@@ -98,6 +98,22 @@ fn heading_cards_are_created_updated_and_then_left_alone() {
     let third = outcome(&sync(&server.url, dir.path()));
     assert_eq!(third["updated"], json!([]), "{third:#}");
     assert_eq!(third["written"], json!([]), "{third:#}");
+
+    // Reviews stay when text around a card changes: a new section after it, new words in
+    // the note's introduction.
+    let (id, cards, _) = cards_of(&client, "caching-0-en");
+    review(&client, &cards);
+    let text = std::fs::read_to_string(&note).expect("read");
+    std::fs::write(
+        &note,
+        text.replace("Why caches exist.", "Why caches exist, and when not.")
+            + "\n## Who invalidates a cache?\n\nThe writer, or a time to live.\n",
+    )
+    .expect("edit");
+    let fourth = outcome(&sync(&server.url, dir.path()));
+    assert_eq!(fourth["created"], json!(["caching-2-en"]), "{fourth:#}");
+    assert_eq!(fourth["updated"], json!([]), "{fourth:#}");
+    assert_eq!(cards_of(&client, "caching-0-en"), (id, cards, 1));
 }
 
 /// `decksmith sync --format json EXTRA… DIR`.
@@ -323,6 +339,22 @@ fn a_note_type_of_the_user_s_gets_the_mapped_fields_and_a_slug() {
     assert_eq!(info[&id].field("Front"), Some("<p>What is a cache?</p>"));
     assert_eq!(info[&mine].field("Front"), Some("my own"));
     assert_eq!(info[&mine].field("Slug"), Some(""));
+
+    // An edit updates the mapped field in place: the note and its reviews stay.
+    review(&client, &cards);
+    let written = std::fs::read_to_string(&note).expect("read");
+    std::fs::write(&note, written.replace("*close*", "*near*")).expect("edit");
+    let edited = outcome(&sync(&server.url, dir.path()));
+    assert_eq!(edited["updated"], json!(["caching-0-en"]), "{edited:#}");
+    assert_eq!(cards_of(&client, "caching-0-en"), (id, cards, 1));
+    let info = client.notes_info(&[id]).expect("info");
+    assert!(
+        info[&id]
+            .field("Back")
+            .is_some_and(|b| b.contains("<em>near</em>")),
+        "{:?}",
+        info[&id].field("Back")
+    );
 
     // The user's own note is not decksmith's: not an orphan, not pruned.
     let again = outcome(&sync_with(&server.url, dir.path(), &["--prune"]));
