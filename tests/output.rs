@@ -26,6 +26,7 @@ fn report_of(name: &str, text: String, ranges: Vec<std::ops::Range<usize>>) -> l
             range,
             labels: Vec::new(),
             help: None,
+            fix: None,
         })
         .collect();
     lint::Report {
@@ -34,6 +35,7 @@ fn report_of(name: &str, text: String, ranges: Vec<std::ops::Range<usize>>) -> l
         files_checked: 1,
         others: Vec::new(),
         warnings: Vec::new(),
+        index: Default::default(),
     }
 }
 
@@ -142,6 +144,7 @@ fn many_labels_report(labels: usize) -> lint::Report {
         range: 0..4,
         labels,
         help: Some("a help".into()),
+        fix: None,
     };
     lint::Report {
         diagnostics: vec![diagnostic],
@@ -149,6 +152,7 @@ fn many_labels_report(labels: usize) -> lint::Report {
         files_checked: 1,
         others: Vec::new(),
         warnings: Vec::new(),
+        index: Default::default(),
     }
 }
 

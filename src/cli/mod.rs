@@ -3,6 +3,7 @@
 //! Errors about the tool (bad arguments, bad config, an invalid schema) are not findings:
 //! they print one message and exit with 2. A single unreadable note is a finding.
 
+mod fixes;
 mod hook;
 pub mod output;
 mod sync;
@@ -273,6 +274,19 @@ pub struct CheckArgs {
     /// When to use colours.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Color,
+    /// Apply the rules' safe fixes to the notes (each proven, then written atomically), and
+    /// report what is left.
+    #[arg(long, conflicts_with = "staged")]
+    pub fix: bool,
+    /// With --fix or --diff: unsafe fixes too (they may change what a note says).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as unified diffs and write nothing; exit 1 when there is any.
+    #[arg(long, conflicts_with_all = ["staged", "fix"])]
+    pub diff: bool,
+    /// With --fix: list every fix applied.
+    #[arg(long)]
+    pub show_fixes: bool,
 }
 
 #[derive(Args, Debug)]
@@ -481,6 +495,18 @@ fn check(args: &CheckArgs) -> Result<ExitStatus, String> {
     }
     .map_err(|e| e.to_string())?;
     print_warnings(&report.warnings);
+    let mode = lint::fix::FixMode {
+        unsafe_fixes: args.unsafe_fixes,
+    };
+    if args.diff {
+        return fixes::diff(&settings, &report, mode);
+    }
+    let mut report = report;
+    let fixed = if args.fix {
+        Some(fixes::fix(&settings, &mut report, mode))
+    } else {
+        None
+    };
     let rendered = output::Rendered::new(&report, &report.others);
     let prefix = root_prefix(settings.root());
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
@@ -499,9 +525,15 @@ fn check(args: &CheckArgs) -> Result<ExitStatus, String> {
     if human && args.statistics {
         text.push_str(&statistics(&report));
     }
+    if let Some(fixed) = &fixed
+        && human
+    {
+        text.push_str(&fixed.describe(args.show_fixes, &prefix));
+    }
     if human && !args.quiet {
         text.push_str(&rendered.summary());
         text.push('\n');
+        text.push_str(&fixes::still_fixable(&report, mode, fixed.is_some()));
     }
     write_stdout(&text)?;
     let deny_warnings = args.deny_warnings || settings.loaded.config.lint.deny_warnings;

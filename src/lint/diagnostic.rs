@@ -69,6 +69,79 @@ pub struct Label {
     pub message: String,
 }
 
+/// How far a fix can be trusted, as ruff says it: a safe fix keeps the note's meaning and
+/// is applied by `check --fix`; an unsafe one may change what the note says (which of two
+/// values to keep, a timezone to assume) and needs `--unsafe-fixes` too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    Unsafe,
+    Safe,
+}
+
+/// One replacement of a byte range of the note (an insertion when the range is empty, a
+/// deletion when the content is).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Edit {
+    #[serde(skip)]
+    pub range: Range<usize>,
+    pub content: String,
+}
+
+impl Edit {
+    pub fn replace(range: Range<usize>, content: impl Into<String>) -> Edit {
+        Edit {
+            range,
+            content: content.into(),
+        }
+    }
+
+    pub fn delete(range: Range<usize>) -> Edit {
+        Edit::replace(range, "")
+    }
+
+    pub fn insert(at: usize, content: impl Into<String>) -> Edit {
+        Edit::replace(at..at, content)
+    }
+}
+
+/// A rule's repair of one finding: edits applied together, never in part.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    /// What it does, as a sentence fragment ("rename the key to `id`").
+    pub message: String,
+    pub applicability: Applicability,
+    /// Sorted, not overlapping.
+    #[serde(skip)]
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    pub fn safe(message: impl Into<String>, edits: Vec<Edit>) -> Fix {
+        Fix::new(message, Applicability::Safe, edits)
+    }
+
+    pub fn unsafe_(message: impl Into<String>, edits: Vec<Edit>) -> Fix {
+        Fix::new(message, Applicability::Unsafe, edits)
+    }
+
+    fn new(message: impl Into<String>, applicability: Applicability, mut edits: Vec<Edit>) -> Fix {
+        edits.sort_by_key(|e| (e.range.start, e.range.end));
+        Fix {
+            message: message.into(),
+            applicability,
+            edits,
+        }
+    }
+
+    /// The bytes the fix touches, from its first edit to its last.
+    pub fn span(&self) -> Range<usize> {
+        let start = self.edits.first().map_or(0, |e| e.range.start);
+        let end = self.edits.last().map_or(0, |e| e.range.end);
+        start..end
+    }
+}
+
 /// One finding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -81,6 +154,8 @@ pub struct Diagnostic {
     pub range: Range<usize>,
     pub labels: Vec<Label>,
     pub help: Option<String>,
+    /// The rule's repair, when it offers one.
+    pub fix: Option<Fix>,
 }
 
 impl Diagnostic {
@@ -108,6 +183,7 @@ impl Diagnostic {
             range: f.range,
             labels,
             help: f.help,
+            fix: f.fix,
         }
     }
 
@@ -176,6 +252,7 @@ pub struct Finding {
     /// At most [`MAX_LABELS`]; see [`Finding::label`].
     pub labels: Vec<Label>,
     pub help: Option<String>,
+    pub fix: Option<Fix>,
     /// Labels past [`MAX_LABELS`]: the first is kept to point at, the rest only counted, so
     /// a rule may label every place it knows without building thousands of labels.
     first_omitted: Option<Label>,
@@ -189,6 +266,7 @@ impl Finding {
             message: message.into(),
             labels: Vec::new(),
             help: None,
+            fix: None,
             first_omitted: None,
             omitted: 0,
         }
@@ -196,6 +274,18 @@ impl Finding {
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Offer a repair ([`Fix`]).
+    pub fn fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
+    }
+
+    /// Offer a repair when there is one.
+    pub fn fix_if(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix.or(self.fix);
         self
     }
 

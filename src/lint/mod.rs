@@ -13,6 +13,7 @@ a file never depend on which other files were named on the command line.
 */
 
 pub mod diagnostic;
+pub mod fix;
 pub mod registry;
 pub mod rules;
 pub mod schema;
@@ -275,6 +276,9 @@ pub struct Report {
     pub others: Vec<Note>,
     /// What the run was named but did not report on, and why (printed on stderr).
     pub warnings: Vec<String>,
+    /// The vault's index the notes were checked against (`check --fix` checks fixed notes
+    /// against it again).
+    pub index: VaultIndex,
 }
 
 /// How a note entered a run.
@@ -512,6 +516,7 @@ pub fn check_listing(
         notes,
         others,
         warnings,
+        index,
     })
 }
 

@@ -18,6 +18,43 @@ pub struct Rule {
     /// Markdown documentation (the rule's doc comment).
     pub doc: &'static str,
     pub check: fn(&Ctx<'_>, &mut Vec<Finding>),
+    /// Whether the rule offers fixes, and how far they can be trusted.
+    pub fix: FixAvailability,
+}
+
+/// What fixes a rule offers (stated in `decksmith rule CODE` and `docs/rules.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FixAvailability {
+    None,
+    /// Always safe.
+    Safe,
+    /// Always unsafe.
+    Unsafe,
+    /// Safe in some cases, unsafe in others (the rule's docs say which).
+    Mixed,
+    /// For some findings only (the rule's docs say which).
+    Sometimes,
+}
+
+impl FixAvailability {
+    /// `other` when this is `None` (for `declare_rule!`'s optional `fix`).
+    pub const fn or(self, other: FixAvailability) -> FixAvailability {
+        match self {
+            FixAvailability::None => other,
+            _ => self,
+        }
+    }
+
+    /// One line for the rule's documentation.
+    pub fn describe(self) -> &'static str {
+        match self {
+            FixAvailability::None => "no fix",
+            FixAvailability::Safe => "safe fix (`--fix`)",
+            FixAvailability::Unsafe => "unsafe fix (`--fix --unsafe-fixes`)",
+            FixAvailability::Mixed => "safe or unsafe fix, depending on the finding",
+            FixAvailability::Sometimes => "fix for some findings",
+        }
+    }
 }
 
 impl Rule {
@@ -40,7 +77,8 @@ macro_rules! declare_rule {
         name = $name:literal,
         severity = $sev:expr,
         summary = $summary:literal,
-        check = $check:path $(,)?
+        check = $check:path
+        $(, fix = $fix:ident)? $(,)?
     ) => {
         pub(crate) static RULE: $crate::lint::registry::Rule = $crate::lint::registry::Rule {
             code: $code,
@@ -49,6 +87,8 @@ macro_rules! declare_rule {
             summary: $summary,
             doc: concat!($($doc, "\n"),*),
             check: $check,
+            fix: $crate::lint::registry::FixAvailability::None
+                $(.or($crate::lint::registry::FixAvailability::$fix))?,
         };
     };
 }

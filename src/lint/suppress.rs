@@ -287,6 +287,7 @@ mod tests {
             range: line * 2..line * 2 + 1,
             labels: Vec::new(),
             help: None,
+            fix: None,
         }
     }
 

@@ -27,6 +27,16 @@ pub enum Eol {
     Crlf,
 }
 
+impl Eol {
+    /// The line break itself.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Eol::Lf => "\n",
+            Eol::Crlf => "\r\n",
+        }
+    }
+}
+
 /// A well-formed front-matter block.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Block {
@@ -133,6 +143,68 @@ fn lines_from(text: &str, start: usize) -> impl Iterator<Item = Line> + '_ {
 }
 
 /// A fence line that is not exactly `---`: `---\`, `--- \`, `---   `.
+/// How to move metadata leaked after the front matter ([`Defect::MetadataInBody`]) back
+/// into it, as byte replacements: the closing fence and the stray fences before the leaked
+/// keys go, the fence after them (repaired when broken, added when missing) closes the
+/// block. `None` when the note has no block or no such leak, when the leak holds no key, or
+/// when a leaked key is in the front matter already (`has_key`): which value is right is
+/// then the user's call.
+pub fn merge_leaked(
+    text: &str,
+    split: &Split,
+    has_key: impl Fn(&str) -> bool,
+) -> Option<Vec<(Range<usize>, String)>> {
+    let block = split.block.as_ref()?;
+    let range = split.defects.iter().find_map(|d| match d {
+        Defect::MetadataInBody { range, keys, .. } if *keys > 0 => Some(range.clone()),
+        _ => None,
+    })?;
+    let close_line = block.close.start..lines_from(text, block.close.start).next()?.next;
+    let mut edits = vec![(close_line, String::new())];
+    let mut seen_key = false;
+    let mut closed = false;
+    for line in lines_from(text, split.body_start) {
+        if line.content.start >= range.end {
+            break;
+        }
+        let t = &text[line.content.clone()];
+        if t == "---" || is_broken_fence(t) {
+            if seen_key {
+                if t != "---" {
+                    edits.push((line.content.clone(), "---".to_string()));
+                }
+                closed = true;
+                break;
+            }
+            edits.push((line.content.start..line.next, String::new()));
+            continue;
+        }
+        if key_line(t) {
+            seen_key = true;
+            let key = &t[..t.find(':').unwrap_or(t.len())];
+            if has_key(key) {
+                return None;
+            }
+        }
+    }
+    if !seen_key {
+        return None;
+    }
+    if !closed {
+        // The leak ran into the body: close the block after its last line.
+        let end = lines_from(text, range.end.saturating_sub(1))
+            .next()
+            .map_or(text.len(), |l| l.next);
+        let eol = if end == text.len() && !text.ends_with('\n') {
+            format!("{}---{}", split.eol.as_str(), split.eol.as_str())
+        } else {
+            format!("---{}", split.eol.as_str())
+        };
+        edits.push((end..end, eol));
+    }
+    Some(edits)
+}
+
 fn is_broken_fence(line: &str) -> bool {
     line != "---"
         && line.starts_with("---")

@@ -37,6 +37,27 @@ pub fn is_valid(s: &str) -> bool {
     (1..=12).contains(&n(2)) && (1..=31).contains(&n(3)) && n(4) < 24 && n(5) < 60 && n(6) < 61
 }
 
+/// A `synced_at` written with a space for the `T`, in the configured form; a value
+/// without an offset is taken as UTC (what the tools that wrote it meant). `None` when it
+/// is not such a value, or when the result would not be accepted.
+pub fn normalise(s: &str, form: SyncedAtFormat) -> Option<String> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(
+            r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(Z|[+-]\d{2}:\d{2})?$",
+        )
+        .expect("static regex")
+    });
+    let c = re.captures(s.trim())?;
+    let (date, time) = (&c[1], &c[2]);
+    let out = match (c.get(3), form) {
+        (Some(offset), _) => format!("{date}T{time}{}", offset.as_str()),
+        (None, SyncedAtFormat::Rfc3339) => format!("{date}T{time}+00:00"),
+        (None, SyncedAtFormat::Naive) => format!("{date}T{time}"),
+    };
+    is_valid(&out).then_some(out)
+}
+
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Hinnant's algorithm).
 fn civil(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;

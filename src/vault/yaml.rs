@@ -379,6 +379,34 @@ fn scalar_value(
 }
 
 /// The text a key is compared and reported by.
+/// The lines of a top-level entry of the front matter whose key starts at `key_start`:
+/// its key line and every line that continues its value (indented, or a `- ` item at the
+/// margin), with their line breaks. `None` when the key is not at the start of a line.
+/// A blank line, a comment or the next key ends the entry: they belong to what follows.
+pub fn entry_lines(text: &str, key_start: usize, yaml_end: usize) -> Option<Range<usize>> {
+    let line_start = text[..key_start].rfind('\n').map_or(0, |i| i + 1);
+    if line_start != key_start {
+        return None;
+    }
+    let next_line = |at: usize| {
+        text[at..yaml_end]
+            .find('\n')
+            .map_or(yaml_end, |i| at + i + 1)
+    };
+    let mut end = next_line(key_start);
+    while end < yaml_end {
+        let line = &text[end..next_line(end)];
+        let continues = line.starts_with([' ', '\t']) && !line.trim().is_empty()
+            || line.starts_with("- ")
+            || line.trim_end() == "-";
+        if !continues {
+            break;
+        }
+        end = next_line(end);
+    }
+    Some(key_start..end)
+}
+
 pub fn key_text(node: &Node) -> String {
     match &node.kind {
         NodeKind::Scalar {

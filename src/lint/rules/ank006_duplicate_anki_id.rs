@@ -23,22 +23,33 @@ declare_rule! {
 }
 
 fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    for e in anki::entries(ctx) {
-        let Some(id) = e.field("anki_id").and_then(serde_json::Value::as_i64) else {
-            continue;
-        };
-        let range = e.range(ctx, Some("anki_id"));
-        let value_range = ctx
-            .note
-            .front_matter()
-            .and_then(|p| p.spans.value(&format!("{}/anki_id", e.pointer)))
-            .unwrap_or(range);
-        let Some(users) = ctx.index.anki_ids.get(&id) else {
-            continue;
-        };
-        let others: Vec<_> = users
+    // The note's own entries come from the note itself, the other notes' from the index: the
+    // index may describe an older text of this note (`check --fix` checks a fixed note
+    // against the index of the run).
+    let own: Vec<(i64, std::ops::Range<usize>)> = anki::entries(ctx)
+        .iter()
+        .filter_map(|e| {
+            let id = e.field("anki_id").and_then(serde_json::Value::as_i64)?;
+            let range = ctx
+                .note
+                .front_matter()
+                .and_then(|p| p.spans.value(&format!("{}/anki_id", e.pointer)))
+                .unwrap_or_else(|| e.range(ctx, Some("anki_id")));
+            Some((id, range))
+        })
+        .collect();
+    for (id, value_range) in &own {
+        let (id, value_range) = (*id, value_range.clone());
+        let elsewhere = ctx.index.anki_ids.get(&id).into_iter().flatten();
+        let others: Vec<(String, std::ops::Range<usize>)> = own
             .iter()
-            .filter(|(p, r)| !(p == &ctx.note.path && *r == value_range))
+            .filter(|(other, r)| *other == id && *r != value_range)
+            .map(|(_, r)| (ctx.note.path.clone(), r.clone()))
+            .chain(
+                elsewhere
+                    .filter(|(p, _)| *p != ctx.note.path)
+                    .map(|(p, r)| (p.clone(), r.clone())),
+            )
             .collect();
         if others.is_empty() {
             continue;
@@ -57,7 +68,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         .help(
             "keep the id on the entry that owns the Anki note; sync recovers the other by its slug",
         );
-        for (p, r) in others {
+        for (p, r) in &others {
             f = if *p == ctx.note.path {
                 f.label(r.clone(), "same id here")
             } else {

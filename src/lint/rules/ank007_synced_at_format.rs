@@ -2,7 +2,7 @@ use serde_json::Value;
 
 use super::anki;
 use crate::lint::Ctx;
-use crate::lint::diagnostic::{Finding, Severity};
+use crate::lint::diagnostic::{Edit, Finding, Fix, Severity};
 use crate::lint::registry::declare_rule;
 
 declare_rule! {
@@ -17,11 +17,17 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Rewrite the value in the accepted form (`2026-01-14T23:56:58.692029`), quoted.
+    ///
+    /// ## Fix safety
+    /// Unsafe: a value written with a space is rewritten in `[anki] synced-at-format`, and
+    /// one without an offset is taken as UTC, which is what the tools that wrote such values
+    /// meant but cannot be checked.
     code = "ANK007",
     name = "synced-at-format",
     severity = Some(Severity::Warning),
     summary = "`synced_at` is not an accepted timestamp form",
     check = check,
+    fix = Sometimes,
 }
 
 fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
@@ -42,12 +48,26 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         } else {
             "use `YYYY-MM-DDTHH:MM:SS` with an optional fraction and `Z` or `±HH:MM`".to_string()
         };
-        out.push(
-            Finding::new(
-                range,
-                format!("`synced_at` `{at}` is not an accepted timestamp"),
+        let form = ctx.config().anki.synced_at_format;
+        let fix = crate::vault::timestamp::normalise(at, form).map(|new| {
+            // Quoted as sync writes it: unquoted, YAML 1.1 readers re-type a timestamp.
+            let quote = match ctx.note.text.as_bytes().get(range.start) {
+                Some(b'"') => '"',
+                _ => '\'',
+            };
+            Fix::unsafe_(
+                format!("write `{new}`"),
+                vec![Edit::replace(range.clone(), format!("{quote}{new}{quote}"))],
             )
-            .help(help),
-        );
+        });
+        let mut finding = Finding::new(
+            range.clone(),
+            format!("`synced_at` `{at}` is not an accepted timestamp"),
+        )
+        .help(help);
+        if let Some(fix) = fix {
+            finding = finding.fix(fix);
+        }
+        out.push(finding);
     }
 }

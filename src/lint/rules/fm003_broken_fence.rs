@@ -1,5 +1,5 @@
 use crate::lint::Ctx;
-use crate::lint::diagnostic::{Finding, Severity};
+use crate::lint::diagnostic::{Edit, Finding, Fix, Severity};
 use crate::lint::registry::declare_rule;
 use crate::vault::frontmatter::Defect;
 
@@ -22,11 +22,16 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Replace both fence lines with `---`.
+    ///
+    /// ## Fix safety
+    /// Safe: the fence lines become `---`, nothing else changes. When that does not give
+    /// the note a front matter (no closing fence), the fix is not offered.
     code = "FM003",
     name = "broken-fence",
     severity = Some(Severity::Error),
     summary = "front-matter fence is not exactly `---` (e.g. `---\\`)",
     check = check,
+    fix = Safe,
 }
 
 fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
@@ -41,6 +46,13 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             .help("replace the fence lines with exactly `---`");
             for other in &lines[1..] {
                 f = f.label(other.clone(), "closing fence is broken too");
+            }
+            if lines.len() > 1 {
+                let edits = lines
+                    .iter()
+                    .map(|l| Edit::replace(l.clone(), "---"))
+                    .collect();
+                f = f.fix(Fix::safe("write the fences as `---`", edits));
             }
             out.push(f);
         }

@@ -1,5 +1,5 @@
 use crate::lint::Ctx;
-use crate::lint::diagnostic::{Finding, Severity};
+use crate::lint::diagnostic::{Edit, Finding, Fix, Severity};
 use crate::lint::registry::declare_rule;
 use crate::vault::frontmatter::Defect;
 
@@ -15,11 +15,15 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Split the line: `---` on its own line, then `id: tools-003`.
+    ///
+    /// ## Fix safety
+    /// Safe: a line break (the file's own) goes back after the `---`.
     code = "FM004",
     name = "fence-merged-key",
     severity = Some(Severity::Error),
     summary = "opening fence merged with the first key (`---id: …`)",
     check = check,
+    fix = Safe,
 }
 
 fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
@@ -30,7 +34,11 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                     line.clone(),
                     format!("the opening fence is merged with the key `{key}`; the note has no front matter"),
                 )
-                .help(format!("put `---` on its own line, followed by `{key}: …`")),
+                .help(format!("put `---` on its own line, followed by `{key}: …`"))
+                .fix(Fix::safe(
+                    "put the fence on its own line",
+                    vec![Edit::insert(line.start + 3, ctx.note.split.eol.as_str())],
+                )),
             );
         }
     }

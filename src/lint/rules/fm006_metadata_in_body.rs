@@ -1,5 +1,5 @@
 use crate::lint::Ctx;
-use crate::lint::diagnostic::{Finding, Severity};
+use crate::lint::diagnostic::{Edit, Finding, Fix, Severity};
 use crate::lint::registry::declare_rule;
 use crate::vault::frontmatter::Defect;
 
@@ -30,11 +30,19 @@ declare_rule! {
     /// ## How to fix
     /// Move the keys into the front matter (keeping one value per key) and delete the stray
     /// fences.
+    ///
+    /// ## Fix safety
+    /// Safe, and offered only when no leaked key is in the front matter already: the
+    /// closing fence and the stray fences before the keys are deleted, and the fence after
+    /// them closes the block (repaired if broken, added if missing). The keys keep their
+    /// order and text, after the front matter's own. When a key is in both places, which
+    /// value is right is the user's call: no fix.
     code = "FM006",
     name = "metadata-in-body",
     severity = Some(Severity::Error),
     summary = "second block or `key: value` lines right after the front matter",
     check = check,
+    fix = Sometimes,
 }
 
 fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
@@ -57,8 +65,23 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             };
             out.push(
                 Finding::new(range.clone(), message)
-                    .help("move these keys into the front matter and delete the stray fences"),
+                    .help("move these keys into the front matter and delete the stray fences")
+                    .fix_if(fix(ctx)),
             );
         }
     }
+}
+
+/// Move the leaked keys back into the front matter, when none of them is there already.
+fn fix(ctx: &Ctx<'_>) -> Option<Fix> {
+    let root = ctx.note.front_matter()?.root.as_ref()?;
+    let has_key = |key: &str| root.get(key).is_some();
+    let edits = crate::vault::frontmatter::merge_leaked(&ctx.note.text, &ctx.note.split, has_key)?;
+    Some(Fix::safe(
+        "move the keys back into the front matter",
+        edits
+            .into_iter()
+            .map(|(range, content)| Edit::replace(range, content))
+            .collect(),
+    ))
 }

@@ -2,7 +2,7 @@ use super::resolved;
 use crate::lint::Ctx;
 use crate::lint::diagnostic::{Finding, Severity};
 use crate::lint::registry::declare_rule;
-use crate::vault::index::Target;
+use crate::vault::index::{Anchors, Target};
 
 declare_rule! {
     /// ## What it does
@@ -26,12 +26,20 @@ declare_rule! {
 }
 
 fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    // The note's own anchors come from the note: the index may hold an older text of it
+    // (`check --fix` checks a fixed note against the index of the run).
+    let own = std::cell::OnceCell::new();
     for r in ctx.links() {
         let (Some(anchor), Target::Note(path)) = (&r.link.anchor, &r.target) else {
             continue;
         };
-        let Some(anchors) = ctx.index.anchors(path) else {
-            continue;
+        let anchors = if *path == ctx.note.path {
+            own.get_or_init(|| Anchors::of(ctx.note))
+        } else {
+            match ctx.index.anchors(path) {
+                Some(a) => a,
+                None => continue,
+            }
         };
         if !anchors.has(anchor) {
             let what = if anchor.starts_with('^') {

@@ -1,5 +1,5 @@
 use crate::lint::Ctx;
-use crate::lint::diagnostic::{Finding, Severity};
+use crate::lint::diagnostic::{Edit, Finding, Fix, Severity};
 use crate::lint::registry::declare_rule;
 use crate::vault::sections;
 
@@ -16,11 +16,16 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Rename the heading to the canonical spelling shown in the message.
+    ///
+    /// ## Fix safety
+    /// Safe: the heading's text is replaced by the configured spelling; its level (the
+    /// number of `#`) stays the note's. Underlined (setext) headings are not fixed.
     code = "SEC002",
     name = "transliterated-heading",
     severity = Some(Severity::Warning),
     summary = "section heading in a transliterated spelling (`# Vopros (RU)`)",
     check = check,
+    fix = Safe,
 }
 
 fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
@@ -32,7 +37,24 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 m.heading.range.clone(),
                 format!("`{have}` is a transliterated spelling of `{want}`"),
             )
-            .help(format!("rename the heading to `{want}`")),
+            .help(format!("rename the heading to `{want}`"))
+            .fix_if(rename(have, &want).map(|new| {
+                Fix::safe(
+                    format!("rename the heading to `{new}`"),
+                    vec![Edit::replace(m.heading.range.clone(), new)],
+                )
+            })),
         );
     }
+}
+
+/// The heading `have` spelled as `want`, at `have`'s own level; `None` for an underlined
+/// heading.
+fn rename(have: &str, want: &str) -> Option<String> {
+    if have.contains('\n') || !have.starts_with('#') {
+        return None;
+    }
+    let hashes = have.len() - have.trim_start_matches('#').len();
+    let text = want.trim_start_matches('#').trim_start();
+    Some(format!("{} {text}", &have[..hashes]))
 }

@@ -1,0 +1,238 @@
+//! `check --fix` and `check --diff` on the command line: fixing the reported notes in
+//! parallel ([`crate::lint::fix`] decides and proves each note's new text), writing them
+//! through the same verified, atomic path as sync's write-back, and saying what was done.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use rayon::prelude::*;
+
+use super::{ExitStatus, write_stdout};
+use crate::lint::diagnostic::{Applicability, Diagnostic};
+use crate::lint::fix::{self, Applied, FixMode, NoteFix};
+use crate::lint::{Report, Settings};
+use crate::vault::note::Note;
+
+/// What `--fix` did.
+#[derive(Default)]
+pub(super) struct Fixed {
+    /// The fixes applied to each note written, by path.
+    applied: BTreeMap<String, Vec<Applied>>,
+    /// Notes left as they were, with the reason.
+    refused: Vec<(String, String)>,
+}
+
+impl Fixed {
+    /// The lines printed before the summary.
+    pub(super) fn describe(&self, show_fixes: bool, prefix: &str) -> String {
+        let mut out = String::new();
+        let count: usize = self.applied.values().map(Vec::len).sum();
+        if count > 0 {
+            let _ = writeln!(
+                out,
+                "Fixed {} in {}.",
+                plural(count, "finding"),
+                plural(self.applied.len(), "note")
+            );
+        }
+        if show_fixes {
+            for (path, applied) in &self.applied {
+                for a in applied {
+                    let _ = writeln!(out, "  {prefix}{path}: {} {}", a.code, a.message);
+                }
+            }
+        }
+        if !self.refused.is_empty() {
+            let _ = writeln!(
+                out,
+                "Left {} as {} (nothing written):",
+                plural(self.refused.len(), "note"),
+                if self.refused.len() == 1 {
+                    "it was"
+                } else {
+                    "they were"
+                }
+            );
+            for (path, why) in &self.refused {
+                let _ = writeln!(out, "  {prefix}{path}: {why}");
+            }
+        }
+        out
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The notes with a fix `mode` applies, each with its findings.
+fn fixable(report: &Report, mode: FixMode) -> Vec<(&Note, Vec<Diagnostic>)> {
+    let mut by_path: BTreeMap<&str, Vec<Diagnostic>> = BTreeMap::new();
+    for d in &report.diagnostics {
+        by_path.entry(d.path.as_str()).or_default().push(d.clone());
+    }
+    report
+        .notes
+        .iter()
+        .filter_map(|n| {
+            let diagnostics = by_path.remove(n.path.as_str())?;
+            (!fix::choose(&diagnostics, mode).is_empty()).then_some((n, diagnostics))
+        })
+        .collect()
+}
+
+/// Fix the reported notes and write them; the report then holds each written note's new
+/// text and its findings left.
+pub(super) fn fix(settings: &Settings, report: &mut Report, mode: FixMode) -> Fixed {
+    let results: Vec<(String, NoteFix)> = fixable(report, mode)
+        .into_par_iter()
+        .map(|(note, diagnostics)| {
+            let outcome = fix::fix_note(settings, &report.index, note, diagnostics, mode);
+            (note.path.clone(), outcome)
+        })
+        .collect();
+    let mut out = Fixed::default();
+    let root = settings.root();
+    for (path, result) in results {
+        let (text, applied, remaining) = match result {
+            NoteFix::Refused { reason } => {
+                out.refused.push((path, reason));
+                continue;
+            }
+            NoteFix::Fixed {
+                text,
+                applied,
+                remaining,
+            } => (text, applied, remaining),
+        };
+        let Some(i) = report.notes.iter().position(|n| n.path == path) else {
+            continue;
+        };
+        if applied.is_empty() {
+            continue;
+        }
+        let original = report.notes[i].text.as_bytes();
+        if let Err(e) =
+            crate::sync::writeback::write_atomic(root, &root.join(&path), original, &text)
+        {
+            out.refused.push((path, write_refusal(&e)));
+            continue;
+        }
+        let kind = report.notes[i].kind;
+        report.notes[i] = Note::from_bytes(path.clone(), text.into_bytes(), kind, true);
+        report.diagnostics.retain(|d| d.path != path);
+        report.diagnostics.extend(remaining);
+        out.applied.insert(path, applied);
+    }
+    report
+        .diagnostics
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    out
+}
+
+/// Why a proven fix was not written, as the user needs it.
+fn write_refusal(e: &crate::sync::writeback::WriteError) -> String {
+    use crate::sync::writeback::{Refusal, WriteError};
+    match e {
+        WriteError::Refused(Refusal::ChangedSinceRead) => {
+            "the file changed while it was checked; run again to fix what it holds now".into()
+        }
+        WriteError::Refused(Refusal::ReadOnly) => {
+            "the note is read-only; make it writable to let decksmith fix it".into()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// `--diff`: every note's fixes as a unified diff on stdout, nothing written. Exit 1 when
+/// there is any.
+pub(super) fn diff(
+    settings: &Settings,
+    report: &Report,
+    mode: FixMode,
+) -> Result<ExitStatus, String> {
+    let results: Vec<(String, String, NoteFix)> = fixable(report, mode)
+        .into_par_iter()
+        .map(|(note, diagnostics)| {
+            let outcome = fix::fix_note(settings, &report.index, note, diagnostics, mode);
+            (note.path.clone(), note.text.clone(), outcome)
+        })
+        .collect();
+    let mut text = String::new();
+    let mut would = 0;
+    let mut notes = 0;
+    let mut refused = Vec::new();
+    for (path, before, result) in results {
+        match result {
+            NoteFix::Fixed {
+                text: after,
+                applied,
+                ..
+            } if !applied.is_empty() => {
+                would += applied.len();
+                notes += 1;
+                let diff = similar::TextDiff::from_lines(&before, &after);
+                let _ = write!(
+                    text,
+                    "{}",
+                    diff.unified_diff()
+                        .context_radius(3)
+                        .header(&format!("a/{path}"), &format!("b/{path}"))
+                );
+            }
+            NoteFix::Fixed { .. } => {}
+            NoteFix::Refused { reason } => refused.push((path, reason)),
+        }
+    }
+    write_stdout(&text)?;
+    let mut err = String::new();
+    if would > 0 {
+        let _ = writeln!(
+            err,
+            "Would fix {} in {}.",
+            plural(would, "finding"),
+            plural(notes, "note")
+        );
+    }
+    for (path, why) in &refused {
+        let _ = writeln!(err, "Cannot fix {path}: {why}");
+    }
+    eprint!("{err}");
+    Ok(if would > 0 {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// The summary's line on fixes still available: with `--fix` (safe) and with
+/// `--unsafe-fixes`.
+pub(super) fn still_fixable(report: &Report, mode: FixMode, fixed: bool) -> String {
+    let count = |a: Applicability| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.fix.as_ref().is_some_and(|f| f.applicability == a))
+            .count()
+    };
+    let (safe, unsafe_) = (count(Applicability::Safe), count(Applicability::Unsafe));
+    let mut parts = Vec::new();
+    if safe > 0 && !fixed {
+        parts.push(format!("{} fixable with `--fix`", plural(safe, "finding")));
+    }
+    if unsafe_ > 0 && !(fixed && mode.unsafe_fixes) {
+        parts.push(if parts.is_empty() {
+            format!(
+                "{} fixable with `--fix --unsafe-fixes`",
+                plural(unsafe_, "finding")
+            )
+        } else {
+            format!("{unsafe_} more with `--fix --unsafe-fixes`")
+        });
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("[*] {}.\n", parts.join("; "))
+    }
+}
