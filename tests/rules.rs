@@ -112,15 +112,18 @@ fn suppressions_silence_findings() {
 fn rule_docs_are_up_to_date() {
     let mut doc = String::from(
         "# Rules\n\nGenerated from the rules' doc comments (`decksmith rule CODE` prints the same \
-         text). Regenerate with `UPDATE_DOCS=1 cargo test --test rules`.\n\n| Code | Name | Default | Summary |\n|---|---|---|---|\n",
+         text). Regenerate with `UPDATE_DOCS=1 cargo test --test rules`. A fix is applied by \
+         `decksmith check --fix` when it is safe, and with `--unsafe-fixes` too when it is not.\n\n\
+         | Code | Name | Default | Fix | Summary |\n|---|---|---|---|---|\n",
     );
     for r in registry::all() {
         let sev = r.default_severity.map_or("off", |s| s.as_str());
         doc.push_str(&format!(
-            "| [{}](#{}) | `{}` | {sev} | {} |\n",
+            "| [{}](#{}) | `{}` | {sev} | {} | {} |\n",
             r.code,
             r.code.to_lowercase(),
             r.name,
+            r.fix.short(),
             r.summary.replace('|', "\\|")
         ));
     }
@@ -128,9 +131,10 @@ fn rule_docs_are_up_to_date() {
         let sev = r.default_severity.map_or("off", |s| s.as_str());
         let body = r.documentation().replace("\n## ", "\n### ");
         doc.push_str(&format!(
-            "\n## {}\n\n`{}` · default severity: {sev}\n\n{}",
+            "\n## {}\n\n`{}` · default severity: {sev} · {}\n\n{}",
             r.code,
             r.name,
+            r.fix.describe(),
             body.trim_start_matches("## ")
                 .replacen("What it does", "### What it does", 1)
         ));

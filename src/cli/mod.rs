@@ -527,6 +527,7 @@ fn check(args: &CheckArgs) -> Result<ExitStatus, String> {
     }
     if let Some(fixed) = &fixed
         && human
+        && !args.quiet
     {
         text.push_str(&fixed.describe(args.show_fixes, &prefix));
     }
@@ -628,9 +629,10 @@ fn rule(args: &RuleArgs) -> Result<ExitStatus, String> {
         .ok_or_else(|| format!("no rule `{key}` (see `decksmith rule --all`)"))?;
     let sev = r.default_severity.map_or("off", Severity::as_str);
     let text = format!(
-        "# {} ({})\n\nDefault severity: {sev}\n\n{}",
+        "# {} ({})\n\nDefault severity: {sev}\nFix: {}\n\n{}",
         r.name,
         r.code,
+        r.fix.describe(),
         r.documentation()
     );
     write_stdout(&text)?;

@@ -8,10 +8,11 @@
 //! times; a note whose fixes do not settle is left as it is.
 //!
 //! Each round is proven before the next: every byte outside the edits is unchanged; each
-//! fixed finding is gone from its place; and the note has no finding it did not have before
-//! — except where a repaired front matter lets rules see what the damage hid (a note
-//! without readable front matter has no schema findings; once its fence is repaired it may
-//! have some, and they are reported, not refused). The last round finds nothing to apply,
+//! fixed finding is gone from its place; the front matter is no less readable; and the note
+//! has no finding it did not have before — except where a round made more of the front
+//! matter readable, which lets rules see what the damage hid (a note without readable front
+//! matter has no schema findings; once its fence is repaired it may have some, and a
+//! dashed key the broken fence hid: they are reported, or fixed in the next round). The last round finds nothing to apply,
 //! so applying the fixes again changes nothing. A note that fails a proof is listed with the
 //! reason and keeps its bytes.
 //!
@@ -167,7 +168,7 @@ pub fn fix_note(
 ) -> NoteFix {
     let mut text = note.text.clone();
     let mut current = diagnostics;
-    let mut damaged = !intact(note);
+    let mut state = Reading::of(note);
     let mut applied = Vec::new();
     for _ in 0..MAX_ROUNDS {
         let chosen = choose(&current, mode);
@@ -200,12 +201,17 @@ pub fn fix_note(
             true,
         );
         let after = check_note(settings, index, &reparsed);
+        if Reading::of(&reparsed) < state {
+            return NoteFix::Refused {
+                reason: "a fix would make the front matter less readable".into(),
+            };
+        }
         if let Err(reason) = prove(
             &current,
             &chosen,
             &after,
             &edits,
-            damaged && intact(&reparsed),
+            state.unmasked_by(Reading::of(&reparsed)),
         ) {
             return NoteFix::Refused { reason };
         }
@@ -220,7 +226,7 @@ pub fn fix_note(
                 range: d.range.clone(),
             }
         }));
-        damaged = !intact(&reparsed);
+        state = Reading::of(&reparsed);
         text = next;
         current = after;
     }
@@ -229,14 +235,35 @@ pub fn fix_note(
     }
 }
 
-/// The note's front matter is there and whole.
-fn intact(note: &Note) -> bool {
-    note.front_matter().is_some() && note.front_matter_intact()
+/// How far the rules can read a note's front matter.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Reading {
+    /// Not at all: no block, or no parse.
+    None,
+    /// Parsed, but damaged (dashed or duplicate keys, leaked metadata, …).
+    Damaged,
+    Intact,
+}
+
+impl Reading {
+    fn of(note: &Note) -> Reading {
+        match (note.front_matter().is_some(), note.front_matter_intact()) {
+            (false, _) => Reading::None,
+            (true, false) => Reading::Damaged,
+            (true, true) => Reading::Intact,
+        }
+    }
+
+    /// A round that reads more of the front matter than before lets rules see what the
+    /// damage hid.
+    fn unmasked_by(self, after: Reading) -> bool {
+        after > self
+    }
 }
 
 /// A round's proof: each fixed finding is gone from its place, and no finding is new —
-/// unless the round repaired the front matter (`unmasked`), which lets rules see what the
-/// damage hid; a front-matter finding is never allowed to appear.
+/// unless the round made more of the front matter readable (`unmasked`), which lets rules
+/// see what the damage hid (the caller has checked that it never makes less readable).
 fn prove(
     before: &[Diagnostic],
     chosen: &[&Diagnostic],
@@ -263,7 +290,7 @@ fn prove(
     for a in after {
         match had.get_mut(&(a.code, a.message.as_str())) {
             Some(n) if *n > 0 => *n -= 1,
-            _ if unmasked && !a.code.starts_with("FM") => {}
+            _ if unmasked => {}
             _ => {
                 return Err(format!(
                     "fixing would add a finding: {} {}",

@@ -22,7 +22,8 @@ pub struct Rule {
     pub fix: FixAvailability,
 }
 
-/// What fixes a rule offers (stated in `decksmith rule CODE` and `docs/rules.md`).
+/// What fixes a rule offers (stated in `decksmith rule CODE` and `docs/rules.md`). A rule
+/// may offer its fix for some findings only; its "Fix safety" section says which.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FixAvailability {
     None,
@@ -32,8 +33,6 @@ pub enum FixAvailability {
     Unsafe,
     /// Safe in some cases, unsafe in others (the rule's docs say which).
     Mixed,
-    /// For some findings only (the rule's docs say which).
-    Sometimes,
 }
 
 impl FixAvailability {
@@ -45,6 +44,16 @@ impl FixAvailability {
         }
     }
 
+    /// A word for tables: `safe`, `unsafe`, `mixed`, `some`, or empty.
+    pub fn short(self) -> &'static str {
+        match self {
+            FixAvailability::None => "",
+            FixAvailability::Safe => "safe",
+            FixAvailability::Unsafe => "unsafe",
+            FixAvailability::Mixed => "safe/unsafe",
+        }
+    }
+
     /// One line for the rule's documentation.
     pub fn describe(self) -> &'static str {
         match self {
@@ -52,7 +61,6 @@ impl FixAvailability {
             FixAvailability::Safe => "safe fix (`--fix`)",
             FixAvailability::Unsafe => "unsafe fix (`--fix --unsafe-fixes`)",
             FixAvailability::Mixed => "safe or unsafe fix, depending on the finding",
-            FixAvailability::Sometimes => "fix for some findings",
         }
     }
 }
@@ -141,6 +149,12 @@ mod tests {
             let doc = rule.documentation();
             assert!(doc.contains("## What it does"), "{} lacks docs", rule.code);
             assert!(doc.contains("## Why"), "{} lacks a why section", rule.code);
+            assert_eq!(
+                doc.contains("## Fix safety"),
+                rule.fix != FixAvailability::None,
+                "{}: a rule with fixes says how safe they are, and only such a rule",
+                rule.code
+            );
         }
         let sorted: Vec<_> = all().iter().map(|r| r.code).collect();
         let mut expected = sorted.clone();

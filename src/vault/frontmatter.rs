@@ -205,6 +205,48 @@ pub fn merge_leaked(
     Some(edits)
 }
 
+/// For a block opened but never closed ([`Defect::Unterminated`]): the first broken fence
+/// line (`---\`) after the opening one, when only YAML-looking lines lie between: the
+/// block's closing fence, broken. `None` otherwise (where the block ends is then unknown).
+pub fn broken_close(text: &str, split: &Split) -> Option<Range<usize>> {
+    let open = split.defects.iter().find_map(|d| match d {
+        Defect::Unterminated { open } => Some(open.clone()),
+        _ => None,
+    })?;
+    let first = lines_from(text, open.start).next()?;
+    broken_fence_after(text, first.next)
+}
+
+/// The first broken fence line (`---\`) from `from` on, when only YAML-looking lines lie
+/// before it: a block's closing fence, broken.
+pub fn broken_fence_after(text: &str, from: usize) -> Option<Range<usize>> {
+    for line in lines_from(text, from) {
+        let t = &text[line.content.clone()];
+        if is_broken_fence(t) {
+            return Some(line.content);
+        }
+        // A quoted key (`'---id': …`, a dashed key re-serialised) is metadata too.
+        let quoted_key = t.starts_with(['\'', '"']) && t.contains(':');
+        if t == "---" || !(yamlish(t) || quoted_key) {
+            return None;
+        }
+    }
+    None
+}
+
+/// The broken fence lines (`---\`) inside a block's YAML, with their line breaks: what is
+/// left of a closing fence after which more metadata was written, and which no YAML
+/// parser accepts.
+pub fn broken_fences_inside(text: &str, split: &Split) -> Vec<Range<usize>> {
+    let Some(block) = &split.block else {
+        return Vec::new();
+    };
+    lines_from(&text[..block.yaml.end], block.yaml.start)
+        .filter(|l| is_broken_fence(&text[l.content.clone()]))
+        .map(|l| l.content.start..l.next)
+        .collect()
+}
+
 fn is_broken_fence(line: &str) -> bool {
     line != "---"
         && line.starts_with("---")

@@ -27,7 +27,7 @@ declare_rule! {
     severity = Some(Severity::Warning),
     summary = "`synced_at` is not an accepted timestamp form",
     check = check,
-    fix = Sometimes,
+    fix = Unsafe,
 }
 
 fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {

@@ -1,5 +1,5 @@
 use crate::lint::Ctx;
-use crate::lint::diagnostic::{Finding, Severity};
+use crate::lint::diagnostic::{Edit, Finding, Fix, Severity};
 use crate::lint::registry::declare_rule;
 use crate::vault::frontmatter::Defect;
 
@@ -15,11 +15,17 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Add a `---` line after the last metadata line.
+    ///
+    /// ## Fix safety
+    /// Safe, and offered only when the block's closing fence is there but broken (`---\`
+    /// after nothing but metadata lines): it becomes `---`. Where a block with no closing
+    /// fence at all ends is a guess, so that is not fixed.
     code = "FM002",
     name = "unterminated-front-matter",
     severity = Some(Severity::Error),
     summary = "opening `---` without a closing fence",
     check = check,
+    fix = Safe,
 }
 
 fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
@@ -27,7 +33,16 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         if let Defect::Unterminated { open } = defect {
             out.push(
                 Finding::new(open.clone(), "front matter is opened here but never closed")
-                    .help("add a `---` line after the last metadata line"),
+                    .help("add a `---` line after the last metadata line")
+                    .fix_if(
+                        crate::vault::frontmatter::broken_close(&ctx.note.text, &ctx.note.split)
+                            .map(|line| {
+                                Fix::safe(
+                                    "write the broken closing fence as `---`",
+                                    vec![Edit::replace(line, "---")],
+                                )
+                            }),
+                    ),
             );
         }
     }

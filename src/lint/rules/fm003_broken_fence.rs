@@ -24,8 +24,9 @@ declare_rule! {
     /// Replace both fence lines with `---`.
     ///
     /// ## Fix safety
-    /// Safe: the fence lines become `---`, nothing else changes. When that does not give
-    /// the note a front matter (no closing fence), the fix is not offered.
+    /// Safe: the fence lines become `---`, nothing else changes. When that would not give
+    /// the note a front matter (it has no closing fence), the fix is refused when it is
+    /// proven, and the note is left as it is.
     code = "FM003",
     name = "broken-fence",
     severity = Some(Severity::Error),
@@ -47,13 +48,11 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             for other in &lines[1..] {
                 f = f.label(other.clone(), "closing fence is broken too");
             }
-            if lines.len() > 1 {
-                let edits = lines
-                    .iter()
-                    .map(|l| Edit::replace(l.clone(), "---"))
-                    .collect();
-                f = f.fix(Fix::safe("write the fences as `---`", edits));
-            }
+            let edits = lines
+                .iter()
+                .map(|l| Edit::replace(l.clone(), "---"))
+                .collect();
+            f = f.fix(Fix::safe("write the fences as `---`", edits));
             out.push(f);
         }
     }

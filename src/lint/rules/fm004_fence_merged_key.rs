@@ -17,7 +17,8 @@ declare_rule! {
     /// Split the line: `---` on its own line, then `id: tools-003`.
     ///
     /// ## Fix safety
-    /// Safe: a line break (the file's own) goes back after the `---`.
+    /// Safe: a line break (the file's own) goes back after the `---`; a closing fence
+    /// written `---\` after the metadata is repaired with it.
     code = "FM004",
     name = "fence-merged-key",
     severity = Some(Severity::Error),
@@ -35,11 +36,21 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                     format!("the opening fence is merged with the key `{key}`; the note has no front matter"),
                 )
                 .help(format!("put `---` on its own line, followed by `{key}: …`"))
-                .fix(Fix::safe(
-                    "put the fence on its own line",
-                    vec![Edit::insert(line.start + 3, ctx.note.split.eol.as_str())],
-                )),
+                .fix(fix(ctx, line)),
             );
         }
     }
+}
+
+/// Break the line after the fence, and repair a broken closing fence if there is one.
+fn fix(ctx: &Ctx<'_>, line: &std::ops::Range<usize>) -> Fix {
+    let text = &ctx.note.text;
+    let next = text[line.end..]
+        .find('\n')
+        .map_or(text.len(), |i| line.end + i + 1);
+    let mut edits = vec![Edit::insert(line.start + 3, ctx.note.split.eol.as_str())];
+    if let Some(close) = crate::vault::frontmatter::broken_fence_after(text, next) {
+        edits.push(Edit::replace(close, "---"));
+    }
+    Fix::safe("put the fence on its own line", edits)
 }

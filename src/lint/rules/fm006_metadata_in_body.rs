@@ -42,7 +42,7 @@ declare_rule! {
     severity = Some(Severity::Error),
     summary = "second block or `key: value` lines right after the front matter",
     check = check,
-    fix = Sometimes,
+    fix = Safe,
 }
 
 fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {

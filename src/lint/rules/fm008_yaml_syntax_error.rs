@@ -1,5 +1,5 @@
 use crate::lint::Ctx;
-use crate::lint::diagnostic::{Finding, Severity};
+use crate::lint::diagnostic::{Edit, Finding, Fix, Severity};
 use crate::lint::registry::declare_rule;
 use crate::vault::yaml::SyntaxErrorKind;
 
@@ -18,11 +18,18 @@ declare_rule! {
     /// Fix the syntax at the reported position. Common causes: a `:` followed by a space
     /// inside an unquoted value (quote the value), tabs used for indentation, an unclosed
     /// `[` or quote. For nesting, flatten the structure.
+    ///
+    /// ## Fix safety
+    /// Offered only for one cause: a broken fence line (`---\`) inside the block, left
+    /// from a closing fence after which more metadata was written. Safe: the line is
+    /// deleted, so the metadata on both sides of it is one front matter again. Other
+    /// syntax errors need a person.
     code = "FM008",
     name = "yaml-syntax-error",
     severity = Some(Severity::Error),
     summary = "front matter is not valid YAML",
     check = check,
+    fix = Safe,
 }
 
 fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
@@ -43,6 +50,13 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                     .help("flatten the structure; the rest of the front matter is not checked")
             }
         };
-        out.push(finding);
+        let stray = crate::vault::frontmatter::broken_fences_inside(text, &ctx.note.split);
+        let fix = (!stray.is_empty()).then(|| {
+            Fix::safe(
+                "delete the broken fence inside the front matter",
+                stray.into_iter().map(Edit::delete).collect(),
+            )
+        });
+        out.push(finding.fix_if(fix));
     }
 }

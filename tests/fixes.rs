@@ -1,0 +1,99 @@
+//! `check --fix`: every rule that offers fixes, on its own fixture vault
+//! (`fixtures/rules/<code>/`): the fixes as a unified-diff snapshot, then applied, then
+//! proven settled (a second run finds nothing to fix), with every file the diff does not
+//! name left byte-identical.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use decksmith::lint::registry::{self, FixAvailability};
+
+fn check(dir: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_decksmith"))
+        .arg("check")
+        .args(args)
+        .arg(dir)
+        .env_remove("DECKSMITH_CONFIG")
+        .output()
+        .expect("check runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn findings(dir: &Path, code: &str) -> usize {
+    let out = check(dir, &["--select", code, "--format", "concise", "--quiet"]);
+    stdout(&out).lines().filter(|l| l.contains(code)).count()
+}
+
+#[test]
+fn every_fix_has_a_fixture_a_diff_snapshot_and_settles() {
+    let fixing: Vec<&str> = registry::all()
+        .iter()
+        .filter(|r| r.fix != FixAvailability::None)
+        .map(|r| r.code)
+        .collect();
+    assert!(fixing.len() >= 7, "{fixing:?}");
+    for code in fixing {
+        let dir = tempfile::tempdir().expect("tempdir");
+        common::copy_dir(
+            &common::fixture(&format!("rules/{}", code.to_lowercase())),
+            dir.path(),
+        );
+        let before = common::file_states(dir.path());
+        let found = findings(dir.path(), code);
+
+        let diff = check(dir.path(), &["--select", code, "--diff", "--unsafe-fixes"]);
+        assert_eq!(diff.status.code(), Some(1), "{code}: {}", stdout(&diff));
+        let text = stdout(&diff);
+        insta::assert_snapshot!(format!("fix_{code}"), text);
+        assert_eq!(
+            common::file_states(dir.path()),
+            before,
+            "{code}: --diff writes nothing"
+        );
+
+        let fixed = check(
+            dir.path(),
+            &[
+                "--select",
+                code,
+                "--fix",
+                "--unsafe-fixes",
+                "--format",
+                "concise",
+            ],
+        );
+        assert!(
+            stdout(&fixed).contains("Fixed "),
+            "{code}: {}",
+            stdout(&fixed)
+        );
+        assert!(findings(dir.path(), code) < found, "{code}: nothing fixed");
+        // The notes the diff named changed; no other file did.
+        let named: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("+++ b/"))
+            .map(str::to_string)
+            .collect();
+        for (path, state) in common::file_states(dir.path()) {
+            let rel = path
+                .strip_prefix(dir.path())
+                .expect("below")
+                .to_string_lossy()
+                .replace('\\', "/");
+            if rel.starts_with(".decksmith-cache") {
+                continue;
+            }
+            let changed = before.get(&path).map(|b| &b.0) != Some(&state.0);
+            assert_eq!(changed, named.contains(&rel), "{code}: {rel}");
+        }
+        // Settled: nothing is left to fix, and fixing again changes no byte.
+        let again = check(dir.path(), &["--select", code, "--diff", "--unsafe-fixes"]);
+        assert_eq!(again.status.code(), Some(0), "{code}: {}", stdout(&again));
+        assert!(stdout(&again).is_empty());
+    }
+}
