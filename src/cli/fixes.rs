@@ -130,6 +130,36 @@ pub(super) fn fix(settings: &Settings, report: &mut Report, mode: FixMode) -> Fi
     out
 }
 
+/// Offer a restore from git history on each reported note that lost its metadata
+/// ([`crate::lint::restore`]): the notes' histories are read in parallel.
+pub(super) fn offer_restores(settings: &Settings, report: &mut Report) {
+    let root = settings.root();
+    let mut by_path: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, d) in report.diagnostics.iter().enumerate() {
+        by_path.entry(d.path.as_str()).or_default().push(i);
+    }
+    let wanted: Vec<(&Note, usize)> = report
+        .notes
+        .iter()
+        .filter_map(|n| {
+            let at = by_path.get(n.path.as_str())?;
+            let mine: Vec<Diagnostic> = at.iter().map(|i| report.diagnostics[*i].clone()).collect();
+            let t = crate::lint::restore::target(&mine)?;
+            (report.diagnostics[at[t]].fix.is_none()).then_some((n, at[t]))
+        })
+        .collect();
+    let offers: Vec<(usize, crate::lint::diagnostic::Fix)> = wanted
+        .into_par_iter()
+        .filter_map(|(note, at)| {
+            let old = crate::vault::history::last_intact(root, &note.path).ok()??;
+            Some((at, crate::lint::restore::fix(note, &old)?))
+        })
+        .collect();
+    for (at, fix) in offers {
+        report.diagnostics[at].fix = Some(fix);
+    }
+}
+
 /// Why a proven fix was not written, as the user needs it.
 fn write_refusal(e: &crate::sync::writeback::WriteError) -> String {
     use crate::sync::writeback::{Refusal, WriteError};

@@ -287,6 +287,11 @@ pub struct CheckArgs {
     /// With --fix: list every fix applied.
     #[arg(long)]
     pub show_fixes: bool,
+    /// With --fix or --diff, and --unsafe-fixes: bring back front-matter keys a note lost
+    /// (its front matter holds only `anki_cards`, or lacks required keys) from its most
+    /// recent committed version whose front matter was intact, following renames.
+    #[arg(long, requires = "unsafe_fixes")]
+    pub restore_from_git: bool,
 }
 
 #[derive(Args, Debug)]
@@ -498,10 +503,13 @@ fn check(args: &CheckArgs) -> Result<ExitStatus, String> {
     let mode = lint::fix::FixMode {
         unsafe_fixes: args.unsafe_fixes,
     };
+    let mut report = report;
+    if args.restore_from_git && (args.fix || args.diff) {
+        fixes::offer_restores(&settings, &mut report);
+    }
     if args.diff {
         return fixes::diff(&settings, &report, mode);
     }
-    let mut report = report;
     let fixed = if args.fix {
         Some(fixes::fix(&settings, &mut report, mode))
     } else {

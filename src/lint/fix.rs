@@ -201,7 +201,7 @@ pub fn fix_note(
             true,
         );
         let after = check_note(settings, index, &reparsed);
-        if Reading::of(&reparsed) < state {
+        if state.worse(Reading::of(&reparsed)) {
             return NoteFix::Refused {
                 reason: "a fix would make the front matter less readable".into(),
             };
@@ -235,9 +235,13 @@ pub fn fix_note(
     }
 }
 
-/// How far the rules can read a note's front matter.
+/// How far the rules can read a note's front matter: its state, then how many keys it
+/// shows.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Reading {
+struct Reading(State, usize);
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum State {
     /// Not at all: no block, or no parse.
     None,
     /// Parsed, but damaged (dashed or duplicate keys, leaked metadata, …).
@@ -247,17 +251,27 @@ enum Reading {
 
 impl Reading {
     fn of(note: &Note) -> Reading {
-        match (note.front_matter().is_some(), note.front_matter_intact()) {
-            (false, _) => Reading::None,
-            (true, false) => Reading::Damaged,
-            (true, true) => Reading::Intact,
-        }
+        let keys = note
+            .front_matter()
+            .and_then(|p| p.root.as_ref())
+            .map_or(0, |r| r.entries().len());
+        let state = match (note.front_matter().is_some(), note.front_matter_intact()) {
+            (false, _) => State::None,
+            (true, false) => State::Damaged,
+            (true, true) => State::Intact,
+        };
+        Reading(state, keys)
     }
 
-    /// A round that reads more of the front matter than before lets rules see what the
-    /// damage hid.
+    /// A round that reads more of the front matter than before (a better state, or more
+    /// keys: leaked or lost ones brought back) lets rules see what the damage hid.
     fn unmasked_by(self, after: Reading) -> bool {
-        after > self
+        after.0 > self.0 || (after.0 == self.0 && after.1 > self.1)
+    }
+
+    /// A round must never leave the front matter in a worse state.
+    fn worse(self, after: Reading) -> bool {
+        after.0 < self.0
     }
 }
 

@@ -15,6 +15,7 @@ a file never depend on which other files were named on the command line.
 pub mod diagnostic;
 pub mod fix;
 pub mod registry;
+pub mod restore;
 pub mod rules;
 pub mod schema;
 pub mod schema_cost;

@@ -21,9 +21,7 @@ agree with the user's git about the index format, and the user's git config (for
 `core.quotePath`) cannot change how names are read.
 */
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use globset::GlobSet;
@@ -56,48 +54,12 @@ pub enum StagedError {
 }
 
 fn git(root: &Path, args: &[&str], input: Option<&[u8]>) -> Result<Vec<u8>, StagedError> {
-    let mut child = Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(args)
-        .stdin(if input.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(StagedError::Spawn)?;
-    // Feed stdin from a thread: a large batch would otherwise deadlock against a full
-    // stdout pipe.
-    let feeder = match (input, child.stdin.take()) {
-        (Some(bytes), Some(mut stdin)) => {
-            let bytes = bytes.to_vec();
-            Some(std::thread::spawn(move || stdin.write_all(&bytes)))
+    super::git::run(root, args, input).map_err(|e| match e {
+        super::git::GitError::Spawn(e) => StagedError::Spawn(e),
+        super::git::GitError::Failed { args, root, stderr } => {
+            StagedError::Git { args, root, stderr }
         }
-        _ => None,
-    };
-    let mut stdout = Vec::new();
-    if let Some(out) = child.stdout.as_mut() {
-        out.read_to_end(&mut stdout).map_err(StagedError::Spawn)?;
-    }
-    let mut stderr = Vec::new();
-    if let Some(err) = child.stderr.as_mut() {
-        let _ = err.read_to_end(&mut stderr);
-    }
-    let status = child.wait().map_err(StagedError::Spawn)?;
-    if let Some(feeder) = feeder {
-        let _ = feeder.join();
-    }
-    if !status.success() {
-        return Err(StagedError::Git {
-            args: args.join(" "),
-            root: root.to_path_buf(),
-            stderr: String::from_utf8_lossy(&stderr).trim().to_string(),
-        });
-    }
-    Ok(stdout)
+    })
 }
 
 /// NUL-separated records, the last one possibly empty.
