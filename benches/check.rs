@@ -1,6 +1,7 @@
 //! `cargo bench --bench check`: wall time and notes per second of `decksmith check` on
-//! synthetic vaults of 1,000 and 10,000 notes, in-process and as the real binary; then the
-//! cards of single notes with hostile answers of 25 to 200 KB, which must stay linear.
+//! synthetic vaults of 1,000 and 10,000 notes, in-process and as the real binary, and of
+//! `check --diff` and `check --fix` on them; then the cards of single notes with hostile
+//! answers of 25 to 200 KB, which must stay linear.
 //!
 //! Each vault is generated once and read once before timing (the machine evicts files left
 //! unread for about 30 s; timing a cold read measures the disk, not decksmith). Reported
@@ -47,17 +48,18 @@ fn main() {
         .unwrap_or_else(|| vec![1_000, 10_000]);
     let exe = env!("CARGO_BIN_EXE_decksmith");
     let mut cards_rows: Vec<String> = Vec::new();
+    let mut fix_rows: Vec<String> = Vec::new();
     println!(
         "| notes | files | MB | in-process | notes/s | binary | notes/s | 5 files, no cache | 5 files, cache |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
     for n in sizes {
         let tmp = tempfile::tempdir().expect("tempdir");
-        vaultgen::generate(tmp.path(), n).expect("generate vault");
+        vaultgen::generate(tmp.path(), n, true).expect("generate vault");
         // Keep a copy for profiling: DECKSMITH_BENCH_KEEP=DIR writes DIR/<n>/.
         if let Some(keep) = std::env::var_os("DECKSMITH_BENCH_KEEP") {
             let dir = std::path::Path::new(&keep).join(n.to_string());
-            vaultgen::generate(&dir, n).expect("generate kept vault");
+            vaultgen::generate(&dir, n, true).expect("generate kept vault");
         }
         let bytes = warm(tmp.path());
         let loaded = config::load(tmp.path().to_path_buf(), None).expect("defaults");
@@ -88,6 +90,46 @@ fn main() {
                 "the synthetic vault has findings"
             );
         }
+        // Repairs: the fixes computed and proven without writing (`--diff`), and applied to
+        // a fresh copy of the vault each run (one note in fifty is damaged).
+        let mut diffs = Vec::new();
+        for _ in 0..runs {
+            warm(tmp.path());
+            let t = Instant::now();
+            let out = std::process::Command::new(exe)
+                .args(["check", "--diff", "--unsafe-fixes", "--quiet"])
+                .arg(tmp.path())
+                .output()
+                .expect("run binary");
+            diffs.push(t.elapsed());
+            assert_eq!(out.status.code(), Some(1), "the vault has fixable damage");
+        }
+        let mut fixes = Vec::new();
+        let mut fixed_line = String::new();
+        for _ in 0..runs {
+            let fresh = tempfile::tempdir().expect("tempdir");
+            vaultgen::generate(fresh.path(), n, true).expect("generate vault");
+            warm(fresh.path());
+            let t = Instant::now();
+            let out = std::process::Command::new(exe)
+                .args(["check", "--fix", "--unsafe-fixes", "--format", "concise"])
+                .arg(fresh.path())
+                .output()
+                .expect("run binary");
+            fixes.push(t.elapsed());
+            fixed_line = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .find(|l| l.starts_with("Fixed "))
+                .unwrap_or("nothing fixed")
+                .to_string();
+        }
+        fix_rows.push(format!(
+            "| {n} | {:.3} s | {:.3} s | {:.3} s | {:.2}× | {fixed_line} |",
+            median(binary.clone()).as_secs_f64(),
+            median(diffs).as_secs_f64(),
+            median(fixes.clone()).as_secs_f64(),
+            median(fixes).as_secs_f64() / median(binary.clone()).as_secs_f64(),
+        ));
         // A pre-commit run: five staged notes, the whole vault indexed.
         let staged: Vec<std::path::PathBuf> = (0..5)
             .map(|k| {
@@ -177,6 +219,14 @@ fn main() {
     );
     println!("|---|---|---|---|---|");
     for row in cards_rows {
+        println!("{row}");
+    }
+    println!();
+    println!(
+        "| notes (Q&A) | `check` | `check --diff --unsafe-fixes` | `check --fix --unsafe-fixes` | fix / check | fixed |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for row in fix_rows {
         println!("{row}");
     }
     hostile_answers();

@@ -86,11 +86,11 @@ fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(1021);
     let vault = tempfile::tempdir().expect("tempdir");
-    vaultgen::generate(vault.path(), notes).expect("generate");
+    vaultgen::generate(vault.path(), notes, false).expect("generate");
     // Keep a copy for profiling: DECKSMITH_BENCH_KEEP=DIR writes DIR/sync-<n>/.
     if let Some(keep) = std::env::var_os("DECKSMITH_BENCH_KEEP") {
         let dir = Path::new(&keep).join(format!("sync-{notes}"));
-        vaultgen::generate(&dir, notes).expect("generate kept vault");
+        vaultgen::generate(&dir, notes, false).expect("generate kept vault");
     }
 
     // The backend's own time for one `addNotes` of exactly the notes sync creates.
@@ -134,7 +134,7 @@ fn main() {
     for _ in 0..ROUNDS {
         baselines.push(baseline_once());
         let copy = tempfile::tempdir().expect("tempdir");
-        vaultgen::generate(copy.path(), notes).expect("generate");
+        vaultgen::generate(copy.path(), notes, false).expect("generate");
         let server = anki::AnkiServer::start().expect("server");
         let (t, r, _) = run_sync(&server.url, copy.path());
         firsts.push(t);

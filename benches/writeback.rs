@@ -201,7 +201,7 @@ fn main() {
     // they cost in a vault.
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
     let root = dir.path();
-    vaultgen::generate(root, 204).expect("generate");
+    vaultgen::generate(root, 204, false).expect("generate");
     let notes = notes(root);
     let size = notes.iter().map(|n| n.original.len()).sum::<usize>() / notes.len();
     eprintln!("{} notes of {size} bytes on average", notes.len());

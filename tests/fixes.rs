@@ -97,3 +97,49 @@ fn every_fix_has_a_fixture_a_diff_snapshot_and_settles() {
         assert!(stdout(&again).is_empty());
     }
 }
+
+/// Derived tags go into `tags` in the list's own style, and questions get their quote:
+/// flow lists (`[a]`, `[]`) and CRLF notes included.
+#[test]
+fn tags_and_quotes_are_added_in_the_note_s_own_style() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let note = |tags: &str, eol: &str| {
+        format!(
+            "---\nid: sysdes-9\ntitle: A / Б\ntopic: system-design\ndifficulty: hard\n{tags}\n---\n# Question (EN)\nWhy?\n\n## Answer (EN)\n\nBecause.\n"
+        )
+        .replace('\n', eol)
+    };
+    let cases = [
+        (
+            "q-a--system-design--hard.md",
+            note("tags: [system-design]", "\n"),
+        ),
+        ("q-b--system-design--hard.md", note("tags: []", "\n")),
+        (
+            "q-c--system-design--hard.md",
+            note("tags:\n  - system-design", "\r\n"),
+        ),
+    ];
+    for (name, text) in &cases {
+        std::fs::write(dir.path().join(name), text).expect("write");
+    }
+    let fixed = check(
+        dir.path(),
+        &["--select", "TAG001,SEC004", "--fix", "--format", "concise"],
+    );
+    assert!(
+        stdout(&fixed).contains("Fixed 6 findings in 3 notes."),
+        "{}",
+        stdout(&fixed)
+    );
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).expect("read");
+    assert!(read(cases[0].0).contains("tags: [system-design, difficulty/hard]\n"));
+    assert!(read(cases[1].0).contains("tags: [difficulty/hard]\n"));
+    let crlf = read(cases[2].0);
+    assert!(
+        crlf.contains("tags:\r\n  - system-design\r\n  - difficulty/hard\r\n---\r\n# Question (EN)\r\n> Why?\r\n"),
+        "{crlf:?}"
+    );
+    let again = check(dir.path(), &["--select", "TAG001,SEC004", "--diff"]);
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+}

@@ -77,8 +77,9 @@ pub(crate) fn q_stem(i: usize) -> String {
     format!("q-synthetic-question-{i}--{topic}--medium")
 }
 
-/// Write `n` notes (and n/4 concept notes) under `dir`.
-pub(crate) fn generate(dir: &Path, n: usize) -> std::io::Result<()> {
+/// Write `n` notes (and n/4 concept notes) under `dir`; with `fixable`, also damage that
+/// `check --fix` repairs.
+pub(crate) fn generate(dir: &Path, n: usize, fixable: bool) -> std::io::Result<()> {
     let mut rng = Rng(n as u64);
     std::fs::create_dir_all(dir.join(".obsidian"))?;
     std::fs::create_dir_all(dir.join("10-Concepts"))?;
@@ -117,7 +118,7 @@ pub(crate) fn generate(dir: &Path, n: usize) -> std::io::Result<()> {
         let (topic, folder) = TOPICS[i % TOPICS.len()];
         let stem = q_stem(i);
         let mut t = String::with_capacity(16_000);
-        // One note in fifty carries a real-world defect.
+        // One note in fifty carries a defect no fix may guess at (two ids).
         let damaged = i % 50 == 7;
         let _ = write!(
             t,
@@ -161,6 +162,24 @@ pub(crate) fn generate(dir: &Path, n: usize) -> std::io::Result<()> {
             sentence(&mut rng, EN, &[], 0),
             targets[rng.next() % targets.len()]
         );
+        // With `fixable`, damage `check --fix` repairs, as the real vault has it: fences
+        // broken by a bulk reformat, a transliterated heading, a `synced_at` written with a
+        // space (three notes in fifty).
+        let t = match i % 50 {
+            _ if !fixable => t,
+            17 => t.replacen("---\n", "---\\\n", 1).replacen(
+                "\n---\n# Question",
+                "\n---\\\n# Question",
+                1,
+            ),
+            27 => t.replacen("# Вопрос (RU)", "# Vopros (RU)", 1),
+            37 => t.replacen(
+                "'2026-01-23T13:49:17.865498'",
+                "'2026-01-23 13:49:17.865498'",
+                1,
+            ),
+            _ => t,
+        };
         std::fs::write(dir.join(folder).join(format!("{stem}.md")), t)?;
     }
     Ok(())

@@ -1,5 +1,5 @@
 use crate::lint::Ctx;
-use crate::lint::diagnostic::{Finding, Severity};
+use crate::lint::diagnostic::{Edit, Finding, Fix, Severity};
 use crate::lint::registry::declare_rule;
 
 declare_rule! {
@@ -13,11 +13,16 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Prefix the question's lines with `> `.
+    ///
+    /// ## Fix safety
+    /// Safe, and offered when the question is one plain paragraph (no list, table, code or
+    /// quote in it): each of its lines gets `> `. Anything else is left to a person.
     code = "SEC004",
     name = "question-not-quoted",
     severity = Some(Severity::Warning),
     summary = "question heading not followed by a `>` blockquote",
     check = check,
+    fix = Safe,
 }
 
 fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
@@ -31,8 +36,42 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                         m.heading.text
                     ),
                 )
-                .help("prefix the question's lines with `> `"),
+                .help("prefix the question's lines with `> `")
+                .fix_if(quote(&ctx.note.text, m.heading.range.end)),
             );
         }
     }
+}
+
+/// Quote the plain paragraph that follows a heading ending at `after`.
+fn quote(text: &str, after: usize) -> Option<Fix> {
+    let mut at = text[after..].find('\n').map(|i| after + i + 1)?;
+    let mut starts = Vec::new();
+    while at < text.len() {
+        let end = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+        let line = text[at..end].trim_end();
+        if line.trim().is_empty() {
+            if starts.is_empty() {
+                at = end;
+                continue;
+            }
+            break;
+        }
+        let t = line.trim_start();
+        let block = t.starts_with(['#', '>', '|', '-', '*', '+', '`', '~', '<'])
+            || t.starts_with(|c: char| c.is_ascii_digit()) && t.contains(". ")
+            || line.starts_with("    ")
+            || line.starts_with('\t');
+        if block {
+            return None;
+        }
+        starts.push(at);
+        at = end;
+    }
+    (!starts.is_empty()).then(|| {
+        Fix::safe(
+            "quote the question",
+            starts.into_iter().map(|s| Edit::insert(s, "> ")).collect(),
+        )
+    })
 }
