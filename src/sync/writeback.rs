@@ -1,5 +1,6 @@
 /*!
-Writing `anki_id` and `synced_at` back into a note: the only code that writes notes.
+Writing `anki_id` and `synced_at` back into a note, and the one way any note is written:
+`check --fix` writes its proven repairs through [`write_atomic`] too (step 6).
 
 Every defect in the sampled real vault entered through a writer that rebuilt front matter
 from what it understood of it. This one refuses instead of guessing, edits only the
