@@ -8,6 +8,10 @@
 //! figures are medians of several runs. Results go to stdout; `docs/benchmarks.md` records
 //! them with the machine and command.
 
+#[path = "support/corpusgen.rs"]
+mod corpusgen;
+#[path = "support/measure.rs"]
+mod measure;
 #[path = "support/vaultgen.rs"]
 mod vaultgen;
 
@@ -230,6 +234,102 @@ fn main() {
         println!("{row}");
     }
     hostile_answers();
+    real_shaped();
+}
+
+/// The real sample grown to 1,000 and 10,000 notes (`DECKSMITH_BENCH_REAL_SIZES`, e.g.
+/// `1000,10000,50000`): `check`, `check` of 5 files (index cache warm), `cards` and
+/// `check --diff --unsafe-fixes`, each as the binary: wall time, CPU time and peak memory,
+/// medians of 5 runs (3 from 50,000 notes on).
+fn real_shaped() {
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/interview-vault-sample");
+    if !sample.is_dir() {
+        println!(
+            "\nreal-shaped vaults skipped: {} is absent",
+            sample.display()
+        );
+        return;
+    }
+    let sizes: Vec<usize> = std::env::var("DECKSMITH_BENCH_REAL_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1_000, 10_000]);
+    let exe = env!("CARGO_BIN_EXE_decksmith");
+    println!();
+    println!("| notes | MB | command | wall | CPU | peak RSS |");
+    println!("|---|---|---|---|---|---|");
+    for n in sizes {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let notes = corpusgen::generate(&sample, tmp.path(), n).expect("the sample");
+        let bytes = warm(tmp.path());
+        let runs = if n >= 50_000 { 3 } else { 5 };
+        let five: Vec<std::path::PathBuf> = common_files(tmp.path(), 5);
+        let commands: Vec<(&str, Vec<std::ffi::OsString>)> = vec![
+            (
+                "`check`",
+                os(&["check", "--format", "concise", "--quiet"], &[tmp.path()]),
+            ),
+            (
+                "`check` 5 files, cache warm",
+                os(&["check", "--format", "concise", "--quiet"], &five),
+            ),
+            ("`cards`", os(&["cards", "--format", "json"], &[tmp.path()])),
+            (
+                "`check --diff --unsafe-fixes`",
+                os(&["check", "--diff", "--unsafe-fixes"], &[tmp.path()]),
+            ),
+        ];
+        for (name, args) in commands {
+            // The first run of the five-file check fills the index cache: not timed.
+            if name.contains("5 files") {
+                measure::run(std::process::Command::new(exe).args(&args));
+            }
+            let mut costs = Vec::new();
+            for _ in 0..runs {
+                warm(tmp.path());
+                costs.push(measure::run(std::process::Command::new(exe).args(&args)));
+            }
+            let code = costs[0].code;
+            assert!(code.is_some_and(|c| c <= 1), "{name} failed: {code:?}");
+            let mid = |f: &dyn Fn(&measure::Cost) -> f64| {
+                let mut v: Vec<f64> = costs.iter().map(f).collect();
+                v.sort_by(f64::total_cmp);
+                v[v.len() / 2]
+            };
+            println!(
+                "| {notes} | {:.0} | {name} | {:.3} s | {:.3} s | {:.0} MB |",
+                bytes as f64 / 1e6,
+                mid(&|c| c.wall.as_secs_f64()),
+                mid(&|c| c.cpu.as_secs_f64()),
+                mid(&|c| c.peak_mb),
+            );
+        }
+    }
+}
+
+/// Arguments, then paths, as one argument list.
+fn os(args: &[&str], paths: &[impl AsRef<std::ffi::OsStr>]) -> Vec<std::ffi::OsString> {
+    args.iter()
+        .map(std::ffi::OsString::from)
+        .chain(paths.iter().map(|p| p.as_ref().to_os_string()))
+        .collect()
+}
+
+/// `k` Q&A notes spread over the vault, as a pre-commit run names them.
+fn common_files(dir: &std::path::Path, k: usize) -> Vec<std::path::PathBuf> {
+    let mut all: Vec<std::path::PathBuf> = ignore::WalkBuilder::new(dir)
+        .build()
+        .flatten()
+        .map(|e| e.into_path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("q-"))
+        })
+        .collect();
+    all.sort();
+    let step = (all.len() / k).max(1);
+    all.into_iter().step_by(step).take(k).collect()
 }
 
 /// Answers of a given size that nest as deep as they can: the kinds that made sanitising
