@@ -137,14 +137,7 @@ fn hostile_markup_never_reaches_the_fields() {
 /// the id and the path arrives as text, the Obsidian link as a working link.
 #[test]
 fn hostile_fields_as_pushed() {
-    let dir = common::fixture("cards/hostile");
-    let settings = common::settings(&dir, &[]);
-    let notes =
-        decksmith::vault::load::read_notes(&settings, &decksmith::vault::load::Targets::default())
-            .expect("read")
-            .notes;
-    let cfg = &settings.loaded.config;
-    let all = decksmith::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, &cfg.cards.vault_name);
+    let (_, all) = fixture_cards("cards/hostile", None);
     let mut text = String::new();
     let model = decksmith::cards::model::NoteModel::qa("decksmith");
     for card in all.iter().flat_map(|n| &n.cards) {
@@ -296,14 +289,7 @@ fn preview_renders_in_chromium() {
 /// (subsections included, an empty section giving none), the language from the note.
 #[test]
 fn heading_cards_fields_as_pushed() {
-    let dir = common::fixture("cards/headings");
-    let settings = common::settings(&dir, &[]);
-    let notes =
-        decksmith::vault::load::read_notes(&settings, &decksmith::vault::load::Targets::default())
-            .expect("read")
-            .notes;
-    let cfg = &settings.loaded.config;
-    let all = decksmith::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, "v");
+    let (_, all) = fixture_cards("cards/headings", Some("v"));
     let model = decksmith::cards::model::NoteModel::qa("decksmith");
     let mut text = String::new();
     for card in all.iter().flat_map(|n| &n.cards) {
@@ -326,16 +312,10 @@ fn heading_cards_fields_as_pushed() {
 /// card asked backwards), through the note types' own templates.
 #[test]
 fn cloze_and_reversed_cards_as_pushed_and_shown() {
-    let dir = common::fixture("cards/cloze");
-    let settings = common::settings(&dir, &[]);
-    let notes =
-        decksmith::vault::load::read_notes(&settings, &decksmith::vault::load::Targets::default())
-            .expect("read")
-            .notes;
+    let (settings, all) = fixture_cards("cards/cloze", Some("v"));
     let cfg = &settings.loaded.config;
     let models =
         decksmith::cards::model::Models::new(&cfg.kinds, &cfg.anki.note_type).expect("models");
-    let all = decksmith::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, "v");
     let mut text = String::new();
     for card in all.iter().flat_map(|n| &n.cards) {
         let model = models.get(&card.note_type).expect("a configured note type");
@@ -403,4 +383,21 @@ fn an_empty_section_s_number_is_not_an_index_gap() {
         out.contains("ANK005") && out.contains("`tcp-3-en` but no `tcp-1-en`"),
         "{out}"
     );
+}
+
+/// The settings of a fixture vault and the cards of its notes, the vault named `vault` (the
+/// configured name when `None`).
+fn fixture_cards(
+    rel: &str,
+    vault: Option<&str>,
+) -> (decksmith::lint::Settings, Vec<decksmith::cards::NoteCards>) {
+    let settings = common::settings(&common::fixture(rel), &[]);
+    let notes =
+        decksmith::vault::load::read_notes(&settings, &decksmith::vault::load::Targets::default())
+            .expect("read")
+            .notes;
+    let cfg = &settings.loaded.config;
+    let vault = vault.unwrap_or(&cfg.cards.vault_name);
+    let all = decksmith::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, vault);
+    (settings, all)
 }

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::output_text as text;
+
 use std::path::Path;
 use std::process::Output;
 
@@ -19,14 +21,6 @@ fn decksmith(dir: &Path, args: &[&str]) -> Output {
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .output()
         .expect("runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// The note's front matter reduced to its `anki_cards`, as a sync tool left it.

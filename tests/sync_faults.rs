@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::output_text as text;
+
 use decksmith::anki::action;
 
 use std::collections::BTreeMap;
@@ -26,14 +28,6 @@ fn command(url: &str, dir: &Path, extra: &[&str]) -> Command {
 
 fn sync(url: &str, dir: &Path, extra: &[&str]) -> Output {
     command(url, dir, extra).output().expect("runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// The JSON outcome of a run that must have exited with 0.

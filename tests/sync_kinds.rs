@@ -27,6 +27,16 @@ fn outcome(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout).expect("json outcome")
 }
 
+/// A vault of one note `name` holding `text`, configured by `config`: the folder and the
+/// note's path.
+fn vault(config: &str, name: &str, text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("decksmith.toml"), config).expect("config");
+    let note = dir.path().join(name);
+    std::fs::write(&note, text).expect("note");
+    (dir, note)
+}
+
 const CONFIG: &str = r#"[lint]
 select = ["FM", "LNK", "ANK"]
 
@@ -47,10 +57,7 @@ fn heading_cards_are_created_updated_and_then_left_alone() {
         return;
     };
     let client = Client::new(&server.url, None).expect("client");
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("decksmith.toml"), CONFIG).expect("config");
-    let note = dir.path().join("caching.md");
-    std::fs::write(&note, NOTE).expect("note");
+    let (dir, note) = vault(CONFIG, "caching.md", NOTE);
 
     let first = outcome(&sync(&server.url, dir.path()));
     assert_eq!(
@@ -187,10 +194,7 @@ fn cloze_cards_keep_their_reviews_when_the_text_around_them_changes() {
         return;
     };
     let client = Client::new(&server.url, None).expect("client");
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("decksmith.toml"), CLOZE_CONFIG).expect("config");
-    let note = dir.path().join("net.md");
-    std::fs::write(&note, CLOZE_NOTE).expect("note");
+    let (dir, note) = vault(CLOZE_CONFIG, "net.md", CLOZE_NOTE);
 
     let first = outcome(&sync_with(&server.url, dir.path(), &["--update-note-type"]));
     assert_eq!(
@@ -249,10 +253,7 @@ fn reversed_cards_are_asked_both_ways_and_a_kind_can_change_its_note_type() {
         return;
     };
     let client = Client::new(&server.url, None).expect("client");
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("decksmith.toml"), CONFIG).expect("config");
-    let note = dir.path().join("caching.md");
-    std::fs::write(&note, NOTE).expect("note");
+    let (dir, note) = vault(CONFIG, "caching.md", NOTE);
     let plain = outcome(&sync(&server.url, dir.path()));
     assert_eq!(plain["created"], json!(["caching-0-en", "caching-1-en"]));
 
@@ -310,10 +311,7 @@ fn a_note_type_of_the_user_s_gets_the_mapped_fields_and_a_slug() {
             0,
         )
         .expect("a note of the user's");
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("decksmith.toml"), BASIC_CONFIG).expect("config");
-    let note = dir.path().join("caching.md");
-    std::fs::write(&note, NOTE).expect("note");
+    let (dir, note) = vault(BASIC_CONFIG, "caching.md", NOTE);
     let before = std::fs::read(&note).expect("read");
 
     let refused = sync(&server.url, dir.path());
@@ -378,15 +376,12 @@ fn cloze_cards_are_refused_by_a_note_type_that_is_not_a_cloze_type() {
         return;
     };
     let client = Client::new(&server.url, None).expect("client");
-    let dir = tempfile::tempdir().expect("tempdir");
     let own = CLOZE_CONFIG.replace(
         r#", note-type = "Cloze", fields = { Text = "front", "Back Extra" = "back" }"#,
         "",
     );
     assert_ne!(own, CLOZE_CONFIG);
-    std::fs::write(dir.path().join("decksmith.toml"), own).expect("config");
-    let note = dir.path().join("net.md");
-    std::fs::write(&note, CLOZE_NOTE).expect("note");
+    let (dir, note) = vault(&own, "net.md", CLOZE_NOTE);
     let refused = sync(&server.url, dir.path());
     assert_eq!(refused.status.code(), Some(3));
     let stderr = String::from_utf8_lossy(&refused.stderr);

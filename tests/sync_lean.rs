@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::output_text as text;
+
 use decksmith::anki::action;
 
 use std::collections::BTreeMap;
@@ -25,14 +27,6 @@ fn sync(url: &str, dir: &Path, extra: &[&str]) -> Output {
     common::anki::sync_command(url, dir, extra)
         .output()
         .expect("runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// The JSON outcome of a run that exited with `code`.

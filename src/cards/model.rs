@@ -112,9 +112,27 @@ impl NoteModel {
                 back: format!("{ANSWER_SIDE}{{{{Front}}}}"),
             });
         }
+        NoteModel::own(
+            name,
+            ["Front", "Back"],
+            templates,
+            CARD_CSS.to_string(),
+            false,
+        )
+    }
+
+    /// One of decksmith's own note types: the question's and the answer's fields (named
+    /// `front` and `back`), then the slug and the note's path.
+    fn own(
+        name: &str,
+        [front, back]: [&str; 2],
+        templates: Vec<Template>,
+        css: String,
+        cloze: bool,
+    ) -> NoteModel {
         NoteModel {
             name: name.to_string(),
-            fields: ["Front", "Back", SLUG_FIELD, "Source"]
+            fields: [front, back, SLUG_FIELD, "Source"]
                 .map(String::from)
                 .to_vec(),
             map: vec![
@@ -124,8 +142,8 @@ impl NoteModel {
                 Some(CardPart::Source),
             ],
             templates,
-            css: CARD_CSS.to_string(),
-            cloze: false,
+            css,
+            cloze,
             owned: true,
         }
     }
@@ -133,26 +151,18 @@ impl NoteModel {
     /// decksmith's cloze note type: the text with its deletions, the heading it sits under
     /// (Anki's "Back Extra"), the slug and the note's path.
     pub fn cloze(name: &str) -> NoteModel {
-        NoteModel {
-            name: name.to_string(),
-            fields: ["Text", "Back Extra", SLUG_FIELD, "Source"]
-                .map(String::from)
-                .to_vec(),
-            map: vec![
-                Some(CardPart::Front),
-                Some(CardPart::Back),
-                None,
-                Some(CardPart::Source),
-            ],
-            templates: vec![Template {
-                name: "Cloze".into(),
-                front: "{{cloze:Text}}".into(),
-                back: "{{cloze:Text}}<br>\n{{Back Extra}}".into(),
-            }],
-            css: format!("{CARD_CSS}{CLOZE_CSS}"),
-            cloze: true,
-            owned: true,
-        }
+        let templates = vec![Template {
+            name: "Cloze".into(),
+            front: "{{cloze:Text}}".into(),
+            back: "{{cloze:Text}}<br>\n{{Back Extra}}".into(),
+        }];
+        NoteModel::own(
+            name,
+            ["Text", "Back Extra"],
+            templates,
+            format!("{CARD_CSS}{CLOZE_CSS}"),
+            true,
+        )
     }
 
     /// A note type of the user's: the mapped fields (in name order), then `Slug`.

@@ -296,3 +296,12 @@ fn test_name() -> String {
         _ => binary.to_string(),
     }
 }
+
+/// What a command printed: its stdout, then its stderr (for assertion messages).
+pub fn output_text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
