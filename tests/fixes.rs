@@ -143,3 +143,47 @@ fn tags_and_quotes_are_added_in_the_note_s_own_style() {
     let again = check(dir.path(), &["--select", "TAG001,SEC004", "--diff"]);
     assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
 }
+
+/// The fixes `--format json` reports are the ones `--fix` applies: applying a note's JSON
+/// edits by hand gives the bytes `--fix` writes.
+#[test]
+fn json_fixes_are_what_fix_applies() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(&common::fixture("rules/fm005"), dir.path());
+    let json = check(dir.path(), &["--select", "FM005", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    let diagnostics = doc["diagnostics"].as_array().expect("diagnostics");
+    let with_fix: Vec<&serde_json::Value> =
+        diagnostics.iter().filter(|d| !d["fix"].is_null()).collect();
+    assert!(!with_fix.is_empty(), "{doc:#}");
+    let mut by_hand = std::collections::BTreeMap::new();
+    for d in with_fix {
+        assert_eq!(d["fix"]["applicability"], "safe");
+        let path = d["path"].as_str().expect("path");
+        let text = by_hand
+            .entry(path.to_string())
+            .or_insert_with(|| std::fs::read_to_string(dir.path().join(path)).expect("read"));
+        // Edits from the end, so earlier offsets stay valid.
+        let mut edits: Vec<&serde_json::Value> = d["fix"]["edits"]
+            .as_array()
+            .expect("edits")
+            .iter()
+            .collect();
+        edits.sort_by_key(|e| std::cmp::Reverse(e["start"]["offset"].as_u64()));
+        for e in edits {
+            let (start, end) = (
+                e["start"]["offset"].as_u64().expect("offset") as usize,
+                e["end"]["offset"].as_u64().expect("offset") as usize,
+            );
+            text.replace_range(start..end, e["content"].as_str().expect("content"));
+        }
+    }
+    check(dir.path(), &["--select", "FM005", "--fix"]);
+    for (path, text) in by_hand {
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(&path)).expect("read"),
+            text,
+            "{path}"
+        );
+    }
+}

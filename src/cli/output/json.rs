@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Rendered, escape_json_controls};
-use crate::lint::diagnostic::Severity;
+use crate::lint::diagnostic::{Applicability, Fix, Severity};
 
 #[derive(Serialize)]
 struct Output<'a> {
@@ -45,6 +45,22 @@ struct Item<'a> {
     end: Point,
     help: Option<&'a str>,
     labels: Vec<LabelOut<'a>>,
+    /// The rule's repair (`check --fix` applies it), or `null`.
+    fix: Option<FixOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct FixOut<'a> {
+    message: &'a str,
+    applicability: Applicability,
+    edits: Vec<EditOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct EditOut<'a> {
+    start: Point,
+    end: Point,
+    content: &'a str,
 }
 
 #[derive(Serialize)]
@@ -53,6 +69,32 @@ struct LabelOut<'a> {
     message: &'a str,
     start: Point,
     end: Point,
+}
+
+/// A fix with its edits' positions in the note (none without the note's text).
+fn fix_out<'a>(fix: &'a Fix, note: Option<&crate::vault::note::Note>) -> Option<FixOut<'a>> {
+    let note = note?;
+    let point = |offset: usize| {
+        let p = note.lines.position(&note.text, offset);
+        Point {
+            line: p.line,
+            column: p.column,
+            offset,
+        }
+    };
+    Some(FixOut {
+        message: &fix.message,
+        applicability: fix.applicability,
+        edits: fix
+            .edits
+            .iter()
+            .map(|e| EditOut {
+                start: point(e.range.start),
+                end: point(e.range.end),
+                content: &e.content,
+            })
+            .collect(),
+    })
 }
 
 pub fn render(r: &Rendered<'_>) -> String {
@@ -90,6 +132,10 @@ pub fn render(r: &Rendered<'_>) -> String {
                         offset: d.range.end,
                     },
                     help: d.help.as_deref(),
+                    fix: d
+                        .fix
+                        .as_ref()
+                        .and_then(|f| fix_out(f, r.notes.get(d.path.as_str()).copied())),
                     labels: i
                         .labels
                         .iter()
