@@ -78,6 +78,14 @@ fn lost_metadata_comes_back_from_the_last_intact_commit_through_a_rename() {
     // Without --unsafe-fixes the flag is refused: a restore is unsafe.
     let refused = decksmith(&vault, &["--fix", "--restore-from-git"]);
     assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    // Nor does it mean anything without --fix or --diff.
+    let alone = decksmith(&vault, &["--unsafe-fixes", "--restore-from-git"]);
+    assert_eq!(alone.status.code(), Some(2), "{}", text(&alone));
+    assert!(
+        text(&alone).contains("use it with --fix or --diff"),
+        "{}",
+        text(&alone)
+    );
 
     let fixed = decksmith(
         &vault,

@@ -503,8 +503,11 @@ fn check(args: &CheckArgs) -> Result<ExitStatus, String> {
     let mode = lint::fix::FixMode {
         unsafe_fixes: args.unsafe_fixes,
     };
+    if args.restore_from_git && !(args.fix || args.diff) {
+        return Err("--restore-from-git offers fixes: use it with --fix or --diff".into());
+    }
     let mut report = report;
-    if args.restore_from_git && (args.fix || args.diff) {
+    if args.restore_from_git {
         fixes::offer_restores(&settings, &mut report);
     }
     if args.diff {
