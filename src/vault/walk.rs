@@ -53,7 +53,11 @@ pub fn relative_checked(root: &Path, path: &Path) -> Option<(String, bool)> {
     let abs = std::fs::canonicalize(path)
         .or_else(|_| std::path::absolute(path))
         .ok()?;
-    let rel = abs.strip_prefix(root).ok()?;
+    rel_parts(abs.strip_prefix(root).ok()?)
+}
+
+/// A path below the root as vault-relative text, and whether it was valid UTF-8.
+fn rel_parts(rel: &Path) -> Option<(String, bool)> {
     let mut valid = true;
     let parts: Vec<String> = rel
         .components()
@@ -150,7 +154,15 @@ pub fn walk(root: &Path, exclude: &GlobSet, extensions: &[String]) -> Listing {
         if !is_file {
             continue;
         }
-        let Some((rel, valid)) = relative_checked(root, path) else {
+        // The walk's paths are the root's own, joined with what it found: only a link needs
+        // resolving (it may lead out of the vault). Resolving every path would cost a
+        // system call per component of every file, a fifth of a pre-commit run.
+        let rel = if entry.path_is_symlink() {
+            relative_checked(root, path)
+        } else {
+            path.strip_prefix(root).ok().and_then(rel_parts)
+        };
+        let Some((rel, valid)) = rel else {
             continue;
         };
         if is_note_file(path, extensions) {
@@ -170,5 +182,28 @@ pub fn walk(root: &Path, exclude: &GlobSet, extensions: &[String]) -> Listing {
     Listing {
         notes: out,
         attachments,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn notes_are_named_from_the_root_and_a_link_out_of_the_vault_is_left_out() {
+        let outside = tempfile::tempdir().expect("tempdir");
+        std::fs::write(outside.path().join("secret.md"), "# out\n").expect("write");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = std::fs::canonicalize(dir.path()).expect("canonical");
+        std::fs::create_dir_all(root.join("a/b")).expect("mkdir");
+        std::fs::write(root.join("a/b/note.md"), "# n\n").expect("write");
+        std::fs::write(root.join("a/pic.png"), [0u8]).expect("write");
+        std::os::unix::fs::symlink(outside.path().join("secret.md"), root.join("a/away.md"))
+            .expect("symlink");
+        let listing = walk(&root, &GlobSet::empty(), &["md".to_string()]);
+        let rels: Vec<&str> = listing.notes.iter().map(|e| e.rel.as_str()).collect();
+        assert_eq!(rels, ["a/b/note.md"]);
+        assert_eq!(listing.attachments, ["a/pic.png"]);
     }
 }
