@@ -62,6 +62,30 @@ pub struct Card {
     pub cloze: bool,
 }
 
+#[cfg(test)]
+impl Card {
+    /// A card of the note `n.md` (id `n`, deck `D`, tags `decksmith` and `lang::en`) for
+    /// unit tests of what is made of cards.
+    pub(crate) fn sample(slug: &str) -> Card {
+        Card {
+            slug: slug.into(),
+            note: "n.md".into(),
+            note_id: "n".into(),
+            index: 0,
+            lang: "en".into(),
+            deck: "D".into(),
+            tags: vec!["decksmith".into(), "lang::en".into()],
+            front: "<p>F</p>".into(),
+            back: "<p>B</p>".into(),
+            source: "n.md".into(),
+            media: vec![],
+            hash: String::new(),
+            note_type: "decksmith".into(),
+            cloze: false,
+        }
+    }
+}
+
 impl Card {
     /// The HTML of one of the card's parts.
     pub fn part(&self, part: crate::config::CardPart) -> &str {

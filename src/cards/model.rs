@@ -474,20 +474,11 @@ mod tests {
     fn every_value_is_one_of_the_model_s_fields() {
         let model = NoteModel::qa("decksmith");
         let card = Card {
-            slug: "a<b-0-en".into(),
-            note: "n.md".into(),
             note_id: "a<b".into(),
-            index: 0,
-            lang: "en".into(),
-            deck: "D".into(),
             tags: vec![],
             front: "F".into(),
             back: "B".into(),
-            source: "n.md".into(),
-            media: vec![],
-            hash: String::new(),
-            note_type: "decksmith".into(),
-            cloze: false,
+            ..Card::sample("a<b-0-en")
         };
         let values = model.values(&card);
         assert_eq!(values.keys().map(String::as_str).collect::<Vec<_>>(), {

@@ -1285,20 +1285,9 @@ mod tests {
 
     fn card(slug: &str, front: &str) -> Card {
         Card {
-            slug: slug.into(),
-            note: "n.md".into(),
-            note_id: "n".into(),
-            index: 0,
-            lang: "en".into(),
-            deck: "D".into(),
             tags: vec!["decksmith".into()],
             front: front.into(),
-            back: "<p>B</p>".into(),
-            source: "n.md".into(),
-            media: vec![],
-            hash: String::new(),
-            note_type: "decksmith".into(),
-            cloze: false,
+            ..Card::sample(slug)
         }
     }
 

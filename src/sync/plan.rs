@@ -557,22 +557,7 @@ mod tests {
     }
 
     fn card(slug: &str) -> Card {
-        Card {
-            slug: slug.into(),
-            note: "n.md".into(),
-            note_id: "n".into(),
-            index: 0,
-            lang: "en".into(),
-            deck: "D".into(),
-            tags: vec!["decksmith".into(), "lang::en".into()],
-            front: "<p>F</p>".into(),
-            back: "<p>B</p>".into(),
-            source: "n.md".into(),
-            media: vec![],
-            hash: String::new(),
-            note_type: "decksmith".into(),
-            cloze: false,
-        }
+        Card::sample(slug)
     }
 
     fn anki(id: i64, c: &Card) -> AnkiNote {

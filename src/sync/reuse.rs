@@ -161,20 +161,10 @@ mod tests {
 
     fn note_cards() -> NoteCards {
         let card = |lang: &str| Card {
-            slug: format!("n-0-{lang}"),
-            note: "n.md".into(),
-            note_id: "n".into(),
-            index: 0,
             lang: lang.into(),
-            deck: "D".into(),
             tags: vec!["Database".into(), format!("lang::{lang}")],
-            front: "<p>F</p>".into(),
-            back: "<p>B</p>".into(),
-            source: "n.md".into(),
-            media: vec![],
             hash: format!("h-{lang}"),
-            note_type: "decksmith".into(),
-            cloze: false,
+            ..Card::sample(&format!("n-0-{lang}"))
         };
         NoteCards {
             note: "n.md".into(),
