@@ -65,65 +65,113 @@ fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
-/// The notes with a fix `mode` applies, each with its findings.
-fn fixable(report: &Report, mode: FixMode) -> Vec<(&Note, Vec<Diagnostic>)> {
-    let mut by_path: BTreeMap<&str, Vec<Diagnostic>> = BTreeMap::new();
+/// The notes with a fix `mode` applies (their index in the report), each with its findings;
+/// only those notes' findings are copied.
+fn fixable(report: &Report, mode: FixMode) -> Vec<(usize, Vec<Diagnostic>)> {
+    let mut by_path: BTreeMap<&str, Vec<&Diagnostic>> = BTreeMap::new();
     for d in &report.diagnostics {
-        by_path.entry(d.path.as_str()).or_default().push(d.clone());
+        by_path.entry(d.path.as_str()).or_default().push(d);
     }
+    let applies = |d: &&Diagnostic| {
+        d.fix
+            .as_ref()
+            .is_some_and(|f| f.applicability == Applicability::Safe || mode.unsafe_fixes)
+    };
     report
         .notes
         .iter()
-        .filter_map(|n| {
-            let diagnostics = by_path.remove(n.path.as_str())?;
-            (!fix::choose(&diagnostics, mode).is_empty()).then_some((n, diagnostics))
+        .enumerate()
+        .filter_map(|(i, n)| {
+            let found = by_path.remove(n.path.as_str())?;
+            found
+                .iter()
+                .any(applies)
+                .then(|| (i, found.into_iter().cloned().collect()))
         })
         .collect()
 }
 
-/// Fix the reported notes and write them; the report then holds each written note's new
-/// text and its findings left.
+/// What became of one note under `--fix`.
+enum Written {
+    Fixed {
+        folder: std::path::PathBuf,
+        text: String,
+        applied: Vec<Applied>,
+        remaining: Vec<Diagnostic>,
+    },
+    Unchanged,
+    Refused(String),
+}
+
+/// Fix the reported notes and write them, on every core, each through the verified atomic
+/// write; the renames are made durable once per folder, as sync's write-back does. The
+/// report then holds each written note's new text and its findings left.
 pub(super) fn fix(settings: &Settings, report: &mut Report, mode: FixMode) -> Fixed {
-    let results: Vec<(String, NoteFix)> = fixable(report, mode)
+    let root = settings.root();
+    let results: Vec<(usize, Written)> = fixable(report, mode)
         .into_par_iter()
-        .map(|(note, diagnostics)| {
-            let outcome = fix::fix_note(settings, &report.index, note, diagnostics, mode);
-            (note.path.clone(), outcome)
+        .map(|(i, diagnostics)| {
+            let note = &report.notes[i];
+            let written = match fix::fix_note(settings, &report.index, note, diagnostics, mode) {
+                NoteFix::Refused { reason } => Written::Refused(reason),
+                NoteFix::Fixed { applied, .. } if applied.is_empty() => Written::Unchanged,
+                NoteFix::Fixed {
+                    text,
+                    applied,
+                    remaining,
+                } => {
+                    let path = root.join(&note.path);
+                    match crate::sync::writeback::replace(root, &path, note.text.as_bytes(), &text)
+                    {
+                        Ok(folder) => Written::Fixed {
+                            folder,
+                            text,
+                            applied,
+                            remaining,
+                        },
+                        Err(e) => Written::Refused(write_refusal(&e)),
+                    }
+                }
+            };
+            (i, written)
         })
         .collect();
+    let folders: std::collections::BTreeSet<&std::path::PathBuf> = results
+        .iter()
+        .filter_map(|(_, w)| match w {
+            Written::Fixed { folder, .. } => Some(folder),
+            _ => None,
+        })
+        .collect();
+    for folder in folders {
+        crate::sync::writeback::sync_dir(folder);
+    }
     let mut out = Fixed::default();
-    let root = settings.root();
-    for (path, result) in results {
-        let (text, applied, remaining) = match result {
-            NoteFix::Refused { reason } => {
-                out.refused.push((path, reason));
-                continue;
-            }
-            NoteFix::Fixed {
+    let mut left = Vec::new();
+    for (i, written) in results {
+        let path = report.notes[i].path.clone();
+        match written {
+            Written::Refused(reason) => out.refused.push((path, reason)),
+            Written::Unchanged => {}
+            Written::Fixed {
                 text,
                 applied,
                 remaining,
-            } => (text, applied, remaining),
-        };
-        let Some(i) = report.notes.iter().position(|n| n.path == path) else {
-            continue;
-        };
-        if applied.is_empty() {
-            continue;
+                ..
+            } => {
+                let kind = report.notes[i].kind;
+                report.notes[i] = Note::from_bytes(path.clone(), text.into_bytes(), kind, true);
+                left.extend(remaining);
+                out.applied.insert(path, applied);
+            }
         }
-        let original = report.notes[i].text.as_bytes();
-        if let Err(e) =
-            crate::sync::writeback::write_atomic(root, &root.join(&path), original, &text)
-        {
-            out.refused.push((path, write_refusal(&e)));
-            continue;
-        }
-        let kind = report.notes[i].kind;
-        report.notes[i] = Note::from_bytes(path.clone(), text.into_bytes(), kind, true);
-        report.diagnostics.retain(|d| d.path != path);
-        report.diagnostics.extend(remaining);
-        out.applied.insert(path, applied);
     }
+    out.refused.sort();
+    // One pass replaces the findings of every note written.
+    report
+        .diagnostics
+        .retain(|d| !out.applied.contains_key(&d.path));
+    report.diagnostics.extend(left);
     report
         .diagnostics
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -143,7 +191,7 @@ pub(super) fn offer_restores(settings: &Settings, report: &mut Report) {
         .iter()
         .filter_map(|n| {
             let at = by_path.get(n.path.as_str())?;
-            let mine: Vec<Diagnostic> = at.iter().map(|i| report.diagnostics[*i].clone()).collect();
+            let mine: Vec<&Diagnostic> = at.iter().map(|i| &report.diagnostics[*i]).collect();
             let t = crate::lint::restore::target(&mine)?;
             (report.diagnostics[at[t]].fix.is_none()).then_some((n, at[t]))
         })
@@ -183,7 +231,8 @@ pub(super) fn diff(
 ) -> Result<ExitStatus, String> {
     let results: Vec<(String, String, NoteFix)> = fixable(report, mode)
         .into_par_iter()
-        .map(|(note, diagnostics)| {
+        .map(|(i, diagnostics)| {
+            let note = &report.notes[i];
             let outcome = fix::fix_note(settings, &report.index, note, diagnostics, mode);
             (note.path.clone(), note.text.clone(), outcome)
         })

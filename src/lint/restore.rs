@@ -16,7 +16,7 @@ use crate::vault::yaml::{entry_lines, key_text};
 
 /// The finding a restore is offered on: the note's FM009, else its SCH001 for missing
 /// required keys. `None` when the note has neither.
-pub fn target(diagnostics: &[Diagnostic]) -> Option<usize> {
+pub fn target(diagnostics: &[&Diagnostic]) -> Option<usize> {
     diagnostics
         .iter()
         .position(|d| d.code == "FM009")
