@@ -262,6 +262,11 @@ fn real_shaped() {
     for n in sizes {
         let tmp = tempfile::tempdir().expect("tempdir");
         let notes = corpusgen::generate(&sample, tmp.path(), n).expect("the sample");
+        // Keep a copy for profiling: DECKSMITH_BENCH_KEEP=DIR writes DIR/real-<n>/.
+        if let Some(keep) = std::env::var_os("DECKSMITH_BENCH_KEEP") {
+            let dir = std::path::Path::new(&keep).join(format!("real-{n}"));
+            corpusgen::generate(&sample, &dir, n).expect("the kept sample");
+        }
         let bytes = warm(tmp.path());
         let runs = if n >= 50_000 { 3 } else { 5 };
         let five: Vec<std::path::PathBuf> = common_files(tmp.path(), 5);

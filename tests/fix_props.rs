@@ -111,7 +111,10 @@ fn render(d: &Damage) -> String {
 /// Check the one note of `dir` and fix it as `check --fix --unsafe-fixes` would.
 fn fix_once(settings: &Settings) -> (Note, NoteFix) {
     let report = lint::check(settings, &Targets::default()).expect("check runs");
-    let note = report.notes[0].clone();
+    let note = decksmith::vault::load::read_notes(settings, &Targets::default())
+        .expect("notes read")
+        .notes
+        .remove(0);
     let diagnostics = report.diagnostics.clone();
     let outcome = fix::fix_note(
         settings,

@@ -27,15 +27,26 @@ fn report_of(name: &str, text: String, ranges: Vec<std::ops::Range<usize>>) -> l
             labels: Vec::new(),
             help: None,
             fix: None,
+            start: Default::default(),
+            end: Default::default(),
         })
         .collect();
+    report_with(note, diagnostics)
+}
+
+/// A report of `note` and its `diagnostics`, located as the linter locates them.
+fn report_with(
+    note: decksmith::vault::note::Note,
+    mut diagnostics: Vec<decksmith::lint::diagnostic::Diagnostic>,
+) -> lint::Report {
+    decksmith::lint::diagnostic::locate(&note.text, &note.lines, &mut diagnostics);
     lint::Report {
         diagnostics,
-        notes: vec![note],
+        notes: Vec::new(),
         files_checked: 1,
-        others: Vec::new(),
         warnings: Vec::new(),
         index: Default::default(),
+        sources: decksmith::vault::load::Sources::held([(note.path.clone(), note.text.clone())]),
     }
 }
 
@@ -82,7 +93,7 @@ fn full_render_time(keys: usize) -> Duration {
         })
         .collect();
     let report = report_of("q-big-note--system-design--medium.md", note, ranges);
-    let rendered = Rendered::new(&report, &[]);
+    let rendered = Rendered::new(&report);
     let last = format!("k{:05}: v", keys - 1);
     shortest_of_five(|| assert!(output::full::render(&rendered, false, "").contains(&last)))
 }
@@ -96,16 +107,17 @@ fn full_format_time_is_linear_in_the_findings() {
 fn one_line_render_time(links: usize) -> Duration {
     let line: Vec<String> = (0..links).map(|i| format!("[[x{i:05}]]")).collect();
     let note = format!("# Long\n\n{}\n", line.join(" "));
-    let ranges = (0..links)
+    let ranges: Vec<std::ops::Range<usize>> = (0..links)
         .map(|i| {
             let at = 8 + 11 * i;
             at..at + 10
         })
         .collect();
-    let report = report_of("c-long.md", note, ranges);
     let last = format!(":3:{}: SCH001", 11 * (links - 1) + 1);
+    // Locating the findings is timed with the rendering.
     shortest_of_five(|| {
-        let rendered = Rendered::new(&report, &[]);
+        let report = report_of("c-long.md", note.clone(), ranges.clone());
+        let rendered = Rendered::new(&report);
         assert!(output::concise::render(&rendered, "").contains(&last));
     })
 }
@@ -132,6 +144,8 @@ fn many_labels_report(labels: usize) -> lint::Report {
                 path: None,
                 range: start..start + 4,
                 message: format!("label {i}"),
+                start: Default::default(),
+                end: Default::default(),
             }
         })
         .collect();
@@ -145,21 +159,16 @@ fn many_labels_report(labels: usize) -> lint::Report {
         labels,
         help: Some("a help".into()),
         fix: None,
+        start: Default::default(),
+        end: Default::default(),
     };
-    lint::Report {
-        diagnostics: vec![diagnostic],
-        notes: vec![note],
-        files_checked: 1,
-        others: Vec::new(),
-        warnings: Vec::new(),
-        index: Default::default(),
-    }
+    report_with(note, vec![diagnostic])
 }
 
 #[test]
 fn full_format_draws_some_labels_and_lists_the_rest() {
     let report = many_labels_report(40);
-    let text = output::full::render(&Rendered::new(&report, &[]), false, "");
+    let text = output::full::render(&Rendered::new(&report), false, "");
     for i in 1..=40 {
         let listed = format!("also n.md:{}:1: label {i}\n", i + 1);
         let drawn = format!("╰── label {i}\n");
@@ -182,7 +191,7 @@ fn full_format_draws_some_labels_and_lists_the_rest() {
 fn full_format_time_is_linear_in_the_labels() {
     let time = |labels: usize| {
         let report = many_labels_report(labels);
-        let rendered = Rendered::new(&report, &[]);
+        let rendered = Rendered::new(&report);
         let last = format!("label {labels}\n");
         shortest_of_five(|| assert!(output::full::render(&rendered, false, "").contains(&last)))
     };

@@ -160,6 +160,7 @@ pub(super) fn fix(settings: &Settings, report: &mut Report, mode: FixMode) -> Fi
                 ..
             } => {
                 let kind = report.notes[i].kind;
+                report.sources.hold(path.clone(), text.clone());
                 report.notes[i] = Note::from_bytes(path.clone(), text.into_bytes(), kind, true);
                 left.extend(remaining);
                 out.applied.insert(path, applied);
@@ -175,6 +176,7 @@ pub(super) fn fix(settings: &Settings, report: &mut Report, mode: FixMode) -> Fi
     report
         .diagnostics
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    report.locate_labels();
     out
 }
 

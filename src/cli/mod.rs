@@ -256,7 +256,7 @@ pub struct CheckArgs {
     /// be committed, plus notes whose links break because the commit deletes or renames a note.
     #[arg(long)]
     pub staged: bool,
-    /// Do not read or write the index cache (`.decksmith-cache/`) of subset runs.
+    /// Do not read or write the index cache (`.decksmith-cache/`).
     #[arg(long)]
     pub no_cache: bool,
     /// Exit with 0 even when errors are found.
@@ -480,6 +480,7 @@ fn check(args: &CheckArgs) -> Result<ExitStatus, String> {
         return Ok(ExitStatus::Success);
     };
     let targets = Targets {
+        keep_fixable: args.fix || args.diff,
         staged: None,
         paths: args.paths.clone(),
         force_exclude: args.force_exclude,
@@ -488,6 +489,7 @@ fn check(args: &CheckArgs) -> Result<ExitStatus, String> {
     let report = if args.staged {
         let staged = settings.staged().map_err(|e| e.to_string())?;
         let targets = Targets {
+            keep_fixable: false,
             staged: Some(load::StagedTargets {
                 changed: staged.changed,
                 removed: staged.removed,
@@ -518,7 +520,7 @@ fn check(args: &CheckArgs) -> Result<ExitStatus, String> {
     } else {
         None
     };
-    let rendered = output::Rendered::new(&report, &report.others);
+    let rendered = output::Rendered::new(&report);
     let prefix = root_prefix(settings.root());
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Full
@@ -582,6 +584,7 @@ fn cards(args: &CardsArgs) -> Result<ExitStatus, String> {
         paths: args.paths.clone(),
         force_exclude: false,
         use_cache: false,
+        keep_fixable: false,
     };
     let read = load::read_notes(&settings, &targets).map_err(|e| e.to_string())?;
     print_warnings(&read.warnings);

@@ -201,6 +201,7 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
     let settings = VaultSettings::new(loaded).map_err(|e| e.to_string())?;
     let cfg = &settings.loaded.config;
     let targets = Targets {
+        keep_fixable: false,
         staged: None,
         paths: args.paths.clone(),
         force_exclude: true,

@@ -1,7 +1,8 @@
 //! The one diagnostic model every rule produces and every output format renders.
 //!
-//! Positions are byte ranges into the file; lines and columns are derived at render time
-//! (see [`crate::vault::lines::LineIndex`]) so that a rule never computes them itself.
+//! Positions are byte ranges into the file; a rule never computes lines and columns itself.
+//! The linter derives them once, while the note is in hand ([`locate`]), so that a report
+//! holds no note's text: output reads a file again only to show its lines.
 //!
 //! What one note can make the linter say is bounded here, once for every rule and output
 //! format: a diagnostic keeps at most [`MAX_LABELS`] labels, a message lists at most
@@ -15,6 +16,8 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use serde::Serialize;
+
+use crate::vault::lines::{LineIndex, Position};
 
 /// How serious a finding is. `Off` only appears in configuration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -67,6 +70,19 @@ pub struct Label {
     #[serde(skip)]
     pub range: Range<usize>,
     pub message: String,
+    /// Where the range starts and ends in its file, once located.
+    #[serde(skip)]
+    pub start: Position,
+    #[serde(skip)]
+    pub end: Position,
+}
+
+impl Label {
+    /// Set the label's lines and columns from the text of the file it points into.
+    pub fn locate(&mut self, text: &str, lines: &LineIndex) {
+        self.start = lines.locate(text, self.range.start, None).1;
+        self.end = lines.locate(text, self.range.end, None).1;
+    }
 }
 
 /// How far a fix can be trusted, as ruff says it: a safe fix keeps the note's meaning and
@@ -156,6 +172,9 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// The rule's repair, when it offers one.
     pub fix: Option<Fix>,
+    /// Where the range starts and ends, once located ([`locate`]).
+    pub start: Position,
+    pub end: Position,
 }
 
 impl Diagnostic {
@@ -184,6 +203,8 @@ impl Diagnostic {
             labels,
             help: f.help,
             fix: f.fix,
+            start: Position::START,
+            end: Position::START,
         }
     }
 
@@ -196,6 +217,25 @@ impl Diagnostic {
             self.code,
             &self.message,
         )
+    }
+}
+
+/// Give one file's diagnostics (sorted by start) the lines and columns of their ranges
+/// and of their labels in the same file (labels into other files are located from those
+/// files' texts, [`Label::locate`]).
+pub fn locate(text: &str, lines: &LineIndex, diagnostics: &mut [Diagnostic]) {
+    let mut last: Option<(usize, Position)> = None;
+    for d in diagnostics {
+        let (offset, start) = lines.locate(text, d.range.start, last);
+        last = Some((offset, start));
+        d.start = start;
+        d.end = lines.locate(text, d.range.end, last).1;
+        let own = d.path.as_str();
+        for l in &mut d.labels {
+            if l.path.as_deref().is_none_or(|p| p == own) {
+                l.locate(text, lines);
+            }
+        }
     }
 }
 
@@ -320,6 +360,8 @@ impl Finding {
             path: path.map(Into::into),
             range,
             message: message.into(),
+            start: Position::START,
+            end: Position::START,
         };
         if full {
             self.first_omitted = Some(label);

@@ -3,13 +3,15 @@ The linter: compiled settings, the rule engine, and the run over a vault.
 
 A run has three phases (see `docs/architecture.md`):
 
-1. walk the whole vault and summarise every note in parallel (one pure function per file);
+1. summarise every note of the vault for the index, in parallel: its front matter only (or
+   the index cache's copy), unless inbound links are counted; its text is not kept;
 2. build the vault index from the summaries (single-threaded, cheap);
-3. run every enabled rule on the notes to report on, in parallel, then apply severities,
-   per-path ignores and inline suppressions, and sort.
+3. read each note to report on again, run every enabled rule on it, apply severities,
+   per-path ignores and inline suppressions, locate the findings, and drop the note.
 
 The index covers the whole vault even when only some files are reported on, so results for
-a file never depend on which other files were named on the command line.
+a file never depend on which other files were named on the command line. No note's text
+outlives its check, so memory follows the index and the findings, not the vault's bytes.
 */
 
 pub mod diagnostic;
@@ -30,9 +32,12 @@ use regex::Regex;
 
 use crate::config::{self, Kind, Loaded};
 use crate::vault::cache::{IndexCache, Stamp};
-use crate::vault::index::{IndexEntry, Target, VaultIndex};
+use crate::vault::index::{AnchorSource, Anchors, IndexEntry, Outbound, Target, VaultIndex};
+use crate::vault::lines::Text;
 use crate::vault::links::LinkKind;
-use crate::vault::load::{LoadError, Targets, VaultSettings, Wanted, load_note, select};
+use crate::vault::load::{
+    LoadError, Sources, Targets, VaultSettings, Wanted, load_note, read_entry, select,
+};
 use crate::vault::note::Note;
 use crate::vault::sections;
 use crate::vault::walk::{self, Entry};
@@ -268,28 +273,59 @@ impl<'a> Ctx<'a> {
 }
 
 /// The outcome of a check.
+///
+/// It holds no note's text: each note is read, checked and dropped, and its findings carry
+/// their lines and columns. Output reads a file again to show its lines ([`Sources`]).
 pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
-    /// Every note that was reported on, by path (for snippets and counts).
+    /// The notes a fix may be offered on, as they were checked (only when
+    /// [`Targets::keep_fixable`] asks for them): `--fix` must edit the bytes it checked.
     pub notes: Vec<Note>,
+    /// How many notes were reported on.
     pub files_checked: usize,
-    /// Notes outside the report that labels point into.
-    pub others: Vec<Note>,
     /// What the run was named but did not report on, and why (printed on stderr).
     pub warnings: Vec<String>,
     /// The vault's index the notes were checked against (`check --fix` checks fixed notes
     /// against it again).
     pub index: VaultIndex,
+    /// The run's files, read again to show a finding's lines.
+    pub sources: Sources,
 }
 
-/// How a note entered a run.
-enum Read {
-    /// Read whole: reported on (or needed whole by LNK007).
-    Note(Box<Note>),
-    /// Taken from the index cache.
-    Cached(IndexEntry),
-    /// Read for its front matter; the stamp is set when the cache is in use.
-    Indexed(IndexEntry, Option<Stamp>),
+impl Report {
+    /// Give the labels that point into other files their lines and columns, reading each of
+    /// those files once.
+    pub fn locate_labels(&mut self) {
+        let mut wanted: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
+        for (i, d) in self.diagnostics.iter().enumerate() {
+            for (j, l) in d.labels.iter().enumerate() {
+                if let Some(path) = l.path.as_deref().filter(|p| *p != d.path) {
+                    wanted.entry(path).or_default().push((i, j));
+                }
+            }
+        }
+        // (diagnostic, label) pairs, with the text of the file they point into.
+        type Located = (std::sync::Arc<Text>, Vec<(usize, usize)>);
+        let texts: Vec<Located> = wanted
+            .into_par_iter()
+            .filter_map(|(path, at)| Some((self.sources.text(path)?, at)))
+            .collect();
+        for (text, at) in texts {
+            for (i, j) in at {
+                self.diagnostics[i].labels[j].locate(&text.text, &text.lines);
+            }
+        }
+    }
+}
+
+/// What the first pass keeps of a note once it is read: what the index takes from it, and
+/// what the run needs of a note it may not report on. Its text is dropped.
+struct Summary {
+    entry: IndexEntry,
+    /// Its links and references, when inbound links are counted.
+    outbound: Option<Outbound>,
+    /// Whether one of its links or references names a note the commit removes.
+    names_removed: bool,
 }
 
 /// A hash of what the cached facts depend on: decksmith's version and the settings.
@@ -312,6 +348,14 @@ fn removed_keys(removed: &[String]) -> std::collections::HashSet<String> {
         .collect()
 }
 
+/// Whether `target` names a removed note (by its last path component's stem).
+fn names_removed(target: &str, keys: &std::collections::HashSet<String>) -> bool {
+    let last = target.rsplit('/').next().unwrap_or(target);
+    keys.contains(&crate::vault::index::key(
+        last.strip_suffix(".md").unwrap_or(last),
+    ))
+}
+
 /// The spans of `note`'s links and references that no longer resolve and named a removed
 /// note: a commit that deletes or renames a note is reported at these.
 fn links_to_removed(
@@ -320,17 +364,11 @@ fn links_to_removed(
     note: &Note,
     keys: &std::collections::HashSet<String>,
 ) -> Vec<std::ops::Range<usize>> {
-    let names_removed = |target: &str| {
-        let last = target.rsplit('/').next().unwrap_or(target);
-        keys.contains(&crate::vault::index::key(
-            last.strip_suffix(".md").unwrap_or(last),
-        ))
-    };
     let mut spans: Vec<std::ops::Range<usize>> = note
         .links
         .iter()
         .filter(|l| l.kind != LinkKind::External)
-        .filter(|l| names_removed(&l.target))
+        .filter(|l| names_removed(&l.target, keys))
         .filter(|l| index.resolve_link(&note.path, l.kind, &l.target) == Target::Missing)
         .map(|l| l.range.clone())
         .collect();
@@ -338,30 +376,64 @@ fn links_to_removed(
     spans.extend(
         crate::vault::links::references(note, keys_of_refs)
             .into_iter()
-            .filter(|r| names_removed(&r.target))
+            .filter(|r| names_removed(&r.target, keys))
             .filter(|r| index.resolve_name(&r.target) == Target::Missing)
             .map(|r| r.range),
     );
     spans
 }
 
-/// Read the vault: reported notes whole, the others for the index only (from the cache
-/// when it is in use and the file is unchanged). Returns the reported notes and an index
-/// entry for every note.
-fn read_vault(
+/// What the first pass must read of every note.
+struct FirstPass<'a> {
+    /// Count inbound links: every body is read and its links kept.
+    count_inbound: bool,
+    /// The keys of the notes a commit removes: every body is read to find links to them.
+    removed: &'a std::collections::HashSet<String>,
+    /// Take index entries from the index cache.
+    use_cache: bool,
+}
+
+impl FirstPass<'_> {
+    fn bodies(&self) -> bool {
+        self.count_inbound || !self.removed.is_empty()
+    }
+}
+
+/// The first pass: summarise every note of the vault for the index, in parallel. Notes are
+/// read for their front matter only (from the cache when it is in use and the file is
+/// unchanged), unless the pass needs their bodies.
+fn summarise_vault(
     settings: &Settings,
     entries: &[Entry],
     wanted: &Wanted,
-    all_whole: bool,
-    use_cache: bool,
-) -> (Vec<Note>, Vec<IndexEntry>) {
-    let cache = use_cache.then(|| IndexCache::open(settings.root(), settings_hash(settings)));
-    let read: Vec<Read> = entries
+    pass: &FirstPass<'_>,
+) -> Vec<Summary> {
+    let cache = pass
+        .use_cache
+        .then(|| IndexCache::open(settings.root(), settings_hash(settings)));
+    let reference_keys = &settings.loaded.config.links.reference_keys;
+    let read: Vec<(Summary, Option<Stamp>)> = entries
         .par_iter()
         .map(|e| {
-            if all_whole || wanted.contains(&e.rel) {
-                return Read::Note(Box::new(load_note(settings, e, true)));
+            if pass.bodies() {
+                let note = load_note(settings, e, true);
+                let names_removed = !wanted.contains(&e.rel)
+                    && !pass.removed.is_empty()
+                    && names_removed_by(&note, reference_keys, pass.removed);
+                let summary = Summary {
+                    entry: IndexEntry::of(&note),
+                    outbound: pass
+                        .count_inbound
+                        .then(|| Outbound::of(&note, reference_keys)),
+                    names_removed,
+                };
+                return (summary, None);
             }
+            let summary = |entry| Summary {
+                entry,
+                outbound: None,
+                names_removed: false,
+            };
             // Bytes that are not the file's (staged) are never cached by the file's stamp.
             let stamp = cache
                 .as_ref()
@@ -370,22 +442,18 @@ fn read_vault(
             if let (Some(cache), Some(stamp)) = (&cache, stamp)
                 && let Some(hit) = cache.get(&e.rel, stamp)
             {
-                return Read::Cached(hit);
+                return (summary(hit), None);
             }
-            Read::Indexed(IndexEntry::of(&load_note(settings, e, false)), stamp)
-        })
-        .collect();
-    let index_entries = read
-        .iter()
-        .map(|r| match r {
-            Read::Note(n) => IndexEntry::of(n),
-            Read::Cached(e) | Read::Indexed(e, _) => e.clone(),
+            (
+                summary(IndexEntry::of(&load_note(settings, e, false))),
+                stamp,
+            )
         })
         .collect();
     if let Some(mut cache) = cache {
-        for r in &read {
-            if let Read::Indexed(e, Some(stamp)) = r {
-                cache.put(e, *stamp);
+        for (summary, stamp) in &read {
+            if let Some(stamp) = stamp {
+                cache.put(&summary.entry, *stamp);
             }
         }
         let live: std::collections::HashSet<&str> =
@@ -393,51 +461,36 @@ fn read_vault(
         cache.retain(|p| live.contains(p));
         cache.save();
     }
-    let notes = read
-        .into_iter()
-        .filter_map(|r| match r {
-            Read::Note(n) => Some(*n),
-            _ => None,
-        })
-        .collect();
-    (notes, index_entries)
+    read.into_iter().map(|(summary, _)| summary).collect()
 }
 
-/// Record the anchors of the notes that anchored links point at; targets that were not
-/// read whole are read for it.
-fn index_anchors(settings: &Settings, index: &mut VaultIndex, notes: &[Note], entries: &[Entry]) {
-    let mut anchored: Vec<String> = notes
+/// Whether a link or reference of `note` names a removed note.
+fn names_removed_by(
+    note: &Note,
+    reference_keys: &[String],
+    removed: &std::collections::HashSet<String>,
+) -> bool {
+    note.links
         .iter()
-        .flat_map(|n| {
-            n.links
-                .iter()
-                .filter(|l| l.anchor.is_some())
-                .filter_map(|l| {
-                    if l.kind == LinkKind::Markdown && l.target.is_empty() {
-                        return Some(n.path.clone());
-                    }
-                    match index.resolve_link(&n.path, l.kind, &l.target) {
-                        Target::Note(p) => Some(p.to_string()),
-                        _ => None,
-                    }
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    anchored.sort_unstable();
-    anchored.dedup();
-    let by_path: std::collections::HashMap<&str, &Note> =
-        notes.iter().map(|n| (n.path.as_str(), n)).collect();
-    for path in anchored {
-        match by_path.get(path.as_str()) {
-            Some(note) => index.add_anchors(note),
-            None => {
-                if let Ok(i) = entries.binary_search_by(|e| e.rel.as_str().cmp(&path)) {
-                    index.add_anchors(&load_note(settings, &entries[i], true));
-                }
-            }
-        }
-    }
+        .filter(|l| l.kind != LinkKind::External)
+        .any(|l| names_removed(&l.target, removed))
+        || crate::vault::links::references(note, reference_keys)
+            .iter()
+            .any(|r| names_removed(&r.target, removed))
+}
+
+/// One note checked by the second pass.
+struct Checked {
+    diagnostics: Vec<Diagnostic>,
+    /// The note, when the report keeps it.
+    note: Option<Note>,
+}
+
+/// Whether the report keeps a checked note: when fixes are wanted and one is offered on it,
+/// or a restore from history could be.
+fn keep_for_fixing(diagnostics: &[Diagnostic]) -> bool {
+    diagnostics.iter().any(|d| d.fix.is_some())
+        || restore::target(&diagnostics.iter().collect::<Vec<_>>()).is_some()
 }
 
 /// Check a vault as it is on disk.
@@ -446,6 +499,10 @@ pub fn check(settings: &Settings, targets: &Targets) -> Result<Report, SetupErro
 }
 
 /// Check a vault whose files are `listing` (the work tree, or what is staged in git).
+///
+/// Two passes, so that memory follows the index and not the vault's bytes: the first
+/// summarises every note for the index; the second reads each reported note again, checks
+/// it against the index and keeps only its findings.
 pub fn check_listing(
     settings: &Settings,
     targets: &Targets,
@@ -454,96 +511,113 @@ pub fn check_listing(
     let mut entries = listing.notes;
     let selection = select(settings, targets, &mut entries)?;
     let wanted = &selection.wanted;
-    // Counting inbound links needs every body; otherwise only reported notes are read
-    // whole, and the rest of the vault is indexed from its front matter (or the cache).
-    let count_inbound = settings
-        .severity(rules::lnk007_orphan_note::RULE.code)
-        .is_some();
     let removed = targets
         .staged
         .as_ref()
         .map(|s| removed_keys(&s.removed))
         .unwrap_or_default();
-    // Finding the notes that linked to a removed note needs every body, too.
-    let all_whole = count_inbound || !removed.is_empty();
-    let use_cache = targets.use_cache && selection.subset && !all_whole;
-    let (mut notes, index_entries) = read_vault(settings, &entries, wanted, all_whole, use_cache);
-    let links = &settings.loaded.config.links;
-    let mut index = VaultIndex::build(&index_entries, &listing.attachments, links.resolve_by_id);
-    index_anchors(settings, &mut index, &notes, &entries);
-    if count_inbound {
-        index.count_inbound(&notes, &links.reference_keys);
-    }
-    // Notes not reported on that linked to a removed note: reported at those links only.
-    let broken_by_removal: BTreeMap<String, Vec<std::ops::Range<usize>>> = if removed.is_empty() {
-        BTreeMap::new()
-    } else {
-        notes
-            .iter()
-            .filter(|n| !wanted.contains(&n.path) && !settings.is_excluded(&n.path))
-            .map(|n| {
-                (
-                    n.path.clone(),
-                    links_to_removed(settings, &index, n, &removed),
-                )
-            })
-            .filter(|(_, spans)| !spans.is_empty())
-            .collect()
+    let pass = FirstPass {
+        // Counting inbound links needs every body; so does finding the notes that linked
+        // to a removed note. Otherwise the vault is indexed from its front matter (or the
+        // cache).
+        count_inbound: settings
+            .severity(rules::lnk007_orphan_note::RULE.code)
+            .is_some(),
+        removed: &removed,
+        use_cache: false,
     };
-    notes.retain(|n| wanted.contains(&n.path) || broken_by_removal.contains_key(&n.path));
-    let mut diagnostics: Vec<Diagnostic> = notes
+    let pass = FirstPass {
+        use_cache: targets.use_cache && !pass.bodies(),
+        ..pass
+    };
+    let summaries = summarise_vault(settings, &entries, wanted, &pass);
+    let entries = std::sync::Arc::new(entries);
+    let index = build_index(settings, &summaries, &listing.attachments, &entries, &pass);
+    // Notes not reported on that linked to a removed note: reported at those links only.
+    let linked_removed: std::collections::HashSet<String> = summaries
+        .iter()
+        .filter(|s| s.names_removed && !settings.is_excluded(&s.entry.path))
+        .map(|s| s.entry.path.clone())
+        .collect();
+    drop(summaries);
+    let checked: Vec<Checked> = entries
         .par_iter()
-        .flat_map_iter(|note| {
-            let mut found = check_note(settings, &index, note);
-            if let Some(spans) = broken_by_removal.get(&note.path) {
-                found.retain(|d| {
+        .filter(|e| wanted.contains(&e.rel) || linked_removed.contains(&e.rel))
+        .filter_map(|e| {
+            let note = load_note(settings, e, true);
+            let mut diagnostics = check_note(settings, &index, &note);
+            if !wanted.contains(&e.rel) {
+                let spans = links_to_removed(settings, &index, &note, &removed);
+                if spans.is_empty() {
+                    return None;
+                }
+                diagnostics.retain(|d| {
                     spans
                         .iter()
                         .any(|s| d.range.start < s.end && s.start < d.range.end)
                 });
             }
-            found
+            let keep = targets.keep_fixable && keep_for_fixing(&diagnostics);
+            Some(Checked {
+                diagnostics,
+                note: keep.then_some(note),
+            })
         })
         .collect();
+    let files_checked = checked.len();
+    let mut diagnostics = Vec::new();
+    let mut notes = Vec::new();
+    for c in checked {
+        diagnostics.extend(c.diagnostics);
+        notes.extend(c.note);
+    }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let others = label_targets(settings, &diagnostics, &notes, &entries);
     let mut warnings = selection.warnings;
-    if notes.is_empty() && !selection.subset {
+    if files_checked == 0 && !selection.subset {
         warnings.push(format!("no notes found in {}", settings.root().display()));
     }
-    Ok(Report {
+    let limit = settings.loaded.config.vault.max_file_size;
+    let mut report = Report {
         diagnostics,
-        files_checked: notes.len(),
+        files_checked,
         notes,
-        others,
         warnings,
         index,
-    })
+        sources: Sources::new(entries, limit),
+    };
+    report.locate_labels();
+    Ok(report)
 }
 
-/// Notes outside the report that labels point into (the other file of a duplicate id), read
-/// from the same listing as the run (so a staged run shows staged text).
-fn label_targets(
+/// Build the vault's index from the first pass: anchors are read on demand, inbound links
+/// counted when the pass kept them.
+fn build_index(
     settings: &Settings,
-    diagnostics: &[Diagnostic],
-    notes: &[Note],
-    entries: &[Entry],
-) -> Vec<Note> {
-    let reported: std::collections::HashSet<&str> = notes.iter().map(|n| n.path.as_str()).collect();
-    let mut paths: Vec<&str> = diagnostics
+    summaries: &[Summary],
+    attachments: &[String],
+    entries: &std::sync::Arc<Vec<Entry>>,
+    pass: &FirstPass<'_>,
+) -> VaultIndex {
+    let links = &settings.loaded.config.links;
+    let index_entries: Vec<IndexEntry> = summaries.iter().map(|s| s.entry.clone()).collect();
+    let mut index = VaultIndex::build(&index_entries, attachments, links.resolve_by_id);
+    let outbound: Vec<Outbound> = summaries
         .iter()
-        .flat_map(|d| d.labels.iter().filter_map(|l| l.path.as_deref()))
-        .filter(|p| !reported.contains(p))
+        .filter_map(|s| s.outbound.clone())
         .collect();
-    paths.sort_unstable();
-    paths.dedup();
-    paths
-        .into_iter()
-        .filter_map(|rel| {
-            let i = entries.binary_search_by(|e| e.rel.as_str().cmp(rel)).ok()?;
-            Some(load_note(settings, &entries[i], false))
-        })
-        .collect()
+    if pass.count_inbound {
+        index.count_inbound(&outbound);
+    }
+    let limit = settings.loaded.config.vault.max_file_size;
+    let entries = entries.clone();
+    index.read_anchors_with(AnchorSource(Box::new(move |path| {
+        let i = entries
+            .binary_search_by(|e| e.rel.as_str().cmp(path))
+            .ok()?;
+        let note = read_entry(&entries[i], limit, None, true, true);
+        note.unreadable.is_none().then(|| Anchors::of(&note))
+    })));
+    index
 }
 
 /// Run every enabled rule on one note.
@@ -596,7 +670,9 @@ pub fn check_note(settings: &Settings, index: &VaultIndex, note: &Note) -> Vec<D
         }
     }
     // After suppression, so that a suppressed finding never counts towards the cap.
-    diagnostic::cap_per_rule(out)
+    let mut out = diagnostic::cap_per_rule(out);
+    diagnostic::locate(&note.text, &note.lines, &mut out);
+    out
 }
 
 fn finish(rule: &Rule, severity: Severity, note: &Note, f: Finding) -> Diagnostic {

@@ -288,6 +288,8 @@ mod tests {
             labels: Vec::new(),
             help: None,
             fix: None,
+            start: Default::default(),
+            end: Default::default(),
         }
     }
 

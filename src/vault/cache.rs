@@ -1,18 +1,17 @@
 /*!
-The index cache: what a subset run (pre-commit) needs from the notes it does not report on.
+The index cache: what a run's index takes from each note.
 
-A pre-commit run reports on a handful of staged files but must index the whole vault: ids
-can clash with any note and links can point anywhere. Reading and parsing the front matter
-of ten thousand notes costs about half a second; this cache keeps, per note, the only facts
-the index takes from a note it does not report on (its `id` and where the value sits, its
-aliases, and its `anki_id` values),
-keyed by path, size and modification time, under `.decksmith-cache/` at the vault root.
+Every run indexes the whole vault, and a pre-commit run reports on a handful of staged files
+only: ids can clash with any note and links can point anywhere. Reading and parsing the
+front matter of ten thousand notes costs about half a second; this cache keeps, per note,
+the only facts the index takes from it (its `id` and where the value sits, its aliases, and
+its `anki_id` values), keyed by path, size and modification time, under `.decksmith-cache/`
+at the vault root. A reported note is read whole again afterwards, for its rules.
 
 The cache never changes results: an entry is used only when the file's size and mtime
 (nanoseconds) are unchanged, the whole file is ignored when decksmith's version or the
-configuration changed, notes that are reported on are always read, and anything unreadable
-is treated as a miss. Writing is best effort and atomic (temp file + rename). The folder
-carries a `CACHEDIR.TAG` (backup tools skip it) and a `.gitignore` of `*`; its `tmp/` folder
+configuration changed, and anything unreadable is treated as a miss. Writing is best effort
+and atomic (temp file + rename). The folder carries a `CACHEDIR.TAG` (backup tools skip it) and a `.gitignore` of `*`; its `tmp/` folder
 holds the temporary files of every atomic write of the vault, the notes' included.
 */
 

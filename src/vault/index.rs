@@ -15,6 +15,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
+use std::sync::{Arc, Mutex};
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -94,7 +95,12 @@ pub struct IndexEntry {
 
 impl IndexEntry {
     pub fn of(note: &Note) -> IndexEntry {
-        let fm = note.front_matter();
+        IndexEntry::of_front_matter(note.path.clone(), note.front_matter())
+    }
+
+    /// The entry of the note at `path` whose front matter parsed as `fm` (`None`: no
+    /// readable front matter).
+    pub fn of_front_matter(path: String, fm: Option<&super::yaml::Parsed>) -> IndexEntry {
         let id = fm
             .and_then(|fm| fm.json.get("id"))
             .and_then(|v| v.as_str())
@@ -112,7 +118,7 @@ impl IndexEntry {
             .unwrap_or_default();
         let anki_ids = fm
             .map(|fm| {
-                note.card_entries()
+                super::note::card_entries(&fm.json)
                     .iter()
                     .filter_map(|e| {
                         let span = fm.spans.value(&e.key_pointer("anki_id"))?;
@@ -122,7 +128,7 @@ impl IndexEntry {
             })
             .unwrap_or_default();
         IndexEntry {
-            path: note.path.clone(),
+            path,
             id,
             id_span,
             aliases,
@@ -133,6 +139,45 @@ impl IndexEntry {
     fn stem(&self) -> &str {
         let name = self.path.rsplit('/').next().unwrap_or(&self.path);
         strip_md(name)
+    }
+}
+
+/// How the index reads a note's anchors on demand ([`VaultIndex::read_anchors_with`]).
+pub struct AnchorSource(pub Box<ReadAnchors>);
+
+/// Reads the anchors of the note at a vault-relative path.
+pub type ReadAnchors = dyn Fn(&str) -> Option<Anchors> + Send + Sync;
+
+impl std::fmt::Debug for AnchorSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AnchorSource")
+    }
+}
+
+/// A note's links and references, as counting inbound links needs them: what is kept of a
+/// note once it is read.
+#[derive(Clone, Debug)]
+pub struct Outbound {
+    pub path: String,
+    pub links: Vec<(LinkKind, String)>,
+    /// Front-matter reference targets.
+    pub references: Vec<String>,
+}
+
+impl Outbound {
+    pub fn of(note: &Note, reference_keys: &[String]) -> Outbound {
+        Outbound {
+            path: note.path.clone(),
+            links: note
+                .links
+                .iter()
+                .map(|l| (l.kind, l.target.clone()))
+                .collect(),
+            references: super::links::references(note, reference_keys)
+                .into_iter()
+                .map(|r| r.target)
+                .collect(),
+        }
     }
 }
 
@@ -158,7 +203,9 @@ pub struct VaultIndex {
     postings: HashMap<String, Vec<usize>>,
     /// Suggestions already computed, by target: many notes share one dangling target.
     suggested: std::sync::Mutex<HashMap<String, Option<usize>>>,
-    anchors: HashMap<String, Anchors>,
+    /// Anchors by note path, recorded or read on demand (`None`: unreadable).
+    anchors: Mutex<HashMap<String, Option<Arc<Anchors>>>>,
+    anchor_source: Option<AnchorSource>,
     /// Inbound links per note path, when every note's body was summarised.
     inbound: Option<HashMap<String, usize>>,
     resolve_by_id: bool,
@@ -231,14 +278,38 @@ impl VaultIndex {
         index
     }
 
-    /// Record the anchors of a note (only notes that anchored links point at need them).
+    /// Record the anchors of a note.
     pub fn add_anchors(&mut self, note: &Note) {
-        self.anchors.insert(note.path.clone(), Anchors::of(note));
+        if let Ok(map) = self.anchors.get_mut() {
+            map.insert(note.path.clone(), Some(Arc::new(Anchors::of(note))));
+        }
     }
 
-    /// The anchors of a note, when its body was summarised.
-    pub fn anchors(&self, path: &str) -> Option<&Anchors> {
-        self.anchors.get(path)
+    /// Read a note's anchors with `source` when a link first asks for them. Only the notes
+    /// that anchored links point at need them, and which those are is known only once the
+    /// linking notes are read: so they are read on demand, once each.
+    pub fn read_anchors_with(&mut self, source: AnchorSource) {
+        self.anchor_source = Some(source);
+    }
+
+    /// The anchors of a note, when they were recorded or can be read.
+    pub fn anchors(&self, path: &str) -> Option<Arc<Anchors>> {
+        if let Ok(map) = self.anchors.lock()
+            && let Some(known) = map.get(path)
+        {
+            return known.clone();
+        }
+        // Read outside the lock: two threads may read one note at once, and both get the
+        // same anchors.
+        let read = self
+            .anchor_source
+            .as_ref()
+            .and_then(|s| (s.0)(path))
+            .map(Arc::new);
+        if let Ok(mut map) = self.anchors.lock() {
+            map.insert(path.to_string(), read.clone());
+        }
+        read
     }
 
     /// Resolve a wikilink or front-matter reference target (no `#anchor`, no `|label`).
@@ -443,17 +514,17 @@ impl VaultIndex {
     }
 
     /// Count inbound links for every note (needs every note summarised).
-    pub fn count_inbound(&mut self, notes: &[Note], reference_keys: &[String]) {
+    pub fn count_inbound(&mut self, notes: &[Outbound]) {
         let mut inbound: HashMap<String, usize> = HashMap::new();
         for note in notes {
             let mut targets: Vec<String> = Vec::new();
-            for link in &note.links {
-                if let Target::Note(p) = self.resolve_link(&note.path, link.kind, &link.target) {
+            for (kind, target) in &note.links {
+                if let Target::Note(p) = self.resolve_link(&note.path, *kind, target) {
                     targets.push(p.to_string());
                 }
             }
-            for r in super::links::references(note, reference_keys) {
-                if let Target::Note(p) = self.resolve_name(&r.target) {
+            for target in &note.references {
+                if let Target::Note(p) = self.resolve_name(target) {
                     targets.push(p.to_string());
                 }
             }

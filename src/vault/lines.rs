@@ -19,6 +19,21 @@ pub struct Position {
     pub column_utf16: usize,
 }
 
+impl Position {
+    /// Line 1, column 1: where a finding of a file without text points.
+    pub const START: Position = Position {
+        line: 1,
+        column: 1,
+        column_utf16: 1,
+    };
+}
+
+impl Default for Position {
+    fn default() -> Position {
+        Position::START
+    }
+}
+
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut starts = vec![0];
@@ -48,6 +63,47 @@ impl LineIndex {
             column_utf16: prefix.encode_utf16().count() + 1,
         }
     }
+
+    /// The position of byte `offset` (floored to a character boundary), and the offset it
+    /// was floored to. With `from`, an earlier offset and its position, the columns are
+    /// counted on from there when both are on one line: counting from the line's start made
+    /// N findings on one long line cost N × the line's length. Findings come sorted by
+    /// start, so each one counts on from the previous one.
+    pub fn locate(
+        &self,
+        text: &str,
+        offset: usize,
+        from: Option<(usize, Position)>,
+    ) -> (usize, Position) {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let line = self.line_of(offset) + 1;
+        match from {
+            Some((earlier, pos)) if pos.line == line && earlier <= offset => {
+                let gap = &text[earlier..offset];
+                let pos = Position {
+                    line,
+                    column: pos.column + gap.chars().count(),
+                    column_utf16: pos.column_utf16 + gap.encode_utf16().count(),
+                };
+                (offset, pos)
+            }
+            _ => (offset, self.position(text, offset)),
+        }
+    }
+}
+
+/// A file's text with its line index: what output needs to show a finding's lines.
+#[derive(Clone, Debug)]
+pub struct Text {
+    pub text: String,
+    pub lines: LineIndex,
+}
+
+impl Text {
+    pub fn new(text: String) -> Text {
+        let lines = LineIndex::new(&text);
+        Text { text, lines }
+    }
 }
 
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {
@@ -70,5 +126,20 @@ mod tests {
         assert_eq!((p.line, p.column, p.column_utf16), (2, 8, 8));
         assert_eq!(idx.position(text, 0).line, 1);
         assert_eq!(idx.position(text, text.len()).line, 3);
+    }
+
+    #[test]
+    fn counting_on_gives_the_positions_counted_from_the_line_start() {
+        let text = "ab\nВопрос 😀 x y\n\nz";
+        let idx = LineIndex::new(text);
+        let mut from = None;
+        for offset in 0..=text.len() + 2 {
+            let (floored, pos) = idx.locate(text, offset, from);
+            assert_eq!(pos, idx.position(text, offset), "offset {offset}");
+            from = Some((floored, pos));
+        }
+        // Counting on never runs backwards or across lines.
+        let (floored, pos) = idx.locate(text, text.len(), None);
+        assert_eq!(idx.locate(text, 0, Some((floored, pos))).1.line, 1);
     }
 }

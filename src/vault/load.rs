@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use regex::Regex;
 
 use crate::config::Loaded;
+use crate::vault::lines::Text;
 use crate::vault::note::{Note, Unreadable};
 use crate::vault::walk::{self, Entry};
 
@@ -115,10 +116,22 @@ pub(crate) fn load_note_of_kind(
     whole: bool,
     summarise: bool,
 ) -> Note {
+    let limit = settings.loaded.config.vault.max_file_size;
+    read_entry(entry, limit, kind, whole, summarise)
+}
+
+/// [`load_note_of_kind`] with the vault's file-size `limit`, for readers that outlive the
+/// settings (an index reading anchors on demand).
+pub(crate) fn read_entry(
+    entry: &Entry,
+    limit: u64,
+    kind: Option<usize>,
+    whole: bool,
+    summarise: bool,
+) -> Note {
     if entry.bad_name {
         return Note::unreadable(entry.rel.clone(), Unreadable::BadName, kind);
     }
-    let limit = settings.loaded.config.vault.max_file_size;
     if let Some(bytes) = &entry.content {
         if bytes.len() as u64 > limit {
             let size = bytes.len() as u64;
@@ -150,6 +163,79 @@ pub(crate) fn load_note_of_kind(
     match std::fs::read(&entry.path) {
         Ok(bytes) => Note::from_bytes(entry.rel.clone(), bytes, kind, summarise),
         Err(e) => Note::unreadable(entry.rel.clone(), Unreadable::Io(e.to_string()), kind),
+    }
+}
+
+/// The texts of a run's files, for output that shows a finding's lines: read again from the
+/// run's own listing (so a staged run shows staged text) when asked for, never kept, so a
+/// report's memory does not grow with the vault's bytes. A text the run wrote (a fixed
+/// note) is held as written.
+#[derive(Default)]
+pub struct Sources {
+    entries: std::sync::Arc<Vec<Entry>>,
+    limit: u64,
+    held: std::collections::HashMap<String, std::sync::Arc<Text>>,
+}
+
+impl Sources {
+    /// The files of `entries` (sorted by path), read up to `limit` bytes.
+    pub fn new(entries: std::sync::Arc<Vec<Entry>>, limit: u64) -> Sources {
+        Sources {
+            entries,
+            limit,
+            held: Default::default(),
+        }
+    }
+
+    /// Texts held in memory only (a report built without a vault on disk).
+    pub fn held(texts: impl IntoIterator<Item = (String, String)>) -> Sources {
+        let mut sources = Sources::default();
+        for (path, text) in texts {
+            sources.hold(path, text);
+        }
+        sources
+    }
+
+    /// Hold `text` as the text of `path` (what the run wrote there).
+    pub fn hold(&mut self, path: String, text: String) {
+        self.held.insert(path, std::sync::Arc::new(Text::new(text)));
+    }
+
+    /// The text of the file at vault-relative `path`; `None` when it is not one of the
+    /// run's, or cannot be read as text.
+    pub fn text(&self, path: &str) -> Option<std::sync::Arc<Text>> {
+        if let Some(text) = self.held.get(path) {
+            return Some(text.clone());
+        }
+        let entry = self.entry(path)?;
+        let bytes = match &entry.content {
+            Some(bytes) => bytes.to_vec(),
+            None => {
+                if std::fs::metadata(&entry.path).ok()?.len() > self.limit {
+                    return None;
+                }
+                std::fs::read(&entry.path).ok()?
+            }
+        };
+        // What a note is not read as (too large, binary, a bad name) is not shown either.
+        if bytes.len() as u64 > self.limit
+            || entry.bad_name
+            || crate::vault::note::looks_binary(&bytes)
+        {
+            return None;
+        }
+        String::from_utf8(bytes)
+            .ok()
+            .map(|text| std::sync::Arc::new(Text::new(text)))
+    }
+
+    /// The listing's entry of `path`.
+    pub fn entry(&self, path: &str) -> Option<&Entry> {
+        let i = self
+            .entries
+            .binary_search_by(|e| e.rel.as_str().cmp(path))
+            .ok()?;
+        Some(&self.entries[i])
     }
 }
 
@@ -185,6 +271,9 @@ pub struct Targets {
     pub force_exclude: bool,
     /// Use the index cache for notes that are not reported on (subset runs).
     pub use_cache: bool,
+    /// Keep in the report the notes a fix or a restore is offered on, as they were checked
+    /// (`--fix`, `--diff`): otherwise no note is kept.
+    pub keep_fixable: bool,
     /// Report on what is staged in git instead (`check --staged`): these notes, narrowed to
     /// `paths` when some are given.
     pub staged: Option<StagedTargets>,

@@ -74,6 +74,12 @@ pub fn card_entries(front_matter: &Value) -> Vec<CardEntry<'_>> {
         .collect()
 }
 
+/// Whether bytes are a binary file's, not a note's: a NUL in the first 8,000 bytes (git's
+/// test).
+pub fn looks_binary(bytes: &[u8]) -> bool {
+    bytes[..bytes.len().min(8000)].contains(&0)
+}
+
 #[derive(Clone, Debug)]
 pub struct Note {
     /// Vault-relative, `/`-separated.
@@ -99,7 +105,7 @@ pub struct Note {
 impl Note {
     /// Build a note from raw bytes; `full` also summarises the body.
     pub fn from_bytes(path: String, bytes: Vec<u8>, kind: Option<usize>, full: bool) -> Note {
-        if bytes[..bytes.len().min(8000)].contains(&0) {
+        if looks_binary(&bytes) {
             return Note::unreadable(path, Unreadable::Binary, kind);
         }
         match String::from_utf8(bytes) {

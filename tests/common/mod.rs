@@ -46,7 +46,7 @@ pub fn render_full(root: &Path, select: &[&str]) -> (String, lint::Report) {
     let settings = settings(root, select);
     let report = lint::check(&settings, &Targets::default()).expect("check runs");
     let text = {
-        let rendered = Rendered::new(&report, &[]);
+        let rendered = Rendered::new(&report);
         output::full::render(&rendered, false, "")
     };
     (text, report)

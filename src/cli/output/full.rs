@@ -118,8 +118,8 @@ fn report<'a>(r: &Rendered<'_>, item: &'a Located<'a>, root_prefix: &str) -> Rep
         start: located.start,
     }));
     let name = escape_control(&format!("{root_prefix}{}", d.path)).into_owned();
-    let excerpt = match r.notes.get(d.path.as_str()) {
-        Some(note) => Excerpt::new(name, &note.text, &note.lines, &spans),
+    let excerpt = match r.text(&d.path) {
+        Some(file) => Excerpt::new(name, &file.text, &file.lines, &spans),
         None => Excerpt::new(name, "", &LineIndex::new(""), &spans),
     };
     let mut labeled = vec![LabeledSpan::new_primary_with_span(None, excerpt.span(0))];

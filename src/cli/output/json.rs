@@ -72,10 +72,10 @@ struct LabelOut<'a> {
 }
 
 /// A fix with its edits' positions in the note (none without the note's text).
-fn fix_out<'a>(fix: &'a Fix, note: Option<&crate::vault::note::Note>) -> Option<FixOut<'a>> {
-    let note = note?;
+fn fix_out<'a>(fix: &'a Fix, file: Option<&crate::vault::lines::Text>) -> Option<FixOut<'a>> {
+    let file = file?;
     let point = |offset: usize| {
-        let p = note.lines.position(&note.text, offset);
+        let p = file.lines.position(&file.text, offset);
         Point {
             line: p.line,
             column: p.column,
@@ -135,7 +135,7 @@ pub fn render(r: &Rendered<'_>) -> String {
                     fix: d
                         .fix
                         .as_ref()
-                        .and_then(|f| fix_out(f, r.notes.get(d.path.as_str()).copied())),
+                        .and_then(|f| fix_out(f, r.text(&d.path).as_deref())),
                     labels: i
                         .labels
                         .iter()

@@ -11,13 +11,14 @@ mod snippet;
 pub mod sync;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::cell::RefCell;
 use std::fmt::Write;
+use std::sync::Arc;
 
 use crate::lint::Report;
 use crate::lint::diagnostic::{Diagnostic, Severity};
-use crate::vault::lines::Position;
-use crate::vault::note::Note;
+use crate::vault::lines::{Position, Text};
+use crate::vault::load::Sources;
 
 /// A diagnostic with its positions resolved.
 pub struct Located<'a> {
@@ -39,59 +40,56 @@ pub struct LocatedLabel<'a> {
 /// A report ready to print.
 pub struct Rendered<'a> {
     pub items: Vec<Located<'a>>,
-    pub notes: HashMap<&'a str, &'a Note>,
     pub files_checked: usize,
+    sources: &'a Sources,
+    /// The last text read: findings come sorted by file, so each file is read once.
+    last: RefCell<Option<(String, Arc<Text>)>>,
 }
 
 impl<'a> Rendered<'a> {
-    /// Resolve positions. `others` holds notes outside the report (label targets).
-    pub fn new(report: &'a Report, others: &'a [Note]) -> Rendered<'a> {
-        let mut notes: HashMap<&str, &Note> = HashMap::new();
-        for n in others.iter().chain(&report.notes) {
-            notes.insert(n.path.as_str(), n);
-        }
-        let mut items = Vec::with_capacity(report.diagnostics.len());
-        // The previous finding's start, to count on from (see `locate`).
-        let mut last: Option<(&str, usize, Position)> = None;
-        for d in &report.diagnostics {
-            let note = notes.get(d.path.as_str()).copied();
-            let from = last
-                .filter(|(path, ..)| *path == d.path)
-                .map(|(_, offset, pos)| (offset, pos));
-            let (offset, start) = locate(note, d.range.start, from);
-            last = Some((&d.path, offset, start));
-            let labels = d
-                .labels
-                .iter()
-                .map(|l| {
-                    let path = l.path.as_deref().unwrap_or(&d.path);
-                    let same_file = path == d.path;
-                    let (note, from) = if same_file {
-                        (note, Some((offset, start)))
-                    } else {
-                        (notes.get(path).copied(), None)
-                    };
-                    LocatedLabel {
-                        path,
-                        start: locate(note, l.range.start, from).1,
-                        end: locate(note, l.range.end, from).1,
-                        message: &l.message,
-                        same_file: l.path.is_none() || same_file,
-                    }
-                })
-                .collect();
-            items.push(Located {
+    pub fn new(report: &'a Report) -> Rendered<'a> {
+        let items = report
+            .diagnostics
+            .iter()
+            .map(|d| Located {
                 diagnostic: d,
-                start,
-                end: locate(note, d.range.end, Some((offset, start))).1,
-                labels,
-            });
-        }
+                start: d.start,
+                end: d.end,
+                labels: d
+                    .labels
+                    .iter()
+                    .map(|l| {
+                        let path = l.path.as_deref().unwrap_or(&d.path);
+                        LocatedLabel {
+                            path,
+                            start: l.start,
+                            end: l.end,
+                            message: &l.message,
+                            same_file: path == d.path,
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
         Rendered {
             items,
-            notes,
             files_checked: report.files_checked,
+            sources: &report.sources,
+            last: RefCell::new(None),
         }
+    }
+
+    /// The text of the file at `path`, read again (and kept until another file is asked
+    /// for).
+    pub fn text(&self, path: &str) -> Option<Arc<Text>> {
+        if let Some((last, text)) = &*self.last.borrow()
+            && last == path
+        {
+            return Some(text.clone());
+        }
+        let text = self.sources.text(path)?;
+        *self.last.borrow_mut() = Some((path.to_string(), text.clone()));
+        Some(text)
     }
 
     pub fn count(&self, severity: Severity) -> usize {
@@ -209,44 +207,6 @@ pub fn message_with_help(d: &Diagnostic) -> String {
     }
 }
 
-/// The position of byte `offset` of `note` (1:1 without a note), and the offset it was
-/// floored to. With `from`, an earlier offset and its position, the columns are counted on
-/// from there when both are on one line: counting from the line's start
-/// (`LineIndex::position`) made N findings on one long line cost N × the line's length.
-/// Diagnostics come sorted by path and start, so each start counts on from the previous one.
-fn locate(
-    note: Option<&Note>,
-    offset: usize,
-    from: Option<(usize, Position)>,
-) -> (usize, Position) {
-    let Some(note) = note else {
-        let first = Position {
-            line: 1,
-            column: 1,
-            column_utf16: 1,
-        };
-        return (0, first);
-    };
-    let text = &note.text;
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let line = note.lines.line_of(offset) + 1;
-    match from {
-        Some((earlier, pos)) if pos.line == line && earlier <= offset => {
-            let gap = &text[earlier..offset];
-            let pos = Position {
-                line,
-                column: pos.column + gap.chars().count(),
-                column_utf16: pos.column_utf16 + gap.encode_utf16().count(),
-            };
-            (offset, pos)
-        }
-        _ => (offset, note.lines.position(text, offset)),
-    }
-}
-
 pub fn plural(n: usize, word: &str) -> String {
     if n == 1 || word == "info" {
         format!(
@@ -269,21 +229,6 @@ fn join_and(parts: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn counting_on_gives_the_positions_counted_from_the_line_start() {
-        let text = "ab\nВопрос 😀 x y\n\nz";
-        let note = Note::from_text("n.md".into(), text.into(), None);
-        let mut from = None;
-        for offset in 0..=text.len() + 2 {
-            let (floored, pos) = locate(Some(&note), offset, from);
-            assert_eq!(pos, note.lines.position(text, offset), "offset {offset}");
-            from = Some((floored, pos));
-        }
-        // Counting on never runs backwards or across lines.
-        let (floored, pos) = locate(Some(&note), text.len(), None);
-        assert_eq!(locate(Some(&note), 0, Some((floored, pos))).1.line, 1);
-    }
 
     #[test]
     fn unsafe_characters_become_visible_escapes() {

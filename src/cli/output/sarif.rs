@@ -197,7 +197,7 @@ fn fingerprints(r: &Rendered<'_>) -> Vec<String> {
         .map(|i| {
             let d = i.diagnostic;
             let line = flagged_line(r, i);
-            let hash = fnv1a64(&[d.code, &d.path, line, &d.message]);
+            let hash = fnv1a64(&[d.code, &d.path, &line, &d.message]);
             let n = seen.entry(hash).or_default();
             *n += 1;
             format!("{hash:016x}:{n}")
@@ -207,19 +207,19 @@ fn fingerprints(r: &Rendered<'_>) -> Vec<String> {
 
 /// The text of the line a finding starts on, trimmed and cut to at most
 /// [`FINGERPRINT_LINE_BYTES`]; empty when the note has no text.
-fn flagged_line<'r>(r: &Rendered<'r>, i: &Located<'_>) -> &'r str {
-    let Some(note) = r.notes.get(i.diagnostic.path.as_str()) else {
-        return "";
+fn flagged_line(r: &Rendered<'_>, i: &Located<'_>) -> String {
+    let Some(file) = r.text(&i.diagnostic.path) else {
+        return String::new();
     };
-    let text = note.text.as_str();
+    let text = file.text.as_str();
     let line = i.start.line.saturating_sub(1);
-    let start = note.lines.line_start(line).min(text.len());
-    let end = note.lines.line_start(line + 1).min(text.len());
+    let start = file.lines.line_start(line).min(text.len());
+    let end = file.lines.line_start(line + 1).min(text.len());
     let mut cut = (start + FINGERPRINT_LINE_BYTES).min(end);
     while !text.is_char_boundary(cut) {
         cut -= 1;
     }
-    text.get(start..cut).unwrap_or_default().trim()
+    text.get(start..cut).unwrap_or_default().trim().to_string()
 }
 
 /// FNV-1a, 64 bits: offset basis 0xcbf29ce484222325, prime 0x100000001b3.

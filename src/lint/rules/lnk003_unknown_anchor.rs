@@ -33,11 +33,15 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         let (Some(anchor), Target::Note(path)) = (&r.link.anchor, &r.target) else {
             continue;
         };
+        let theirs;
         let anchors = if *path == ctx.note.path {
             own.get_or_init(|| Anchors::of(ctx.note))
         } else {
             match ctx.index.anchors(path) {
-                Some(a) => a,
+                Some(a) => {
+                    theirs = a;
+                    &*theirs
+                }
                 None => continue,
             }
         };
