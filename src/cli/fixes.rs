@@ -206,7 +206,7 @@ pub(super) fn offer_restores(settings: &Settings, report: &mut Report) {
         })
         .collect();
     for (at, fix) in offers {
-        report.diagnostics[at].fix = Some(fix);
+        report.diagnostics[at].fix = Some(Box::new(fix));
     }
 }
 

@@ -386,6 +386,49 @@ fn print_warnings(warnings: &[String]) {
     }
 }
 
+/// Standard output as a `fmt::Write`, buffered: findings are written as they are rendered.
+/// The first write error is kept for [`StdoutSink::finish`]; a closed pipe
+/// (`decksmith check | head`) is not an error.
+struct StdoutSink {
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    error: Option<std::io::Error>,
+}
+
+impl StdoutSink {
+    fn new() -> StdoutSink {
+        StdoutSink {
+            out: std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()),
+            error: None,
+        }
+    }
+
+    fn finish(mut self) -> Result<(), String> {
+        if self.error.is_none()
+            && let Err(e) = self.out.flush()
+        {
+            self.error = Some(e);
+        }
+        match self.error {
+            Some(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(format!("cannot write output: {e}"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl std::fmt::Write for StdoutSink {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if self.error.is_some() {
+            return Err(std::fmt::Error);
+        }
+        self.out.write_all(s.as_bytes()).map_err(|e| {
+            self.error = Some(e);
+            std::fmt::Error
+        })
+    }
+}
+
 fn write_stdout(text: &str) -> Result<(), String> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
@@ -529,7 +572,12 @@ fn check(args: &CheckArgs) -> Result<ExitStatus, String> {
     });
     let mut text = match format {
         Format::Full => output::full::render(&rendered, use_color(args.color), &prefix),
-        Format::Concise => output::concise::render(&rendered, &prefix),
+        Format::Concise => {
+            let mut out = StdoutSink::new();
+            let _ = output::concise::render_into(&rendered, &prefix, &mut out);
+            out.finish()?;
+            String::new()
+        }
         Format::Json => output::json::render(&rendered),
         Format::Github => output::github::render(&rendered, &prefix),
         Format::Sarif => output::sarif::render(&rendered, settings.root()),

@@ -170,8 +170,9 @@ pub struct Diagnostic {
     pub range: Range<usize>,
     pub labels: Vec<Label>,
     pub help: Option<String>,
-    /// The rule's repair, when it offers one.
-    pub fix: Option<Fix>,
+    /// The rule's repair, when it offers one (boxed: few findings have one, and a report
+    /// may hold hundreds of thousands of findings).
+    pub fix: Option<Box<Fix>>,
     /// Where the range starts and ends, once located ([`locate`]).
     pub start: Position,
     pub end: Position,
@@ -202,7 +203,7 @@ impl Diagnostic {
             range: f.range,
             labels,
             help: f.help,
-            fix: f.fix,
+            fix: f.fix.map(Box::new),
             start: Position::START,
             end: Position::START,
         }

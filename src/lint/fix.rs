@@ -23,7 +23,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use super::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use super::diagnostic::{Applicability, Diagnostic, Edit};
 use super::{Settings, check_note};
 use crate::vault::index::VaultIndex;
 use crate::vault::note::Note;
@@ -75,7 +75,7 @@ pub fn choose(diagnostics: &[Diagnostic], mode: FixMode) -> Vec<&Diagnostic> {
         .filter(|d| d.fix.as_ref().is_some_and(|f| mode.allows(f.applicability)))
         .collect();
     candidates.sort_by_key(|d| {
-        let span = d.fix.as_ref().map(Fix::span).unwrap_or_default();
+        let span = d.fix.as_ref().map(|f| f.span()).unwrap_or_default();
         (span.start, span.end, d.code)
     });
     let mut chosen: Vec<&Diagnostic> = Vec::new();
@@ -319,7 +319,7 @@ fn prove(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lint::diagnostic::{Finding, Severity};
+    use crate::lint::diagnostic::{Finding, Fix, Severity};
 
     fn fixable(code: &'static str, range: Range<usize>, fix: Fix) -> Diagnostic {
         Diagnostic::from_finding(

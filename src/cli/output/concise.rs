@@ -8,9 +8,16 @@ use super::{Rendered, escape_control, message_with_help};
 
 pub fn render(r: &Rendered<'_>, root_prefix: &str) -> String {
     let mut out = String::new();
+    let _ = render_into(r, root_prefix, &mut out);
+    out
+}
+
+/// [`render`] into `out` line by line: a run with hundreds of thousands of findings streams
+/// them instead of holding the whole text.
+pub fn render_into(r: &Rendered<'_>, root_prefix: &str, out: &mut impl Write) -> std::fmt::Result {
     for item in &r.items {
         let d = item.diagnostic;
-        let _ = writeln!(
+        writeln!(
             out,
             "{}:{}:{}: {} [{}] {}",
             escape_control(&format!("{root_prefix}{}", d.path)),
@@ -19,7 +26,7 @@ pub fn render(r: &Rendered<'_>, root_prefix: &str) -> String {
             d.code,
             d.severity.as_str(),
             escape_control(&message_with_help(d))
-        );
+        )?;
     }
-    out
+    Ok(())
 }
