@@ -256,7 +256,7 @@ pub struct CheckArgs {
     /// be committed, plus notes whose links break because the commit deletes or renames a note.
     #[arg(long)]
     pub staged: bool,
-    /// Do not read or write the index cache (`.decksmith-cache/`).
+    /// Do not read or write the index cache (`.decksmith-cache/`) of subset runs.
     #[arg(long)]
     pub no_cache: bool,
     /// Exit with 0 even when errors are found.

@@ -389,7 +389,7 @@ struct FirstPass<'a> {
     count_inbound: bool,
     /// The keys of the notes a commit removes: every body is read to find links to them.
     removed: &'a std::collections::HashSet<String>,
-    /// Take index entries from the index cache.
+    /// Take the index entries of notes not reported on from the index cache.
     use_cache: bool,
 }
 
@@ -400,8 +400,8 @@ impl FirstPass<'_> {
 }
 
 /// The first pass: summarise every note of the vault for the index, in parallel. Notes are
-/// read for their front matter only (from the cache when it is in use and the file is
-/// unchanged), unless the pass needs their bodies.
+/// read for their front matter only (from the cache when it is in use, the file is
+/// unchanged and the note is not reported on), unless the pass needs their bodies.
 fn summarise_vault(
     settings: &Settings,
     entries: &[Entry],
@@ -434,6 +434,14 @@ fn summarise_vault(
                 outbound: None,
                 names_removed: false,
             };
+            // A reported note is read again for its rules: its front matter is read now, and
+            // the cache holds only the notes a subset run does not report on.
+            if wanted.contains(&e.rel) {
+                return (
+                    summary(IndexEntry::of(&load_note(settings, e, false))),
+                    None,
+                );
+            }
             // Bytes that are not the file's (staged) are never cached by the file's stamp.
             let stamp = cache
                 .as_ref()
@@ -527,7 +535,9 @@ pub fn check_listing(
         use_cache: false,
     };
     let pass = FirstPass {
-        use_cache: targets.use_cache && !pass.bodies(),
+        // A whole-vault run reads every note whole anyway, and writes no cache into a vault
+        // that never runs on a subset (a CI checkout, a test's fixture).
+        use_cache: targets.use_cache && selection.subset && !pass.bodies(),
         ..pass
     };
     let summaries = summarise_vault(settings, &entries, wanted, &pass);

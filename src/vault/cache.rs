@@ -1,8 +1,7 @@
 /*!
-The index cache: what a run's index takes from each note.
+The index cache: what a subset run's index takes from each note.
 
-Every run indexes the whole vault, and a pre-commit run reports on a handful of staged files
-only: ids can clash with any note and links can point anywhere. Reading and parsing the
+A pre-commit run reports on a handful of staged files but must index the whole vault: ids can clash with any note and links can point anywhere. Reading and parsing the
 front matter of ten thousand notes costs about half a second; this cache keeps, per note,
 the only facts the index takes from it (its `id` and where the value sits, its aliases, and
 its `anki_id` values), keyed by path, size and modification time, under `.decksmith-cache/`
