@@ -35,9 +35,7 @@ use crate::vault::cache::{IndexCache, Stamp};
 use crate::vault::index::{AnchorSource, Anchors, IndexEntry, Outbound, Target, VaultIndex};
 use crate::vault::lines::Text;
 use crate::vault::links::LinkKind;
-use crate::vault::load::{
-    LoadError, Sources, Targets, VaultSettings, Wanted, load_note, read_entry, select,
-};
+use crate::vault::load::{LoadError, Sources, Targets, VaultSettings, Wanted, load_note, select};
 use crate::vault::note::Note;
 use crate::vault::sections;
 use crate::vault::walk::{self, Entry};
@@ -393,12 +391,6 @@ struct FirstPass<'a> {
     use_cache: bool,
 }
 
-impl FirstPass<'_> {
-    fn bodies(&self) -> bool {
-        self.count_inbound || !self.removed.is_empty()
-    }
-}
-
 /// The first pass: summarise every note of the vault for the index, in parallel. Notes are
 /// read for their front matter only (from the cache when it is in use, the file is
 /// unchanged and the note is not reported on), unless the pass needs their bodies.
@@ -415,7 +407,7 @@ fn summarise_vault(
     let read: Vec<(Summary, Option<Stamp>)> = entries
         .par_iter()
         .map(|e| {
-            if pass.bodies() {
+            if pass.count_inbound || !pass.removed.is_empty() {
                 let note = load_note(settings, e, true);
                 let names_removed = !wanted.contains(&e.rel)
                     && !pass.removed.is_empty()
@@ -524,43 +516,48 @@ pub fn check_listing(
         .as_ref()
         .map(|s| removed_keys(&s.removed))
         .unwrap_or_default();
+    // Counting inbound links needs every body; so does finding the notes that linked to a
+    // removed note. Otherwise the vault is indexed from its front matter (or the cache).
+    let count_inbound = settings
+        .severity(rules::lnk007_orphan_note::RULE.code)
+        .is_some();
+    let bodies = count_inbound || !removed.is_empty();
     let pass = FirstPass {
-        // Counting inbound links needs every body; so does finding the notes that linked
-        // to a removed note. Otherwise the vault is indexed from its front matter (or the
-        // cache).
-        count_inbound: settings
-            .severity(rules::lnk007_orphan_note::RULE.code)
-            .is_some(),
+        count_inbound,
         removed: &removed,
-        use_cache: false,
-    };
-    let pass = FirstPass {
         // A whole-vault run reads every note whole anyway, and writes no cache into a vault
         // that never runs on a subset (a CI checkout, a test's fixture).
-        use_cache: targets.use_cache && selection.subset && !pass.bodies(),
-        ..pass
+        use_cache: targets.use_cache && selection.subset && !bodies,
     };
     let summaries = summarise_vault(settings, &entries, wanted, &pass);
-    let entries = std::sync::Arc::new(entries);
-    let index = build_index(settings, &summaries, &listing.attachments, &entries, &pass);
+    let limit = settings.loaded.config.vault.max_file_size;
+    let sources = Sources::new(std::sync::Arc::new(entries), limit);
     // Notes not reported on that linked to a removed note: reported at those links only.
     let linked_removed: std::collections::HashSet<String> = summaries
         .iter()
         .filter(|s| s.names_removed && !settings.is_excluded(&s.entry.path))
         .map(|s| s.entry.path.clone())
         .collect();
-    drop(summaries);
-    let checked: Vec<Checked> = entries
+    let index = build_index(
+        settings,
+        summaries,
+        &listing.attachments,
+        &sources,
+        count_inbound,
+    );
+    let checked: Vec<Checked> = sources
+        .entries()
         .par_iter()
         .filter(|e| wanted.contains(&e.rel) || linked_removed.contains(&e.rel))
         .filter_map(|e| {
             let note = load_note(settings, e, true);
+            let spans = (!wanted.contains(&e.rel))
+                .then(|| links_to_removed(settings, &index, &note, &removed));
+            if spans.as_ref().is_some_and(Vec::is_empty) {
+                return None;
+            }
             let mut diagnostics = check_note(settings, &index, &note);
-            if !wanted.contains(&e.rel) {
-                let spans = links_to_removed(settings, &index, &note, &removed);
-                if spans.is_empty() {
-                    return None;
-                }
+            if let Some(spans) = spans {
                 diagnostics.retain(|d| {
                     spans
                         .iter()
@@ -593,45 +590,41 @@ pub fn check_listing(
     if files_checked == 0 && !selection.subset {
         warnings.push(format!("no notes found in {}", settings.root().display()));
     }
-    let limit = settings.loaded.config.vault.max_file_size;
     let mut report = Report {
         diagnostics,
         files_checked,
         notes,
         warnings,
         index,
-        sources: Sources::new(entries, limit),
+        sources,
     };
     report.locate_labels();
     Ok(report)
 }
 
-/// Build the vault's index from the first pass: anchors are read on demand, inbound links
-/// counted when the pass kept them.
+/// Build the vault's index from the first pass (consumed): anchors are read on demand from
+/// the run's files, inbound links counted when the pass kept them.
 fn build_index(
     settings: &Settings,
-    summaries: &[Summary],
+    summaries: Vec<Summary>,
     attachments: &[String],
-    entries: &std::sync::Arc<Vec<Entry>>,
-    pass: &FirstPass<'_>,
+    sources: &Sources,
+    count_inbound: bool,
 ) -> VaultIndex {
     let links = &settings.loaded.config.links;
-    let index_entries: Vec<IndexEntry> = summaries.iter().map(|s| s.entry.clone()).collect();
+    let mut index_entries = Vec::with_capacity(summaries.len());
+    let mut outbound = Vec::new();
+    for s in summaries {
+        index_entries.push(s.entry);
+        outbound.extend(s.outbound);
+    }
     let mut index = VaultIndex::build(&index_entries, attachments, links.resolve_by_id);
-    let outbound: Vec<Outbound> = summaries
-        .iter()
-        .filter_map(|s| s.outbound.clone())
-        .collect();
-    if pass.count_inbound {
+    if count_inbound {
         index.count_inbound(&outbound);
     }
-    let limit = settings.loaded.config.vault.max_file_size;
-    let entries = entries.clone();
+    let sources = sources.clone();
     index.read_anchors_with(AnchorSource(Box::new(move |path| {
-        let i = entries
-            .binary_search_by(|e| e.rel.as_str().cmp(path))
-            .ok()?;
-        let note = read_entry(&entries[i], limit, None, true, true);
+        let note = sources.note(path)?;
         note.unreadable.is_none().then(|| Anchors::of(&note))
     })));
     index

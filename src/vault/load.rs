@@ -121,8 +121,8 @@ pub(crate) fn load_note_of_kind(
 }
 
 /// [`load_note_of_kind`] with the vault's file-size `limit`, for readers that outlive the
-/// settings (an index reading anchors on demand).
-pub(crate) fn read_entry(
+/// settings ([`Sources`], whose index reads anchors on demand).
+fn read_entry(
     entry: &Entry,
     limit: u64,
     kind: Option<usize>,
@@ -170,7 +170,7 @@ pub(crate) fn read_entry(
 /// run's own listing (so a staged run shows staged text) when asked for, never kept, so a
 /// report's memory does not grow with the vault's bytes. A text the run wrote (a fixed
 /// note) is held as written.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Sources {
     entries: std::sync::Arc<Vec<Entry>>,
     limit: u64,
@@ -229,8 +229,19 @@ impl Sources {
             .map(|text| std::sync::Arc::new(Text::new(text)))
     }
 
+    /// The note at vault-relative `path`, read whole and summarised (without a kind), as
+    /// it is on disk or staged; `None` when it is not one of the run's.
+    pub fn note(&self, path: &str) -> Option<Note> {
+        Some(read_entry(self.entry(path)?, self.limit, None, true, true))
+    }
+
+    /// The run's files, sorted by path.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
     /// The listing's entry of `path`.
-    pub fn entry(&self, path: &str) -> Option<&Entry> {
+    fn entry(&self, path: &str) -> Option<&Entry> {
         let i = self
             .entries
             .binary_search_by(|e| e.rel.as_str().cmp(path))
