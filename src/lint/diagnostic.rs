@@ -78,6 +78,11 @@ pub struct Label {
 }
 
 impl Label {
+    /// The file the label points into: its own path, else `own` (its diagnostic's).
+    pub fn file<'a>(&'a self, own: &'a str) -> &'a str {
+        self.path.as_deref().unwrap_or(own)
+    }
+
     /// Set the label's lines and columns from the text of the file it points into.
     pub fn locate(&mut self, text: &str, lines: &LineIndex) {
         self.start = lines.locate(text, self.range.start, None).1;

@@ -15,14 +15,13 @@ pub fn render(r: &Rendered<'_>, root_prefix: &str) -> String {
 /// [`render`] into `out` line by line: a run with hundreds of thousands of findings streams
 /// them instead of holding the whole text.
 pub fn render_into(r: &Rendered<'_>, root_prefix: &str, out: &mut impl Write) -> std::fmt::Result {
-    for item in &r.items {
-        let d = item.diagnostic;
+    for d in r.items {
         writeln!(
             out,
             "{}:{}:{}: {} [{}] {}",
             escape_control(&format!("{root_prefix}{}", d.path)),
-            item.start.line,
-            item.start.column,
+            d.start.line,
+            d.start.column,
             d.code,
             d.severity.as_str(),
             escape_control(&message_with_help(d))

@@ -18,8 +18,8 @@ use std::fmt;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 
 use super::snippet::{CONTEXT_LINES, Excerpt, Span};
-use super::{Located, LocatedLabel, Rendered, escape_control};
-use crate::lint::diagnostic::{Label, Severity};
+use super::{Rendered, escape_control};
+use crate::lint::diagnostic::{Diagnostic, Label, Severity};
 use crate::vault::lines::LineIndex;
 
 /// The labels drawn in one snippet; more are listed under the help.
@@ -27,7 +27,7 @@ const DRAWN_LABELS: usize = 32;
 
 /// One finding, ready for miette: its excerpt and its spans translated into it.
 struct Report<'a> {
-    item: &'a Located<'a>,
+    item: &'a Diagnostic,
     excerpt: Excerpt,
     spans: Vec<LabeledSpan>,
     help: Option<String>,
@@ -35,13 +35,13 @@ struct Report<'a> {
 
 impl fmt::Debug for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&escape_control(&self.item.diagnostic.message))
+        f.write_str(&escape_control(&self.item.message))
     }
 }
 
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&escape_control(&self.item.diagnostic.message))
+        f.write_str(&escape_control(&self.item.message))
     }
 }
 
@@ -49,12 +49,12 @@ impl std::error::Error for Report<'_> {}
 
 impl miette::Diagnostic for Report<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        let d = self.item.diagnostic;
+        let d = self.item;
         Some(Box::new(format!("{}({})", d.code, d.name)))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.item.diagnostic.severity {
+        Some(match self.item.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
             Severity::Info => miette::Severity::Advice,
@@ -87,10 +87,10 @@ pub fn render(r: &Rendered<'_>, color: bool, root_prefix: &str) -> String {
         .with_links(false)
         .with_context_lines(CONTEXT_LINES);
     let mut out = String::new();
-    for item in &r.items {
+    for item in r.items {
         let report = report(r, item, root_prefix);
         if handler.render_report(&mut out, &report).is_err() {
-            let d = item.diagnostic;
+            let d = item;
             out.push_str(&format!(
                 "{}:{}:{}: {} {}\n",
                 report.excerpt.name(),
@@ -106,16 +106,15 @@ pub fn render(r: &Rendered<'_>, color: bool, root_prefix: &str) -> String {
 }
 
 /// Cut the finding's excerpt, translate its drawn spans, and list the labels not drawn.
-fn report<'a>(r: &Rendered<'_>, item: &'a Located<'a>, root_prefix: &str) -> Report<'a> {
-    let d = item.diagnostic;
-    let (drawn, listed) = split_labels(item);
+fn report<'a>(r: &Rendered<'_>, d: &'a Diagnostic, root_prefix: &str) -> Report<'a> {
+    let (drawn, listed) = split_labels(d);
     let mut spans = vec![Span {
         range: d.range.clone(),
-        start: item.start,
+        start: d.start,
     }];
-    spans.extend(drawn.iter().map(|(raw, located)| Span {
-        range: raw.range.clone(),
-        start: located.start,
+    spans.extend(drawn.iter().map(|l| Span {
+        range: l.range.clone(),
+        start: l.start,
     }));
     let name = escape_control(&format!("{root_prefix}{}", d.path)).into_owned();
     let excerpt = match r.text(&d.path) {
@@ -123,54 +122,46 @@ fn report<'a>(r: &Rendered<'_>, item: &'a Located<'a>, root_prefix: &str) -> Rep
         None => Excerpt::new(name, "", &LineIndex::new(""), &spans),
     };
     let mut labeled = vec![LabeledSpan::new_primary_with_span(None, excerpt.span(0))];
-    labeled.extend(drawn.iter().enumerate().map(|(n, (raw, _))| {
-        let message = escape_control(&raw.message).into_owned();
+    labeled.extend(drawn.iter().enumerate().map(|(n, l)| {
+        let message = escape_control(&l.message).into_owned();
         LabeledSpan::new_with_span(Some(message), excerpt.span(n + 1))
     }));
     Report {
-        item,
+        item: d,
         spans: labeled,
         excerpt,
-        help: help_with_listed(d.help.as_deref(), &listed, root_prefix),
+        help: help_with_listed(d, &listed, root_prefix),
     }
 }
 
 /// The labels drawn in the snippet (in the finding's file, at most [`DRAWN_LABELS`]) and
 /// the labels listed under the help (the rest).
-fn split_labels<'a>(
-    item: &'a Located<'a>,
-) -> (
-    Vec<(&'a Label, &'a LocatedLabel<'a>)>,
-    Vec<&'a LocatedLabel<'a>>,
-) {
+fn split_labels(d: &Diagnostic) -> (Vec<&Label>, Vec<&Label>) {
     let mut drawn = Vec::new();
     let mut listed = Vec::new();
-    for (raw, located) in item.diagnostic.labels.iter().zip(&item.labels) {
-        if located.same_file && drawn.len() < DRAWN_LABELS {
-            drawn.push((raw, located));
+    for l in &d.labels {
+        if l.file(&d.path) == d.path && drawn.len() < DRAWN_LABELS {
+            drawn.push(l);
         } else {
-            listed.push(located);
+            listed.push(l);
         }
     }
     (drawn, listed)
 }
 
-fn help_with_listed(
-    help: Option<&str>,
-    listed: &[&LocatedLabel<'_>],
-    root_prefix: &str,
-) -> Option<String> {
+/// The finding's help, then a line per label not drawn.
+fn help_with_listed(d: &Diagnostic, listed: &[&Label], root_prefix: &str) -> Option<String> {
     let also = listed.iter().map(|l| {
         format!(
             "also {}:{}:{}: {}",
-            escape_control(&format!("{root_prefix}{}", l.path)),
+            escape_control(&format!("{root_prefix}{}", l.file(&d.path))),
             l.start.line,
             l.start.column,
-            escape_control(l.message)
+            escape_control(&l.message)
         )
     });
     // Escaped line by line: the line breaks between them are the renderer's own.
-    let help = help.map(|h| escape_control(h).into_owned());
+    let help = d.help.as_deref().map(|h| escape_control(h).into_owned());
     let lines: Vec<String> = help.into_iter().chain(also).collect();
     (!lines.is_empty()).then(|| lines.join("\n"))
 }

@@ -26,8 +26,7 @@ fn escape_property(s: &str) -> String {
 
 pub fn render(r: &Rendered<'_>, root_prefix: &str) -> String {
     let mut out = String::new();
-    for item in &r.items {
-        let d = item.diagnostic;
+    for d in r.items {
         let level = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -36,12 +35,12 @@ pub fn render(r: &Rendered<'_>, root_prefix: &str) -> String {
         let mut props = format!(
             "file={},line={},endLine={}",
             escape_property(&escape_control(&format!("{root_prefix}{}", d.path))),
-            item.start.line,
-            item.end.line
+            d.start.line,
+            d.end.line
         );
-        if item.start.line == item.end.line {
-            let end_col = item.end.column.max(item.start.column);
-            let _ = write!(props, ",col={},endColumn={}", item.start.column, end_col);
+        if d.start.line == d.end.line {
+            let end_col = d.end.column.max(d.start.column);
+            let _ = write!(props, ",col={},endColumn={}", d.start.column, end_col);
         }
         let _ = write!(
             props,

@@ -113,49 +113,45 @@ pub fn render(r: &Rendered<'_>) -> String {
         diagnostics: r
             .items
             .iter()
-            .map(|i| {
-                let d = i.diagnostic;
-                Item {
-                    code: d.code,
-                    name: d.name,
-                    severity: d.severity,
-                    path: &d.path,
-                    message: &d.message,
-                    start: Point {
-                        line: i.start.line,
-                        column: i.start.column,
-                        offset: d.range.start,
-                    },
-                    end: Point {
-                        line: i.end.line,
-                        column: i.end.column,
-                        offset: d.range.end,
-                    },
-                    help: d.help.as_deref(),
-                    fix: d
-                        .fix
-                        .as_ref()
-                        .and_then(|f| fix_out(f, r.text(&d.path).as_deref())),
-                    labels: i
-                        .labels
-                        .iter()
-                        .zip(&d.labels)
-                        .map(|(l, raw)| LabelOut {
-                            path: l.path,
-                            message: l.message,
-                            start: Point {
-                                line: l.start.line,
-                                column: l.start.column,
-                                offset: raw.range.start,
-                            },
-                            end: Point {
-                                line: l.end.line,
-                                column: l.end.column,
-                                offset: raw.range.end,
-                            },
-                        })
-                        .collect(),
-                }
+            .map(|d| Item {
+                code: d.code,
+                name: d.name,
+                severity: d.severity,
+                path: &d.path,
+                message: &d.message,
+                start: Point {
+                    line: d.start.line,
+                    column: d.start.column,
+                    offset: d.range.start,
+                },
+                end: Point {
+                    line: d.end.line,
+                    column: d.end.column,
+                    offset: d.range.end,
+                },
+                help: d.help.as_deref(),
+                fix: d
+                    .fix
+                    .as_ref()
+                    .and_then(|f| fix_out(f, r.text(&d.path).as_deref())),
+                labels: d
+                    .labels
+                    .iter()
+                    .map(|l| LabelOut {
+                        path: l.file(&d.path),
+                        message: &l.message,
+                        start: Point {
+                            line: l.start.line,
+                            column: l.start.column,
+                            offset: l.range.start,
+                        },
+                        end: Point {
+                            line: l.end.line,
+                            column: l.end.column,
+                            offset: l.range.end,
+                        },
+                    })
+                    .collect(),
             })
             .collect(),
     };

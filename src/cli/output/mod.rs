@@ -17,29 +17,13 @@ use std::sync::Arc;
 
 use crate::lint::Report;
 use crate::lint::diagnostic::{Diagnostic, Severity};
-use crate::vault::lines::{Position, Text};
+use crate::vault::lines::Text;
 use crate::vault::load::Sources;
-
-/// A diagnostic with its positions resolved.
-pub struct Located<'a> {
-    pub diagnostic: &'a Diagnostic,
-    pub start: Position,
-    pub end: Position,
-    /// Labels with their file and positions resolved.
-    pub labels: Vec<LocatedLabel<'a>>,
-}
-
-pub struct LocatedLabel<'a> {
-    pub path: &'a str,
-    pub start: Position,
-    pub end: Position,
-    pub message: &'a str,
-    pub same_file: bool,
-}
 
 /// A report ready to print.
 pub struct Rendered<'a> {
-    pub items: Vec<Located<'a>>,
+    /// The findings, located, sorted by file and position.
+    pub items: &'a [Diagnostic],
     pub files_checked: usize,
     sources: &'a Sources,
     /// The last text read: findings come sorted by file, so each file is read once.
@@ -48,31 +32,8 @@ pub struct Rendered<'a> {
 
 impl<'a> Rendered<'a> {
     pub fn new(report: &'a Report) -> Rendered<'a> {
-        let items = report
-            .diagnostics
-            .iter()
-            .map(|d| Located {
-                diagnostic: d,
-                start: d.start,
-                end: d.end,
-                labels: d
-                    .labels
-                    .iter()
-                    .map(|l| {
-                        let path = l.path.as_deref().unwrap_or(&d.path);
-                        LocatedLabel {
-                            path,
-                            start: l.start,
-                            end: l.end,
-                            message: &l.message,
-                            same_file: path == d.path,
-                        }
-                    })
-                    .collect(),
-            })
-            .collect();
         Rendered {
-            items,
+            items: &report.diagnostics,
             files_checked: report.files_checked,
             sources: &report.sources,
             last: RefCell::new(None),
@@ -93,10 +54,7 @@ impl<'a> Rendered<'a> {
     }
 
     pub fn count(&self, severity: Severity) -> usize {
-        self.items
-            .iter()
-            .filter(|i| i.diagnostic.severity == severity)
-            .count()
+        self.items.iter().filter(|d| d.severity == severity).count()
     }
 
     /// "Found 3 errors and 2 warnings in 4 files (12 files checked)."
@@ -110,11 +68,7 @@ impl<'a> Rendered<'a> {
         if e + w + i == 0 {
             return format!("All checks passed ({checked} checked).");
         }
-        let mut files: Vec<&str> = self
-            .items
-            .iter()
-            .map(|i| i.diagnostic.path.as_str())
-            .collect();
+        let mut files: Vec<&str> = self.items.iter().map(|d| d.path.as_str()).collect();
         files.dedup();
         let mut parts = Vec::new();
         for (n, word) in [(e, "error"), (w, "warning"), (i, "info")] {

@@ -17,8 +17,8 @@ use std::path::Path;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 
-use super::{Located, Rendered, escape_json_controls, message_with_help};
-use crate::lint::diagnostic::Severity;
+use super::{Rendered, escape_json_controls, message_with_help};
+use crate::lint::diagnostic::{Diagnostic, Severity};
 use crate::lint::registry;
 use crate::vault::git::git_work_tree;
 use crate::vault::lines::Position;
@@ -50,7 +50,7 @@ pub fn render(r: &Rendered<'_>, vault_root: &Path) -> String {
         .items
         .iter()
         .zip(fingerprints(r))
-        .map(|(i, fingerprint)| result(i, rule_index(i.diagnostic.code), &fingerprint, &base))
+        .map(|(d, fingerprint)| result(d, rule_index(d.code), &fingerprint, &base))
         .collect();
     let mut run = json!({
         "tool": { "driver": {
@@ -114,7 +114,7 @@ fn encode(segment: &str) -> String {
 
 /// The rules that fired, in code order; results refer to them by index.
 fn fired_rules(r: &Rendered<'_>) -> Vec<&'static registry::Rule> {
-    let fired: BTreeSet<&str> = r.items.iter().map(|i| i.diagnostic.code).collect();
+    let fired: BTreeSet<&str> = r.items.iter().map(|d| d.code).collect();
     registry::all()
         .iter()
         .copied()
@@ -136,9 +136,8 @@ fn rule_json(rule: &registry::Rule) -> Value {
     })
 }
 
-fn result(i: &Located<'_>, rule_index: usize, fingerprint: &str, base: &Base) -> Value {
-    let d = i.diagnostic;
-    let related: Vec<Value> = i
+fn result(d: &Diagnostic, rule_index: usize, fingerprint: &str, base: &Base) -> Value {
+    let related: Vec<Value> = d
         .labels
         .iter()
         .enumerate()
@@ -146,7 +145,7 @@ fn result(i: &Located<'_>, rule_index: usize, fingerprint: &str, base: &Base) ->
             json!({
                 "id": n,
                 "message": { "text": l.message },
-                "physicalLocation": location(base, l.path, l.start, l.end),
+                "physicalLocation": location(base, l.file(&d.path), l.start, l.end),
             })
         })
         .collect();
@@ -155,7 +154,7 @@ fn result(i: &Located<'_>, rule_index: usize, fingerprint: &str, base: &Base) ->
         "ruleIndex": rule_index,
         "level": level(d.severity),
         "message": { "text": message_with_help(d) },
-        "locations": [ { "physicalLocation": location(base, &d.path, i.start, i.end) } ],
+        "locations": [ { "physicalLocation": location(base, &d.path, d.start, d.end) } ],
         "partialFingerprints": { FINGERPRINT_KEY: fingerprint },
     });
     if !related.is_empty() {
@@ -194,9 +193,8 @@ fn fingerprints(r: &Rendered<'_>) -> Vec<String> {
     let mut seen: HashMap<u64, usize> = HashMap::new();
     r.items
         .iter()
-        .map(|i| {
-            let d = i.diagnostic;
-            let line = flagged_line(r, i);
+        .map(|d| {
+            let line = flagged_line(r, d);
             let hash = fnv1a64(&[d.code, &d.path, &line, &d.message]);
             let n = seen.entry(hash).or_default();
             *n += 1;
@@ -207,12 +205,12 @@ fn fingerprints(r: &Rendered<'_>) -> Vec<String> {
 
 /// The text of the line a finding starts on, trimmed and cut to at most
 /// [`FINGERPRINT_LINE_BYTES`]; empty when the note has no text.
-fn flagged_line(r: &Rendered<'_>, i: &Located<'_>) -> String {
-    let Some(file) = r.text(&i.diagnostic.path) else {
+fn flagged_line(r: &Rendered<'_>, d: &Diagnostic) -> String {
+    let Some(file) = r.text(&d.path) else {
         return String::new();
     };
     let text = file.text.as_str();
-    let line = i.start.line.saturating_sub(1);
+    let line = d.start.line.saturating_sub(1);
     let start = file.lines.line_start(line).min(text.len());
     let end = file.lines.line_start(line + 1).min(text.len());
     let mut cut = (start + FINGERPRINT_LINE_BYTES).min(end);
