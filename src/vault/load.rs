@@ -129,40 +129,45 @@ fn read_entry(
     whole: bool,
     summarise: bool,
 ) -> Note {
-    if entry.bad_name {
-        return Note::unreadable(entry.rel.clone(), Unreadable::BadName, kind);
+    let unreadable = |why| Note::unreadable(entry.rel.clone(), why, kind);
+    if let Err(why) = check_readable(entry, limit) {
+        return unreadable(why);
     }
-    if let Some(bytes) = &entry.content {
-        if bytes.len() as u64 > limit {
-            let size = bytes.len() as u64;
-            return Note::unreadable(
-                entry.rel.clone(),
-                Unreadable::TooLarge { size, limit },
-                kind,
-            );
-        }
-        return Note::from_bytes(entry.rel.clone(), bytes.to_vec(), kind, summarise);
-    }
-    match std::fs::metadata(&entry.path) {
-        Ok(meta) if meta.len() > limit => {
-            return Note::unreadable(
-                entry.rel.clone(),
-                Unreadable::TooLarge {
-                    size: meta.len(),
-                    limit,
-                },
-                kind,
-            );
-        }
-        Err(e) => return Note::unreadable(entry.rel.clone(), Unreadable::Io(e.to_string()), kind),
-        Ok(_) => {}
-    }
-    if !whole && let Some(note) = read_front_matter_only(entry, kind) {
+    if !whole
+        && entry.content.is_none()
+        && let Some(note) = read_front_matter_only(entry, kind)
+    {
         return note;
     }
-    match std::fs::read(&entry.path) {
+    match read_bytes(entry) {
         Ok(bytes) => Note::from_bytes(entry.rel.clone(), bytes, kind, summarise),
-        Err(e) => Note::unreadable(entry.rel.clone(), Unreadable::Io(e.to_string()), kind),
+        Err(why) => unreadable(why),
+    }
+}
+
+/// Why `entry` is not read at all: a name that is not UTF-8, more bytes than `limit`, or
+/// a file that cannot be looked at.
+fn check_readable(entry: &Entry, limit: u64) -> Result<(), Unreadable> {
+    if entry.bad_name {
+        return Err(Unreadable::BadName);
+    }
+    let size = match &entry.content {
+        Some(bytes) => bytes.len() as u64,
+        None => std::fs::metadata(&entry.path)
+            .map_err(|e| Unreadable::Io(e.to_string()))?
+            .len(),
+    };
+    if size > limit {
+        return Err(Unreadable::TooLarge { size, limit });
+    }
+    Ok(())
+}
+
+/// The bytes of `entry`: the staged ones when it has them, else the file's.
+fn read_bytes(entry: &Entry) -> Result<Vec<u8>, Unreadable> {
+    match &entry.content {
+        Some(bytes) => Ok(bytes.to_vec()),
+        None => std::fs::read(&entry.path).map_err(|e| Unreadable::Io(e.to_string())),
     }
 }
 
@@ -208,25 +213,10 @@ impl Sources {
             return Some(text.clone());
         }
         let entry = self.entry(path)?;
-        let bytes = match &entry.content {
-            Some(bytes) => bytes.to_vec(),
-            None => {
-                if std::fs::metadata(&entry.path).ok()?.len() > self.limit {
-                    return None;
-                }
-                std::fs::read(&entry.path).ok()?
-            }
-        };
-        // What a note is not read as (too large, binary, a bad name) is not shown either.
-        if bytes.len() as u64 > self.limit
-            || entry.bad_name
-            || crate::vault::note::looks_binary(&bytes)
-        {
-            return None;
-        }
-        String::from_utf8(bytes)
-            .ok()
-            .map(|text| std::sync::Arc::new(Text::new(text)))
+        // What is not read as a note (too large, binary, a bad name) is not shown either.
+        check_readable(entry, self.limit).ok()?;
+        let text = crate::vault::note::text_of(read_bytes(entry).ok()?).ok()?;
+        Some(std::sync::Arc::new(Text::new(text)))
     }
 
     /// The note at vault-relative `path`, read whole and summarised (without a kind), as

@@ -74,10 +74,15 @@ pub fn card_entries(front_matter: &Value) -> Vec<CardEntry<'_>> {
         .collect()
 }
 
-/// Whether bytes are a binary file's, not a note's: a NUL in the first 8,000 bytes (git's
-/// test).
-pub fn looks_binary(bytes: &[u8]) -> bool {
-    bytes[..bytes.len().min(8000)].contains(&0)
+/// A file's bytes as a note's text, or why they are not one: binary (a NUL in the first
+/// 8,000 bytes, git's test) or not UTF-8.
+pub fn text_of(bytes: Vec<u8>) -> Result<String, Unreadable> {
+    if bytes[..bytes.len().min(8000)].contains(&0) {
+        return Err(Unreadable::Binary);
+    }
+    String::from_utf8(bytes).map_err(|e| Unreadable::NotUtf8 {
+        offset: e.utf8_error().valid_up_to(),
+    })
 }
 
 #[derive(Clone, Debug)]
@@ -105,16 +110,10 @@ pub struct Note {
 impl Note {
     /// Build a note from raw bytes; `full` also summarises the body.
     pub fn from_bytes(path: String, bytes: Vec<u8>, kind: Option<usize>, full: bool) -> Note {
-        if looks_binary(&bytes) {
-            return Note::unreadable(path, Unreadable::Binary, kind);
-        }
-        match String::from_utf8(bytes) {
+        match text_of(bytes) {
             Ok(text) if full => Note::from_text(path, text, kind),
             Ok(text) => Note::from_text_meta(path, text, kind),
-            Err(e) => {
-                let offset = e.utf8_error().valid_up_to();
-                Note::unreadable(path, Unreadable::NotUtf8 { offset }, kind)
-            }
+            Err(why) => Note::unreadable(path, why, kind),
         }
     }
 
