@@ -70,7 +70,7 @@ fn plural(n: usize, word: &str) -> String {
 fn fixable(report: &Report, mode: FixMode) -> Vec<(usize, Vec<Diagnostic>)> {
     let mut by_path: BTreeMap<&str, Vec<&Diagnostic>> = BTreeMap::new();
     for d in &report.diagnostics {
-        by_path.entry(d.path.as_str()).or_default().push(d);
+        by_path.entry(&*d.path).or_default().push(d);
     }
     let applies = |d: &&Diagnostic| {
         d.fix
@@ -171,7 +171,7 @@ pub(super) fn fix(settings: &Settings, report: &mut Report, mode: FixMode) -> Fi
     // One pass replaces the findings of every note written.
     report
         .diagnostics
-        .retain(|d| !out.applied.contains_key(&d.path));
+        .retain(|d| !out.applied.contains_key(&*d.path));
     report.diagnostics.extend(left);
     report
         .diagnostics
@@ -186,7 +186,7 @@ pub(super) fn offer_restores(settings: &Settings, report: &mut Report) {
     let root = settings.root();
     let mut by_path: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, d) in report.diagnostics.iter().enumerate() {
-        by_path.entry(d.path.as_str()).or_default().push(i);
+        by_path.entry(&*d.path).or_default().push(i);
     }
     let wanted: Vec<(&Note, usize)> = report
         .notes

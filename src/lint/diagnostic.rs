@@ -170,8 +170,8 @@ pub struct Diagnostic {
     pub name: &'static str,
     pub severity: Severity,
     pub message: String,
-    /// Vault-relative, `/`-separated.
-    pub path: String,
+    /// Vault-relative, `/`-separated; shared by the findings of one note.
+    pub path: std::sync::Arc<str>,
     pub range: Range<usize>,
     pub labels: Vec<Label>,
     pub help: Option<String>,
@@ -190,7 +190,7 @@ impl Diagnostic {
         code: &'static str,
         name: &'static str,
         severity: Severity,
-        path: String,
+        path: std::sync::Arc<str>,
     ) -> Diagnostic {
         let mut labels = f.labels;
         if let Some(mut first) = f.first_omitted {
@@ -236,7 +236,7 @@ pub fn locate(text: &str, lines: &LineIndex, diagnostics: &mut [Diagnostic]) {
         last = Some((offset, start));
         d.start = start;
         d.end = lines.locate(text, d.range.end, last).1;
-        let own = d.path.as_str();
+        let own = &*d.path;
         for l in &mut d.labels {
             if l.path.as_deref().is_none_or(|p| p == own) {
                 l.locate(text, lines);
@@ -389,7 +389,7 @@ mod tests {
             code,
             "name",
             Severity::Error,
-            "n.md".to_string(),
+            "n.md".into(),
         )
     }
 

@@ -297,7 +297,7 @@ impl Report {
         let mut wanted: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
         for (i, d) in self.diagnostics.iter().enumerate() {
             for (j, l) in d.labels.iter().enumerate() {
-                if let Some(path) = l.path.as_deref().filter(|p| *p != d.path) {
+                if let Some(path) = l.path.as_deref().filter(|p| *p != &*d.path) {
                     wanted.entry(path).or_default().push((i, j));
                 }
             }
@@ -643,6 +643,8 @@ pub fn check_note(settings: &Settings, index: &VaultIndex, note: &Note) -> Vec<D
     };
     // Globs are matched once per note, not once per rule.
     let path_ignores = settings.path_ignores(&note.path);
+    // One copy of the path for all of the note's findings.
+    let path: std::sync::Arc<str> = note.path.as_str().into();
     let enabled = |rule: &Rule| -> Option<Severity> {
         let ignored = path_ignores.iter().any(|c| registry::selects(c, rule));
         settings.severity(rule.code).filter(|_| !ignored)
@@ -657,7 +659,7 @@ pub fn check_note(settings: &Settings, index: &VaultIndex, note: &Note) -> Vec<D
         out.extend(
             findings
                 .into_iter()
-                .map(|f| finish(rule, severity, note, f)),
+                .map(|f| finish(rule, severity, &path, f)),
         );
     }
     let fm_codes: Vec<(String, std::ops::Range<usize>)> = note
@@ -676,7 +678,7 @@ pub fn check_note(settings: &Settings, index: &VaultIndex, note: &Note) -> Vec<D
     let sup001 = &rules::sup001_unused_suppression::RULE;
     if let Some(severity) = enabled(sup001) {
         for finding in rules::sup001_unused_suppression::findings(&directives) {
-            out.push(finish(sup001, severity, note, finding));
+            out.push(finish(sup001, severity, &path, finding));
         }
     }
     // After suppression, so that a suppressed finding never counts towards the cap.
@@ -685,6 +687,6 @@ pub fn check_note(settings: &Settings, index: &VaultIndex, note: &Note) -> Vec<D
     out
 }
 
-fn finish(rule: &Rule, severity: Severity, note: &Note, f: Finding) -> Diagnostic {
-    Diagnostic::from_finding(f, rule.code, rule.name, severity, note.path.clone())
+fn finish(rule: &Rule, severity: Severity, path: &std::sync::Arc<str>, f: Finding) -> Diagnostic {
+    Diagnostic::from_finding(f, rule.code, rule.name, severity, path.clone())
 }

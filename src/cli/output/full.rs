@@ -140,7 +140,7 @@ fn split_labels(d: &Diagnostic) -> (Vec<&Label>, Vec<&Label>) {
     let mut drawn = Vec::new();
     let mut listed = Vec::new();
     for l in &d.labels {
-        if l.file(&d.path) == d.path && drawn.len() < DRAWN_LABELS {
+        if l.file(&d.path) == &*d.path && drawn.len() < DRAWN_LABELS {
             drawn.push(l);
         } else {
             listed.push(l);

@@ -68,7 +68,7 @@ impl<'a> Rendered<'a> {
         if e + w + i == 0 {
             return format!("All checks passed ({checked} checked).");
         }
-        let mut files: Vec<&str> = self.items.iter().map(|d| d.path.as_str()).collect();
+        let mut files: Vec<&str> = self.items.iter().map(|d| &*d.path).collect();
         files.dedup();
         let mut parts = Vec::new();
         for (n, word) in [(e, "error"), (w, "warning"), (i, "info")] {
