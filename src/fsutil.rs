@@ -94,7 +94,21 @@ pub(crate) fn stage(
 /// Replace `target` with `bytes` through a temporary file in `tmp_dir` (a folder of
 /// temporary files only, on the target's file system).
 pub(crate) fn write_atomic(tmp_dir: &Path, target: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let staged = stage(tmp_dir, Folder::Scratch, "", bytes, false)?;
+    write_atomic_with(tmp_dir, target, |w| w.write_all(bytes))
+}
+
+/// [`write_atomic`] of what `write` writes, streamed to the temporary file: a large file
+/// (the check cache) is never held whole in memory.
+pub(crate) fn write_atomic_with(
+    tmp_dir: &Path,
+    target: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let staged = stage(tmp_dir, Folder::Scratch, "", &[], false)?;
+    let mut out = std::io::BufWriter::new(staged.file());
+    write(&mut out)?;
+    out.flush()?;
+    drop(out);
     staged.sync()?;
     staged.persist(target)
 }

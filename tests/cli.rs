@@ -8,7 +8,11 @@ use serde_json::Value;
 
 fn decksmith() -> Command {
     let mut cmd = Command::cargo_bin("decksmith").expect("binary builds");
-    cmd.env_remove("NO_COLOR").env_remove("FORCE_COLOR");
+    // Many of these runs check the fixtures themselves, which no run may write into; the
+    // tests of the caches turn them back on, on copies.
+    cmd.env_remove("NO_COLOR")
+        .env_remove("FORCE_COLOR")
+        .env("DECKSMITH_NO_CACHE", "1");
     cmd
 }
 
@@ -780,6 +784,7 @@ fn subset_runs_use_the_cache_without_changing_results() {
     let b = dir.path().join("q-other-note--system-design--medium.md");
     let run = |extra: &[&str]| {
         let out = decksmith()
+            .env_remove("DECKSMITH_NO_CACHE")
             .args(["check", "--format", "concise", "--select", "NAM003"])
             .args(extra)
             .arg(&a)

@@ -44,6 +44,7 @@ fn report_with(
         diagnostics,
         notes: Vec::new(),
         files_checked: 1,
+        files_cached: 0,
         warnings: Vec::new(),
         index: Default::default(),
         sources: decksmith::vault::load::Sources::held([(note.path.clone(), note.text.clone())]),

@@ -256,8 +256,9 @@ pub struct CheckArgs {
     /// be committed, plus notes whose links break because the commit deletes or renames a note.
     #[arg(long)]
     pub staged: bool,
-    /// Do not read or write the index cache (`.decksmith-cache/`) of subset runs.
-    #[arg(long)]
+    /// Do not read or write the caches in `.decksmith-cache/` (the index of the vault's
+    /// notes, and each note's findings): check every note from its bytes.
+    #[arg(long, env = "DECKSMITH_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
     pub no_cache: bool,
     /// Exit with 0 even when errors are found.
     #[arg(long)]
@@ -527,7 +528,11 @@ fn check(args: &CheckArgs) -> Result<ExitStatus, String> {
         staged: None,
         paths: args.paths.clone(),
         force_exclude: args.force_exclude,
-        use_cache: !args.no_cache,
+        cache: match (args.no_cache, args.fix || args.diff) {
+            (true, _) => load::Caching::Off,
+            (false, true) => load::Caching::Read,
+            (false, false) => load::Caching::On,
+        },
     };
     let report = if args.staged {
         let staged = settings.staged().map_err(|e| e.to_string())?;
@@ -602,6 +607,10 @@ fn check(args: &CheckArgs) -> Result<ExitStatus, String> {
     let failing = report.diagnostics.iter().any(|d| {
         d.severity == Severity::Error || (deny_warnings && d.severity == Severity::Warning)
     });
+    drop(rendered);
+    // The process ends with this command: freeing a report of hundreds of thousands of
+    // findings one allocation at a time would cost more than the exit, which frees it whole.
+    std::mem::forget(report);
     Ok(if failing && !args.exit_zero {
         ExitStatus::Failure
     } else {
@@ -631,7 +640,7 @@ fn cards(args: &CardsArgs) -> Result<ExitStatus, String> {
         staged: None,
         paths: args.paths.clone(),
         force_exclude: false,
-        use_cache: false,
+        cache: load::Caching::Off,
         keep_fixable: false,
     };
     let read = load::read_notes(&settings, &targets).map_err(|e| e.to_string())?;

@@ -205,7 +205,7 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         staged: None,
         paths: args.paths.clone(),
         force_exclude: true,
-        use_cache: false,
+        cache: load::Caching::Off,
     };
     // `[anki] url` was checked with the config; the option is checked here, before the
     // vault is read or anything is sent.

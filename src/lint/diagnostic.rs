@@ -20,7 +20,9 @@ use serde::Serialize;
 use crate::vault::lines::{LineIndex, Position};
 
 /// How serious a finding is. `Off` only appears in configuration.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -93,7 +95,9 @@ impl Label {
 /// How far a fix can be trusted, as ruff says it: a safe fix keeps the note's meaning and
 /// is applied by `check --fix`; an unsafe one may change what the note says (which of two
 /// values to keep, a timezone to assume) and needs `--unsafe-fixes` too.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Applicability {
     Unsafe,

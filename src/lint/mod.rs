@@ -6,16 +6,20 @@ A run has three phases (see `docs/architecture.md`):
 1. summarise every note of the vault for the index, in parallel: its front matter only (or
    the index cache's copy), unless inbound links are counted; its text is not kept;
 2. build the vault index from the summaries (single-threaded, cheap);
-3. read each note to report on again, run every enabled rule on it, apply severities,
-   per-path ignores and inline suppressions, locate the findings, and drop the note.
+3. for each note to report on, reuse its findings from the check cache ([`cache`]) when its
+   bytes and the answers its rules got from the index are unchanged; else read it again,
+   run every enabled rule on it, apply severities, per-path ignores and inline
+   suppressions, locate the findings, and drop the note.
 
 The index covers the whole vault even when only some files are reported on, so results for
 a file never depend on which other files were named on the command line. No note's text
 outlives its check, so memory follows the index and the findings, not the vault's bytes.
 */
 
+pub mod cache;
 pub mod diagnostic;
 pub mod fix;
+pub mod lookup;
 pub mod registry;
 pub mod restore;
 pub mod rules;
@@ -31,14 +35,16 @@ use rayon::prelude::*;
 use regex::Regex;
 
 use crate::config::{self, Kind, Loaded};
-use crate::vault::cache::{IndexCache, Stamp};
+use crate::vault::cache::{ContentHash, IndexCache, Stamp};
 use crate::vault::index::{AnchorSource, Anchors, IndexEntry, Outbound, Target, VaultIndex};
 use crate::vault::lines::Text;
 use crate::vault::links::LinkKind;
+use crate::vault::load;
 use crate::vault::load::{LoadError, Sources, Targets, VaultSettings, Wanted, load_note, select};
 use crate::vault::note::Note;
 use crate::vault::sections;
 use crate::vault::walk::{self, Entry};
+use cache::CheckCache;
 use diagnostic::{Diagnostic, Finding, Severity};
 use registry::Rule;
 use schema::Schema;
@@ -78,6 +84,8 @@ pub struct Settings {
     per_file_ignores: Vec<(GlobSet, Vec<String>)>,
     /// Effective severity per enabled rule.
     enabled: BTreeMap<&'static str, Severity>,
+    /// A hash of the schemas' texts, for the check cache's key.
+    schemas: u64,
 }
 
 impl Settings {
@@ -86,6 +94,7 @@ impl Settings {
         let loaded = &vault.loaded;
         let config = &loaded.config;
         let mut kinds = Vec::new();
+        let mut schemas = std::hash::DefaultHasher::new();
         for kind in &config.kinds {
             let filename_pattern = kind
                 .filename_pattern
@@ -93,16 +102,18 @@ impl Settings {
                 .map(Regex::new)
                 .transpose()
                 .map_err(|e| SetupError::Invalid(e.to_string()))?;
-            let schema =
-                match &kind.schema {
-                    None => None,
-                    Some(rel) => Some(load_schema(&loaded.root, rel).map_err(|message| {
-                        SetupError::Schema {
+            let schema = match &kind.schema {
+                None => None,
+                Some(rel) => {
+                    let (schema, text) =
+                        load_schema(&loaded.root, rel).map_err(|message| SetupError::Schema {
                             kind: kind.name.clone(),
                             message,
-                        }
-                    })?),
-                };
+                        })?;
+                    std::hash::Hash::hash(&text, &mut schemas);
+                    Some(schema)
+                }
+            };
             kinds.push(CompiledKind {
                 filename_pattern,
                 schema,
@@ -122,6 +133,7 @@ impl Settings {
             kinds,
             per_file_ignores,
             enabled,
+            schemas: std::hash::Hasher::finish(&schemas),
         })
     }
 
@@ -149,7 +161,8 @@ impl std::ops::Deref for Settings {
     }
 }
 
-fn load_schema(root: &Path, rel: &str) -> Result<Schema, String> {
+/// The schema of a kind, and its text.
+fn load_schema(root: &Path, rel: &str) -> Result<(Schema, String), String> {
     let path = root.join(rel);
     let name = Path::new(rel)
         .file_name()
@@ -166,7 +179,7 @@ fn load_schema(root: &Path, rel: &str) -> Result<Schema, String> {
             path.display()
         ));
     };
-    Schema::compile(&name, &text)
+    Ok((Schema::compile(&name, &text)?, text))
 }
 
 fn check_selectors(selectors: &[String], origin: &str) -> Result<(), SetupError> {
@@ -235,7 +248,8 @@ pub struct Ctx<'a> {
     pub note: &'a Note,
     pub kind: Option<&'a CompiledKind>,
     pub settings: &'a Settings,
-    pub index: &'a VaultIndex,
+    /// The vault index; what the rules ask of it is recorded when the run caches findings.
+    pub index: lookup::Lookup<'a>,
     /// The note's headings classified as sections, computed once for all SEC rules.
     sections: std::cell::OnceCell<Vec<crate::vault::sections::SectionMatch<'a>>>,
     /// The note's question/answer pairs, once for all ANK rules.
@@ -266,7 +280,7 @@ impl<'a> Ctx<'a> {
     /// The note's body links, resolved against the vault index.
     pub(crate) fn links(&self) -> &[rules::resolved::ResolvedLink<'a>] {
         self.links
-            .get_or_init(|| rules::resolved::resolve_all(self.note, self.index))
+            .get_or_init(|| rules::resolved::resolve_all(self.note, &self.index))
     }
 }
 
@@ -281,6 +295,8 @@ pub struct Report {
     pub notes: Vec<Note>,
     /// How many notes were reported on.
     pub files_checked: usize,
+    /// How many of those had their findings from the check cache, unchanged.
+    pub files_cached: usize,
     /// What the run was named but did not report on, and why (printed on stderr).
     pub warnings: Vec<String>,
     /// The vault's index the notes were checked against (`check --fix` checks fixed notes
@@ -332,6 +348,17 @@ fn settings_hash(settings: &Settings) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut h);
     settings.loaded.text.hash(&mut h);
+    h.finish()
+}
+
+/// A hash of everything but a note and the index that its findings depend on: decksmith's
+/// version, the configuration, the rules enabled and their severities, and the schemas.
+fn findings_key(settings: &Settings) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    settings_hash(settings).hash(&mut h);
+    settings.enabled.hash(&mut h);
+    settings.schemas.hash(&mut h);
     h.finish()
 }
 
@@ -387,27 +414,35 @@ struct FirstPass<'a> {
     count_inbound: bool,
     /// The keys of the notes a commit removes: every body is read to find links to them.
     removed: &'a std::collections::HashSet<String>,
-    /// Take the index entries of notes not reported on from the index cache.
-    use_cache: bool,
+    /// How the caches are used: index entries from the index cache, and every file
+    /// stamped, when they are read.
+    cache: load::Caching,
+    /// When the run started (nanoseconds since the epoch).
+    started: u64,
 }
 
-/// The first pass: summarise every note of the vault for the index, in parallel. Notes are
-/// read for their front matter only (from the cache when it is in use, the file is
-/// unchanged and the note is not reported on), unless the pass needs their bodies.
+/// The first pass: summarise every note of the vault for the index, in parallel, with the
+/// stamp of each file (taken before it is read, when the caches are in use). Notes are read
+/// for their front matter only (from the index cache when it holds the file's stamp),
+/// unless the pass needs their bodies.
 fn summarise_vault(
     settings: &Settings,
     entries: &[Entry],
     wanted: &Wanted,
     pass: &FirstPass<'_>,
-) -> Vec<Summary> {
-    let cache = pass
-        .use_cache
+) -> (Vec<Summary>, Vec<Option<Stamp>>) {
+    let bodies = pass.count_inbound || !pass.removed.is_empty();
+    let cache = (pass.cache.reads() && !bodies)
         .then(|| IndexCache::open(settings.root(), settings_hash(settings)));
     let reference_keys = &settings.loaded.config.links.reference_keys;
-    let read: Vec<(Summary, Option<Stamp>)> = entries
+    let read: Vec<(Summary, Option<Stamp>, bool)> = entries
         .par_iter()
         .map(|e| {
-            if pass.count_inbound || !pass.removed.is_empty() {
+            // Bytes that are not the file's (staged) are never known by the file's stamp.
+            let stamp = (pass.cache.reads() && e.content.is_none())
+                .then(|| Stamp::of(&e.path))
+                .flatten();
+            if bodies {
                 let note = load_note(settings, e, true);
                 let names_removed = !wanted.contains(&e.rel)
                     && !pass.removed.is_empty()
@@ -419,41 +454,26 @@ fn summarise_vault(
                         .then(|| Outbound::of(&note, reference_keys)),
                     names_removed,
                 };
-                return (summary, None);
+                return (summary, stamp, false);
             }
             let summary = |entry| Summary {
                 entry,
                 outbound: None,
                 names_removed: false,
             };
-            // A reported note is read again for its rules: its front matter is read now, and
-            // the cache holds only the notes a subset run does not report on.
-            if wanted.contains(&e.rel) {
-                return (
-                    summary(IndexEntry::of(&load_note(settings, e, false))),
-                    None,
-                );
-            }
-            // Bytes that are not the file's (staged) are never cached by the file's stamp.
-            let stamp = cache
-                .as_ref()
-                .filter(|_| e.content.is_none())
-                .and_then(|_| Stamp::of(&e.path));
             if let (Some(cache), Some(stamp)) = (&cache, stamp)
                 && let Some(hit) = cache.get(&e.rel, stamp)
             {
-                return (summary(hit), None);
+                return (summary(hit), Some(stamp), false);
             }
-            (
-                summary(IndexEntry::of(&load_note(settings, e, false))),
-                stamp,
-            )
+            let entry = IndexEntry::of(&load_note(settings, e, false));
+            (summary(entry), stamp, true)
         })
         .collect();
-    if let Some(mut cache) = cache {
-        for (summary, stamp) in &read {
-            if let Some(stamp) = stamp {
-                cache.put(&summary.entry, *stamp);
+    if let Some(mut cache) = cache.filter(|_| pass.cache.writes()) {
+        for (summary, stamp, missed) in &read {
+            if let (Some(stamp), true) = (stamp, missed) {
+                cache.put(&summary.entry, *stamp, pass.started);
             }
         }
         let live: std::collections::HashSet<&str> =
@@ -461,7 +481,9 @@ fn summarise_vault(
         cache.retain(|p| live.contains(p));
         cache.save();
     }
-    read.into_iter().map(|(summary, _)| summary).collect()
+    read.into_iter()
+        .map(|(summary, stamp, _)| (summary, stamp))
+        .unzip()
 }
 
 /// Whether a link or reference of `note` names a removed note.
@@ -484,6 +506,10 @@ struct Checked {
     diagnostics: Vec<Diagnostic>,
     /// The note, when the report keeps it.
     note: Option<Note>,
+    /// What the check cache keeps of it, when the run uses that cache.
+    outcome: Option<(std::sync::Arc<str>, cache::Outcome)>,
+    /// Whether its findings came from the check cache.
+    cached: bool,
 }
 
 /// Whether the report keeps a checked note: when fixes are wanted and one is offered on it,
@@ -502,12 +528,15 @@ pub fn check(settings: &Settings, targets: &Targets) -> Result<Report, SetupErro
 ///
 /// Two passes, so that memory follows the index and not the vault's bytes: the first
 /// summarises every note for the index; the second reads each reported note again, checks
-/// it against the index and keeps only its findings.
+/// it against the index and keeps only its findings. With the caches in use, the first
+/// takes unchanged notes from the index cache, and the second reuses the findings of notes
+/// whose bytes and answers from the index are unchanged ([`cache`]).
 pub fn check_listing(
     settings: &Settings,
     targets: &Targets,
     listing: walk::Listing,
 ) -> Result<Report, SetupError> {
+    let started = crate::vault::cache::now_ns();
     let mut entries = listing.notes;
     let selection = select(settings, targets, &mut entries)?;
     let wanted = &selection.wanted;
@@ -521,16 +550,31 @@ pub fn check_listing(
     let count_inbound = settings
         .severity(rules::lnk007_orphan_note::RULE.code)
         .is_some();
-    let bodies = count_inbound || !removed.is_empty();
     let pass = FirstPass {
         count_inbound,
         removed: &removed,
-        // A whole-vault run reads every note whole anyway, and writes no cache into a vault
-        // that never runs on a subset (a CI checkout, a test's fixture).
-        use_cache: targets.use_cache && selection.subset && !bodies,
+        cache: targets.cache,
+        started,
     };
-    let summaries = summarise_vault(settings, &entries, wanted, &pass);
+    let (summaries, stamps) = summarise_vault(settings, &entries, wanted, &pass);
     let limit = settings.loaded.config.vault.max_file_size;
+    // Reading the check cache costs about what checking a few hundred notes does: a run on
+    // a few of the vault's notes checks them instead.
+    let reported = entries.iter().filter(|e| wanted.contains(&e.rel)).count();
+    let use_findings = targets.cache.reads() && reported.saturating_mul(8) >= entries.len();
+    let cache_bytes = if use_findings {
+        cache::read(settings.root())
+    } else {
+        Vec::new()
+    };
+    let findings_cache = use_findings.then(|| {
+        CheckCache::open(
+            settings.root(),
+            &cache_bytes,
+            findings_key(settings),
+            started,
+        )
+    });
     let sources = Sources::new(std::sync::Arc::new(entries), limit);
     // Notes not reported on that linked to a removed note: reported at those links only.
     let linked_removed: std::collections::HashSet<String> = summaries
@@ -545,35 +589,32 @@ pub fn check_listing(
         &sources,
         count_inbound,
     );
-    let checked: Vec<Checked> = sources
-        .entries()
-        .par_iter()
-        .filter(|e| wanted.contains(&e.rel) || linked_removed.contains(&e.rel))
-        .filter_map(|e| {
-            let note = load_note(settings, e, true);
-            let spans = (!wanted.contains(&e.rel))
-                .then(|| links_to_removed(settings, &index, &note, &removed));
-            if spans.as_ref().is_some_and(Vec::is_empty) {
-                return None;
-            }
-            let mut diagnostics = check_note(settings, &index, &note);
-            if let Some(spans) = spans {
-                diagnostics.retain(|d| {
-                    spans
-                        .iter()
-                        .any(|s| d.range.start < s.end && s.start < d.range.end)
-                });
-            }
-            // The list grew by doubling: what is kept of it is only what it holds.
-            diagnostics.shrink_to_fit();
-            let keep = targets.keep_fixable && keep_for_fixing(&diagnostics);
-            Some(Checked {
-                diagnostics,
-                note: keep.then_some(note),
-            })
-        })
-        .collect();
+    let second = SecondPass {
+        settings,
+        targets,
+        index: &index,
+        sources: &sources,
+        stamps: &stamps,
+        wanted,
+        linked_removed: &linked_removed,
+        removed: &removed,
+        cache: findings_cache.as_ref(),
+        hashes: std::sync::Mutex::new(std::collections::HashMap::new()),
+    };
+    let mut checked = second.run();
+    drop(second);
+    if let Some(cache) = findings_cache.filter(|_| targets.cache.writes()) {
+        let outcomes = checked
+            .iter_mut()
+            .filter_map(|c| c.outcome.take())
+            .collect();
+        let live = |path: &str| sources.contains(path);
+        cache.save(index.digest(), outcomes, &live);
+    }
+    // The cache's bytes go before the findings are gathered, when memory peaks.
+    drop(cache_bytes);
     let files_checked = checked.len();
+    let files_cached = checked.iter().filter(|c| c.cached).count();
     // Sized once: hundreds of thousands of findings are not copied again as the list grows.
     let mut diagnostics = Vec::with_capacity(checked.iter().map(|c| c.diagnostics.len()).sum());
     let mut notes = Vec::new();
@@ -593,6 +634,7 @@ pub fn check_listing(
     let mut report = Report {
         diagnostics,
         files_checked,
+        files_cached,
         notes,
         warnings,
         index,
@@ -600,6 +642,120 @@ pub fn check_listing(
     };
     report.locate_labels();
     Ok(report)
+}
+
+/// The second pass: check each reported note against the index, or reuse its findings.
+struct SecondPass<'a> {
+    settings: &'a Settings,
+    targets: &'a Targets,
+    index: &'a VaultIndex,
+    sources: &'a Sources,
+    /// Each file's stamp from the first pass, in the order of `sources`.
+    stamps: &'a [Option<Stamp>],
+    wanted: &'a Wanted,
+    linked_removed: &'a std::collections::HashSet<String>,
+    removed: &'a std::collections::HashSet<String>,
+    cache: Option<&'a CheckCache<'a>>,
+    /// The hashes of the files read for the cache, by path.
+    hashes: std::sync::Mutex<std::collections::HashMap<String, Option<ContentHash>>>,
+}
+
+impl SecondPass<'_> {
+    fn run(&self) -> Vec<Checked> {
+        self.sources
+            .entries()
+            .par_iter()
+            .zip(self.stamps.par_iter())
+            .filter(|(e, _)| self.wanted.contains(&e.rel) || self.linked_removed.contains(&e.rel))
+            .filter_map(|(e, stamp)| self.check(e, *stamp))
+            .collect()
+    }
+
+    /// The stamp of the run's file at `path`, from the first pass.
+    fn stamp(&self, path: &str) -> Option<Stamp> {
+        let i = self
+            .sources
+            .entries()
+            .binary_search_by(|e| e.rel.as_str().cmp(path))
+            .ok()?;
+        self.stamps.get(i).copied().flatten()
+    }
+
+    /// The hash of the run's file at `path`, read once.
+    fn read_hash(&self, path: &str) -> Option<ContentHash> {
+        if let Some(known) = self.hashes.lock().ok().and_then(|m| m.get(path).copied()) {
+            return known;
+        }
+        let hash = self
+            .sources
+            .entries()
+            .binary_search_by(|e| e.rel.as_str().cmp(path))
+            .ok()
+            .and_then(|i| load::content_hash(self.settings, &self.sources.entries()[i]));
+        if let Ok(mut m) = self.hashes.lock() {
+            m.insert(path.to_string(), hash);
+        }
+        hash
+    }
+
+    /// The findings of one note, when it has any to report: reused from the cache, or
+    /// checked.
+    fn check(&self, e: &Entry, stamp: Option<Stamp>) -> Option<Checked> {
+        let reported = self.wanted.contains(&e.rel);
+        let path: std::sync::Arc<str> = e.rel.as_str().into();
+        if let (true, Some(cache)) = (reported, self.cache) {
+            let now = cache::Now {
+                index: self.index,
+                stamp: &|p| self.stamp(p),
+                read_hash: &|p| self.read_hash(p),
+            };
+            if let cache::Lookup::Reused(diagnostics, reuse) = cache.lookup(&path, &now)
+                // `--fix` edits the bytes it checked: a note it may fix is read and checked.
+                && !(self.targets.keep_fixable && keep_for_fixing(&diagnostics))
+            {
+                return Some(Checked {
+                    diagnostics,
+                    note: None,
+                    outcome: Some((path, cache::Outcome::Reused(reuse))),
+                    cached: true,
+                });
+            }
+        }
+        let (note, hash) = load::load_note_hashed(self.settings, e);
+        let spans =
+            (!reported).then(|| links_to_removed(self.settings, self.index, &note, self.removed));
+        if spans.as_ref().is_some_and(Vec::is_empty) {
+            return None;
+        }
+        // A run that does not write the cache has no use for what its rules asked.
+        let recording = reported && self.cache.is_some() && self.targets.cache.writes();
+        let asking = if recording {
+            lookup::Lookup::recording(self.index)
+        } else {
+            lookup::Lookup::new(self.index)
+        };
+        let (mut diagnostics, asked) = check_note_with(self.settings, asking, &note);
+        if let Some(spans) = spans {
+            diagnostics.retain(|d| {
+                spans
+                    .iter()
+                    .any(|s| d.range.start < s.end && s.start < d.range.end)
+            });
+        }
+        // The list grew by doubling: what is kept of it is only what it holds.
+        diagnostics.shrink_to_fit();
+        let outcome = self
+            .cache
+            .filter(|_| recording)
+            .map(|cache| (path, cache.fresh(stamp, hash, asked, &diagnostics)));
+        let keep = self.targets.keep_fixable && keep_for_fixing(&diagnostics);
+        Some(Checked {
+            diagnostics,
+            note: keep.then_some(note),
+            outcome,
+            cached: false,
+        })
+    }
 }
 
 /// Build the vault's index from the first pass (consumed): anchors are read on demand from
@@ -624,14 +780,26 @@ fn build_index(
     }
     let sources = sources.clone();
     index.read_anchors_with(AnchorSource(Box::new(move |path| {
-        let note = sources.note(path)?;
-        note.unreadable.is_none().then(|| Anchors::of(&note))
+        let (note, content) = sources.note(path)?;
+        note.unreadable
+            .is_none()
+            .then(|| Anchors::read_from(&note, content))
     })));
     index
 }
 
 /// Run every enabled rule on one note.
 pub fn check_note(settings: &Settings, index: &VaultIndex, note: &Note) -> Vec<Diagnostic> {
+    check_note_with(settings, lookup::Lookup::new(index), note).0
+}
+
+/// Run every enabled rule on one note, asking `index`: the findings, and the questions
+/// asked when `index` records them.
+fn check_note_with(
+    settings: &Settings,
+    index: lookup::Lookup<'_>,
+    note: &Note,
+) -> (Vec<Diagnostic>, Vec<lookup::Asked>) {
     let ctx = Ctx {
         note,
         kind: note.kind.map(|k| &settings.kinds[k]),
@@ -683,8 +851,11 @@ pub fn check_note(settings: &Settings, index: &VaultIndex, note: &Note) -> Vec<D
     }
     // After suppression, so that a suppressed finding never counts towards the cap.
     let mut out = diagnostic::cap_per_rule(out);
+    // In the order of the report: each note's findings are sorted here, in parallel, so the
+    // report's list, made of them in path order, needs no sort of its own.
+    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostic::locate(&note.text, &note.lines, &mut out);
-    out
+    (out, ctx.index.into_asked())
 }
 
 fn finish(rule: &Rule, severity: Severity, path: &std::sync::Arc<str>, f: Finding) -> Diagnostic {

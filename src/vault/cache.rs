@@ -1,17 +1,20 @@
 /*!
-The index cache: what a subset run's index takes from each note.
+The index cache: what a run's index takes from each note, and the stamps and hashes by which
+the caches know a file is unchanged.
 
-A pre-commit run reports on a handful of staged files but must index the whole vault: ids can clash with any note and links can point anywhere. Reading and parsing the
-front matter of ten thousand notes costs about half a second; this cache keeps, per note,
-the only facts the index takes from it (its `id` and where the value sits, its aliases, and
-its `anki_id` values), keyed by path, size and modification time, under `.decksmith-cache/`
-at the vault root. A reported note is read whole again afterwards, for its rules.
+Every run indexes the whole vault, even a pre-commit run on a handful of staged files: ids can
+clash with any note and links can point anywhere. Reading and parsing the front matter of ten
+thousand notes costs about half a second; this cache keeps, per note, the only facts the index
+takes from it (its `id` and where the value sits, its aliases, and its `anki_id` values),
+keyed by path and [`Stamp`], under `.decksmith-cache/` at the vault root. The check cache
+(`lint::cache`), which keeps findings, is keyed the same way.
 
-The cache never changes results: an entry is used only when the file's size and mtime
-(nanoseconds) are unchanged, the whole file is ignored when decksmith's version or the
-configuration changed, and anything unreadable is treated as a miss. Writing is best effort
-and atomic (temp file + rename). The folder carries a `CACHEDIR.TAG` (backup tools skip it) and a `.gitignore` of `*`; its `tmp/` folder
-holds the temporary files of every atomic write of the vault, the notes' included.
+The cache never changes results: an entry is used only when the file's stamp is unchanged,
+and a stamp is kept only once it can vouch for its file ([`Stamp::is_settled`]); the whole
+file is ignored when decksmith's version or the configuration changed, and anything
+unreadable is treated as a miss. Writing is best effort and atomic (temp file + rename). The
+folder carries a `CACHEDIR.TAG` (backup tools skip it) and a `.gitignore` of `*`; its `tmp/`
+folder holds the temporary files of every atomic write of the vault, the notes' included.
 */
 
 use std::collections::HashMap;
@@ -23,16 +26,26 @@ use serde::{Deserialize, Serialize};
 use super::index::IndexEntry;
 
 pub const DIR: &str = ".decksmith-cache";
-const FILE: &str = "index-v1.json";
+const FILE: &str = "index-v2.json";
 /// The folder of temporary files inside [`DIR`].
 const TMP: &str = "tmp";
 
-/// A file's identity for the cache.
+/// A file's identity for the caches: its size, its modification time and, on Unix, its
+/// change time, which also moves when the file's permissions change (a file made
+/// unreadable is read again) or when it is renamed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
     pub size: u64,
     pub mtime_ns: u64,
+    #[serde(default)]
+    pub ctime_ns: u64,
 }
+
+/// How recent a stamp may be and still vouch for its file. A file written again within the
+/// file system's clock tick of the write before keeps its stamp (git calls such files
+/// "racily clean"), so a file modified this close to a run's start is not trusted by its
+/// stamp: the caches keep no stamp for it, and the next run compares its content instead.
+const SETTLE_NS: u64 = 2_000_000_000;
 
 impl Stamp {
     pub fn of(path: &Path) -> Option<Stamp> {
@@ -41,7 +54,55 @@ impl Stamp {
         Some(Stamp {
             size: meta.len(),
             mtime_ns: u64::try_from(mtime.as_nanos()).ok()?,
+            ctime_ns: change_time(&meta),
         })
+    }
+
+    /// Whether the stamp vouches for the file's content at a run started at `started`
+    /// (nanoseconds since the epoch): its file was last changed well before.
+    pub fn is_settled(&self, started: u64) -> bool {
+        self.mtime_ns.max(self.ctime_ns).saturating_add(SETTLE_NS) < started
+    }
+}
+
+#[cfg(unix)]
+fn change_time(meta: &std::fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    u64::try_from(meta.ctime())
+        .ok()
+        .and_then(|s| s.checked_mul(1_000_000_000))
+        .and_then(|ns| ns.checked_add(u64::try_from(meta.ctime_nsec()).ok()?))
+        .unwrap_or(0)
+}
+
+#[cfg(not(unix))]
+fn change_time(_meta: &std::fs::Metadata) -> u64 {
+    0
+}
+
+/// Now, in nanoseconds since the epoch: when a run started, for [`Stamp::is_settled`].
+pub fn now_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .ok()
+        .and_then(|d| u64::try_from(d.as_nanos()).ok())
+        .unwrap_or(0)
+}
+
+/// A hash of a file's bytes, which the caches compare when a file's stamp changed (a
+/// checkout or a copy rewrites files without changing them) and which the check cache
+/// records of the notes a note's rules looked into. 64 bits of SipHash with fixed keys:
+/// the same bytes always hash the same within one build of decksmith, and each cache is
+/// thrown away when the version changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ContentHash(pub u64);
+
+impl ContentHash {
+    pub fn of(bytes: &[u8]) -> ContentHash {
+        use std::hash::Hasher;
+        let mut h = std::hash::DefaultHasher::new();
+        h.write(bytes);
+        ContentHash(h.finish())
     }
 }
 
@@ -107,7 +168,12 @@ impl IndexCache {
         })
     }
 
-    pub fn put(&mut self, entry: &IndexEntry, stamp: Stamp) {
+    /// Keep `entry` for its file of stamp `stamp`, unless that stamp is too recent to
+    /// vouch for the file at a run started at `started` ([`Stamp::is_settled`]).
+    pub fn put(&mut self, entry: &IndexEntry, stamp: Stamp, started: u64) {
+        if !stamp.is_settled(started) {
+            return;
+        }
         self.file.entries.insert(
             entry.path.clone(),
             Entry {
@@ -148,8 +214,17 @@ impl IndexCache {
 /// Write `name` in the cache folder `dir` atomically (through its folder of temporary files),
 /// creating the folder when it is missing.
 pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    write_file_with(dir, name, |w| w.write_all(bytes))
+}
+
+/// [`write_file`] of what `write` writes, streamed.
+pub fn write_file_with(
+    dir: &Path,
+    name: &str,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let tmp = create_tmp(dir)?;
-    crate::fsutil::write_atomic(&tmp, &dir.join(name), bytes)
+    crate::fsutil::write_atomic_with(&tmp, &dir.join(name), write)
 }
 
 /// The folder of temporary files of the vault at `root` (`.decksmith-cache/tmp`), created
@@ -216,7 +291,10 @@ mod tests {
         };
         let mut cache = IndexCache::open(dir.path(), 7);
         assert!(cache.get("n.md", stamp).is_none());
-        cache.put(&entry, stamp);
+        // A stamp taken at the run's start does not vouch for its file yet.
+        cache.put(&entry, stamp, stamp.mtime_ns);
+        assert!(!cache.dirty);
+        cache.put(&entry, stamp, now_ns() + 3_000_000_000);
         cache.save();
         assert!(dir.path().join(DIR).join("CACHEDIR.TAG").is_file());
         let cache = IndexCache::open(dir.path(), 7);

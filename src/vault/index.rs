@@ -17,14 +17,16 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
+use rayon::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 
+use super::cache::ContentHash;
 use super::links::LinkKind;
 use super::markdown::anchor_key;
 use super::note::Note;
 
 /// What a link target names.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Target<'a> {
     /// A note, by vault-relative path.
     Note(&'a str),
@@ -40,6 +42,9 @@ pub enum Target<'a> {
 pub struct Anchors {
     headings: HashSet<String>,
     blocks: HashSet<String>,
+    /// The hash of the bytes they were read from, when known: what a cached finding about an
+    /// anchor depends on.
+    pub content: Option<ContentHash>,
 }
 
 impl Anchors {
@@ -47,6 +52,15 @@ impl Anchors {
         Anchors {
             headings: note.headings.iter().map(|h| anchor_key(&h.text)).collect(),
             blocks: note.block_ids.iter().cloned().collect(),
+            content: None,
+        }
+    }
+
+    /// The anchors of `note`, read from bytes of hash `content`.
+    pub fn read_from(note: &Note, content: Option<ContentHash>) -> Anchors {
+        Anchors {
+            content,
+            ..Anchors::of(note)
         }
     }
 
@@ -65,10 +79,22 @@ impl Anchors {
 
 /// The lookup key of a name or path: NFC, lower case, `\` as `/`.
 pub fn key(s: &str) -> String {
-    s.nfc()
-        .collect::<String>()
-        .to_lowercase()
-        .replace('\\', "/")
+    // Most names are ASCII, which NFC leaves as it is: one pass and one allocation, where
+    // the general case takes three (the index keys every note's name and path).
+    if s.is_ascii() {
+        return s
+            .bytes()
+            .map(|b| match b {
+                b'\\' => '/',
+                b => char::from(b.to_ascii_lowercase()),
+            })
+            .collect();
+    }
+    let composed: std::borrow::Cow<'_, str> = match unicode_normalization::is_nfc_quick(s.chars()) {
+        unicode_normalization::IsNormalized::Yes => s.into(),
+        _ => s.nfc().collect::<String>().into(),
+    };
+    composed.to_lowercase().replace('\\', "/")
 }
 
 fn strip_md(s: &str) -> &str {
@@ -78,7 +104,7 @@ fn strip_md(s: &str) -> &str {
 }
 
 /// What the index takes from one note.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct IndexEntry {
     /// Vault-relative path.
     pub path: String,
@@ -156,7 +182,7 @@ impl std::fmt::Debug for AnchorSource {
 
 /// A note's links and references, as counting inbound links needs them: what is kept of a
 /// note once it is read.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Outbound {
     pub path: String,
     pub links: Vec<(LinkKind, String)>,
@@ -184,9 +210,9 @@ impl Outbound {
 #[derive(Debug, Default)]
 pub struct VaultIndex {
     /// Front-matter `id` → (note path, span of the id value), in path order.
-    pub ids: HashMap<String, Vec<(String, Range<usize>)>>,
+    ids: HashMap<String, Vec<(String, Range<usize>)>>,
     /// `anki_id` → (note path, span of the value), in path order.
-    pub anki_ids: HashMap<i64, Vec<(String, Range<usize>)>>,
+    anki_ids: HashMap<i64, Vec<(String, Range<usize>)>>,
     /// Stem key → note paths, in path order.
     stems: HashMap<String, Vec<String>>,
     /// Path key without `.md` → note path.
@@ -209,6 +235,16 @@ pub struct VaultIndex {
     /// Inbound links per note path, when every note's body was summarised.
     inbound: Option<HashMap<String, usize>>,
     resolve_by_id: bool,
+    digest: IndexDigest,
+}
+
+/// Digests of what an index was built from. Two indexes with the same `all` answer every
+/// question alike, but for anchors (read from the notes on demand); two with the same
+/// `names` give the same hints ([`VaultIndex::hint`]: aliases and file names).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IndexDigest {
+    pub all: u64,
+    pub names: u64,
 }
 
 impl VaultIndex {
@@ -222,28 +258,24 @@ impl VaultIndex {
             resolve_by_id,
             ..VaultIndex::default()
         };
-        for entry in entries {
-            let stem = entry.stem().to_string();
+        index.digest = IndexDigest::of(entries, attachments, resolve_by_id);
+        // Normalising names is most of the work, and each note's alone: done in parallel,
+        // then filed in path order.
+        let keyed: Vec<Keyed> = entries.par_iter().map(Keyed::of).collect();
+        for (entry, keyed) in entries.iter().zip(keyed) {
             index
                 .stems
-                .entry(key(&stem))
+                .entry(keyed.stem)
                 .or_default()
                 .push(entry.path.clone());
-            index
-                .note_paths
-                .insert(key(strip_md(&entry.path)), entry.path.clone());
-            let words: Vec<String> = stem
-                .split('-')
-                .filter(|w| !w.is_empty())
-                .map(str::to_lowercase)
-                .collect();
-            for w in &words {
+            index.note_paths.insert(keyed.path, entry.path.clone());
+            for w in &keyed.words {
                 let list = index.postings.entry(w.clone()).or_default();
                 if list.last() != Some(&index.words.len()) {
                     list.push(index.words.len());
                 }
             }
-            index.words.push((stem, words));
+            index.words.push((entry.stem().to_string(), keyed.words));
             for (id, span) in &entry.anki_ids {
                 index
                     .anki_ids
@@ -251,10 +283,10 @@ impl VaultIndex {
                     .or_default()
                     .push((entry.path.clone(), span.clone()));
             }
-            for alias in &entry.aliases {
+            for alias in keyed.aliases {
                 index
                     .aliases
-                    .entry(key(alias))
+                    .entry(alias)
                     .or_default()
                     .push(entry.path.clone());
             }
@@ -310,6 +342,17 @@ impl VaultIndex {
             map.insert(path.to_string(), read.clone());
         }
         read
+    }
+
+    /// The notes whose front-matter `id` is `id` (path, span of the value), in path order.
+    pub fn id_users(&self, id: &str) -> &[(String, Range<usize>)] {
+        self.ids.get(id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The notes with an `anki_cards` entry of `anki_id` (path, span of the value), in path
+    /// order.
+    pub fn anki_id_users(&self, anki_id: i64) -> &[(String, Range<usize>)] {
+        self.anki_ids.get(&anki_id).map_or(&[], Vec::as_slice)
     }
 
     /// Resolve a wikilink or front-matter reference target (no `#anchor`, no `|label`).
@@ -513,8 +556,22 @@ impl VaultIndex {
             .map(|(_, _, i)| i)
     }
 
+    /// What the index was built from, digested.
+    pub fn digest(&self) -> IndexDigest {
+        self.digest
+    }
+
     /// Count inbound links for every note (needs every note summarised).
     pub fn count_inbound(&mut self, notes: &[Outbound]) {
+        {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::hash::DefaultHasher::new();
+            self.digest.all.hash(&mut h);
+            for note in notes {
+                note.hash(&mut h);
+            }
+            self.digest.all = h.finish();
+        }
         let mut inbound: HashMap<String, usize> = HashMap::new();
         for note in notes {
             let mut targets: Vec<String> = Vec::new();
@@ -542,6 +599,51 @@ impl VaultIndex {
         self.inbound
             .as_ref()
             .map(|m| m.get(path).copied().unwrap_or(0))
+    }
+}
+
+/// The lookup keys of one note.
+struct Keyed {
+    stem: String,
+    /// Its path without `.md`.
+    path: String,
+    /// The lower-case `-`-separated words of its stem, for suggestions.
+    words: Vec<String>,
+    aliases: Vec<String>,
+}
+
+impl Keyed {
+    fn of(entry: &IndexEntry) -> Keyed {
+        let stem = entry.stem();
+        Keyed {
+            stem: key(stem),
+            path: key(strip_md(&entry.path)),
+            words: stem
+                .split('-')
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .collect(),
+            aliases: entry.aliases.iter().map(|a| key(a)).collect(),
+        }
+    }
+}
+
+impl IndexDigest {
+    fn of(entries: &[IndexEntry], attachments: &[String], resolve_by_id: bool) -> IndexDigest {
+        use std::hash::{Hash, Hasher};
+        let mut all = std::hash::DefaultHasher::new();
+        let mut names = std::hash::DefaultHasher::new();
+        resolve_by_id.hash(&mut all);
+        entries.hash(&mut all);
+        attachments.hash(&mut all);
+        for entry in entries {
+            entry.path.hash(&mut names);
+            entry.aliases.hash(&mut names);
+        }
+        IndexDigest {
+            all: all.finish(),
+            names: names.finish(),
+        }
     }
 }
 
@@ -595,6 +697,25 @@ mod tests {
             index.add_anchors(note);
         }
         index
+    }
+
+    #[test]
+    fn keys_of_ascii_and_other_names_agree() {
+        for name in [
+            "Q-Cache--Medium",
+            "a\\B.md",
+            "Café",
+            "Cafe\u{301}",
+            "ÉCOLE",
+            "Straße",
+        ] {
+            let general = name
+                .nfc()
+                .collect::<String>()
+                .to_lowercase()
+                .replace('\\', "/");
+            assert_eq!(key(name), general, "{name}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ pub struct LineIndex {
 }
 
 /// A 1-based line and column.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Position {
     pub line: usize,
     /// 1-based, in Unicode scalar values.

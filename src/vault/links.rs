@@ -11,7 +11,9 @@ use pulldown_cmark::{Event, LinkType, Parser, Tag};
 
 use super::markdown;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum LinkKind {
     /// `[[target]]`, `[[target|label]]`, or the embed `![[target]]`.
     Wiki,

@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use regex::Regex;
 
 use crate::config::Loaded;
+use crate::vault::cache::ContentHash;
 use crate::vault::lines::Text;
 use crate::vault::note::{Note, Unreadable};
 use crate::vault::walk::{self, Entry};
@@ -106,7 +107,19 @@ pub fn load_note(settings: &VaultSettings, entry: &Entry, full: bool) -> Note {
     load_note_of_kind(settings, entry, settings.kind_of(&entry.rel), full, full)
 }
 
-/// [`load_note`] for a note whose kind is known.
+/// Read a note whole for its rules, with the hash of the bytes it was read from (`None`
+/// when none were: a file too large, unreadable or badly named).
+pub fn load_note_hashed(settings: &VaultSettings, entry: &Entry) -> (Note, Option<ContentHash>) {
+    let limit = settings.loaded.config.vault.max_file_size;
+    read_whole(entry, limit, settings.kind_of(&entry.rel))
+}
+
+/// The hash of the bytes [`load_note_hashed`] would read of `entry`, without parsing them.
+pub fn content_hash(settings: &VaultSettings, entry: &Entry) -> Option<ContentHash> {
+    check_readable(entry, settings.loaded.config.vault.max_file_size).ok()?;
+    read_bytes(entry).ok().map(|bytes| ContentHash::of(&bytes))
+}
+
 /// Load a note: `whole` reads all of it (else, when that is possible, only enough for its
 /// front matter), `summarise` also extracts the body's headings and links.
 pub(crate) fn load_note_of_kind(
@@ -120,8 +133,7 @@ pub(crate) fn load_note_of_kind(
     read_entry(entry, limit, kind, whole, summarise)
 }
 
-/// [`load_note_of_kind`] with the vault's file-size `limit`, for readers that outlive the
-/// settings ([`Sources`], whose index reads anchors on demand).
+/// [`load_note_of_kind`] with the vault's file-size `limit`.
 fn read_entry(
     entry: &Entry,
     limit: u64,
@@ -129,19 +141,41 @@ fn read_entry(
     whole: bool,
     summarise: bool,
 ) -> Note {
-    let unreadable = |why| Note::unreadable(entry.rel.clone(), why, kind);
-    if let Err(why) = check_readable(entry, limit) {
-        return unreadable(why);
-    }
     if !whole
         && entry.content.is_none()
+        && check_readable(entry, limit).is_ok()
         && let Some(note) = read_front_matter_only(entry, kind)
     {
         return note;
     }
+    read(entry, limit, kind, summarise, false).0
+}
+
+/// Read `entry` whole and summarise it, with the hash of the bytes read.
+fn read_whole(entry: &Entry, limit: u64, kind: Option<usize>) -> (Note, Option<ContentHash>) {
+    read(entry, limit, kind, true, true)
+}
+
+/// Read all of `entry` (up to `limit` bytes), `summarise` its body too, and `hash` the
+/// bytes read when asked.
+fn read(
+    entry: &Entry,
+    limit: u64,
+    kind: Option<usize>,
+    summarise: bool,
+    hash: bool,
+) -> (Note, Option<ContentHash>) {
+    let unreadable = |why| Note::unreadable(entry.rel.clone(), why, kind);
+    if let Err(why) = check_readable(entry, limit) {
+        return (unreadable(why), None);
+    }
     match read_bytes(entry) {
-        Ok(bytes) => Note::from_bytes(entry.rel.clone(), bytes, kind, summarise),
-        Err(why) => unreadable(why),
+        Ok(bytes) => {
+            let hashed = hash.then(|| ContentHash::of(&bytes));
+            let note = Note::from_bytes(entry.rel.clone(), bytes, kind, summarise);
+            (note, hashed)
+        }
+        Err(why) => (unreadable(why), None),
     }
 }
 
@@ -220,9 +254,15 @@ impl Sources {
     }
 
     /// The note at vault-relative `path`, read whole and summarised (without a kind), as
-    /// it is on disk or staged; `None` when it is not one of the run's.
-    pub fn note(&self, path: &str) -> Option<Note> {
-        Some(read_entry(self.entry(path)?, self.limit, None, true, true))
+    /// it is on disk or staged, with the hash of the bytes read; `None` when it is not one
+    /// of the run's.
+    pub fn note(&self, path: &str) -> Option<(Note, Option<ContentHash>)> {
+        Some(read_whole(self.entry(path)?, self.limit, None))
+    }
+
+    /// Whether `path` is one of the run's files.
+    pub fn contains(&self, path: &str) -> bool {
+        self.entry(path).is_some()
     }
 
     /// The run's files, sorted by path.
@@ -270,14 +310,37 @@ pub struct Targets {
     pub paths: Vec<PathBuf>,
     /// Apply config excludes to explicitly named files too.
     pub force_exclude: bool,
-    /// Use the index cache for notes that are not reported on (subset runs).
-    pub use_cache: bool,
+    /// How the run uses the caches of `.decksmith-cache/`.
+    pub cache: Caching,
     /// Keep in the report the notes a fix or a restore is offered on, as they were checked
     /// (`--fix`, `--diff`): otherwise no note is kept.
     pub keep_fixable: bool,
     /// Report on what is staged in git instead (`check --staged`): these notes, narrowed to
     /// `paths` when some are given.
     pub staged: Option<StagedTargets>,
+}
+
+/// How a run uses the caches of `.decksmith-cache/` (the index cache, the check cache).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Caching {
+    /// Neither read nor written (`--no-cache`, and commands that do not check).
+    #[default]
+    Off,
+    /// Read, not written: by a run that must write nothing (`--diff`), or whose own writes
+    /// would make what it keeps stale at once (`--fix`).
+    Read,
+    /// Read and written.
+    On,
+}
+
+impl Caching {
+    pub fn reads(self) -> bool {
+        self != Caching::Off
+    }
+
+    pub fn writes(self) -> bool {
+        self == Caching::On
+    }
 }
 
 /// The notes a staged run reports on.

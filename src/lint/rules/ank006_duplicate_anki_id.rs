@@ -40,7 +40,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         .collect();
     for (id, value_range) in &own {
         let (id, value_range) = (*id, value_range.clone());
-        let elsewhere = ctx.index.anki_ids.get(&id).into_iter().flatten();
+        let elsewhere = ctx.index.anki_id_users(id).iter();
         let others: Vec<(String, std::ops::Range<usize>)> = own
             .iter()
             .filter(|(other, r)| *other == id && *r != value_range)

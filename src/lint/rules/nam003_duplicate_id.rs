@@ -28,9 +28,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let Some(id) = parsed.json.get("id").and_then(|v| v.as_str()) else {
         return;
     };
-    let Some(users) = ctx.index.ids.get(id) else {
-        return;
-    };
+    let users = ctx.index.id_users(id);
     let others: Vec<_> = users.iter().filter(|(p, _)| *p != ctx.note.path).collect();
     if others.is_empty() {
         return;

@@ -1,6 +1,7 @@
 //! Body links with their targets resolved; shared by the LNK rules.
 
-use crate::vault::index::{Target, VaultIndex};
+use crate::lint::lookup::Lookup;
+use crate::vault::index::Target;
 use crate::vault::links::{Link, LinkKind};
 use crate::vault::note::Note;
 
@@ -11,7 +12,7 @@ pub(crate) struct ResolvedLink<'a> {
     pub in_note: bool,
 }
 
-pub(crate) fn resolve_all<'a>(note: &'a Note, index: &'a VaultIndex) -> Vec<ResolvedLink<'a>> {
+pub(crate) fn resolve_all<'a>(note: &'a Note, index: &Lookup<'a>) -> Vec<ResolvedLink<'a>> {
     note.links
         .iter()
         .filter(|l| l.kind != LinkKind::External)
