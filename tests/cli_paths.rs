@@ -51,6 +51,9 @@ fn a_bare_name_gives_cards_whose_source_is_vault_relative() {
 #[test]
 fn findings_of_a_bare_name_print_clickable_paths_and_no_cache_lands_beside_the_note() {
     let dir = demo_copy();
+    // The caches keep nothing of files changed in the last two seconds (their stamps
+    // cannot vouch for them yet): the copy must age before a run writes one.
+    std::thread::sleep(std::time::Duration::from_millis(2_100));
     let folder = dir.path().join("broken");
     let out = decksmith(&folder)
         .args(["check", "--format", "concise", "c-broken-fence.md"])

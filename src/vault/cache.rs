@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::index::IndexEntry;
 
 pub const DIR: &str = ".decksmith-cache";
-const FILE: &str = "index-v2.json";
+const FILE: &str = "index-v2.bin";
 /// The folder of temporary files inside [`DIR`].
 const TMP: &str = "tmp";
 
@@ -37,7 +37,6 @@ const TMP: &str = "tmp";
 pub struct Stamp {
     pub size: u64,
     pub mtime_ns: u64,
-    #[serde(default)]
     pub ctime_ns: u64,
 }
 
@@ -111,9 +110,7 @@ struct Entry {
     stamp: Stamp,
     id: Option<String>,
     id_span: (usize, usize),
-    #[serde(default)]
     aliases: Vec<String>,
-    #[serde(default)]
     anki_ids: Vec<(i64, usize, usize)>,
 }
 
@@ -142,7 +139,7 @@ impl IndexCache {
         let dir = root.join(DIR);
         let file = std::fs::read(dir.join(FILE))
             .ok()
-            .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
+            .and_then(|bytes| postcard::from_bytes::<CacheFile>(&bytes).ok())
             .filter(|f| f.tool == tool() && f.settings == settings)
             .unwrap_or_else(|| CacheFile {
                 tool: tool(),
@@ -206,7 +203,7 @@ impl IndexCache {
     }
 
     fn write(&self) -> std::io::Result<()> {
-        let bytes = serde_json::to_vec(&self.file).map_err(std::io::Error::other)?;
+        let bytes = postcard::to_allocvec(&self.file).map_err(std::io::Error::other)?;
         write_file(&self.dir, FILE, &bytes)
     }
 }

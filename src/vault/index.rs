@@ -223,6 +223,11 @@ pub struct VaultIndex {
     attachment_paths: HashMap<String, String>,
     /// (stem, `-`-separated words) of every note, for suggestions.
     words: Vec<(String, Vec<String>)>,
+    /// Every stem of `words` in lower case, for the edit distances of suggestions.
+    lower: Vec<String>,
+    /// Indices into `words` by the stem's length in characters: a typo is looked for among
+    /// stems of about the target's length only.
+    by_length: HashMap<usize, Vec<usize>>,
     /// Alias key → note paths.
     aliases: HashMap<String, Vec<String>>,
     /// Word → indices into `words` of the stems containing it.
@@ -275,6 +280,12 @@ impl VaultIndex {
                     list.push(index.words.len());
                 }
             }
+            index
+                .by_length
+                .entry(keyed.length)
+                .or_default()
+                .push(index.words.len());
+            index.lower.push(keyed.lower);
             index.words.push((entry.stem().to_string(), keyed.words));
             for (id, span) in &entry.anki_ids {
                 index
@@ -544,12 +555,11 @@ impl VaultIndex {
     fn typo(&self, target: &str) -> Option<usize> {
         let len = target.chars().count();
         let limit = if len >= 5 { 2 } else { 1 };
-        self.words
-            .iter()
-            .enumerate()
-            .filter(|(_, (stem, _))| stem.chars().count().abs_diff(len) <= limit)
-            .filter_map(|(i, (stem, _))| {
-                bounded_distance(target, &stem.to_lowercase(), limit).map(|d| (d, stem, i))
+        (len.saturating_sub(limit)..=len + limit)
+            .filter_map(|length| self.by_length.get(&length))
+            .flatten()
+            .filter_map(|&i| {
+                bounded_distance(target, &self.lower[i], limit).map(|d| (d, &self.words[i].0, i))
             })
             .filter(|(d, _, _)| *d > 0)
             .min()
@@ -609,6 +619,9 @@ struct Keyed {
     path: String,
     /// The lower-case `-`-separated words of its stem, for suggestions.
     words: Vec<String>,
+    /// Its stem in lower case, and the stem's length in characters.
+    lower: String,
+    length: usize,
     aliases: Vec<String>,
 }
 
@@ -623,6 +636,8 @@ impl Keyed {
                 .filter(|w| !w.is_empty())
                 .map(str::to_lowercase)
                 .collect(),
+            lower: stem.to_lowercase(),
+            length: stem.chars().count(),
             aliases: entry.aliases.iter().map(|a| key(a)).collect(),
         }
     }
@@ -648,11 +663,16 @@ impl IndexDigest {
 }
 
 /// The edit distance when it is at most `limit`; stops early once it cannot be.
+///
+/// Written here rather than taken from a crate: the distance crates compute the full
+/// distance, and a suggestion compares a dangling target with every name of about its
+/// length, where stopping at the first row past `limit` is most of the saving.
 fn bounded_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
     for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
+        cur[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let cost = usize::from(ca != *cb);
             cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
@@ -660,7 +680,7 @@ fn bounded_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
         if cur.iter().min().is_some_and(|m| *m > limit) {
             return None;
         }
-        prev = cur;
+        std::mem::swap(&mut prev, &mut cur);
     }
     Some(prev[b.len()]).filter(|d| *d <= limit)
 }
