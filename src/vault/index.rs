@@ -666,18 +666,33 @@ impl IndexDigest {
 ///
 /// Written here rather than taken from a crate: the distance crates compute the full
 /// distance, and a suggestion compares a dangling target with every name of about its
-/// length, where stopping at the first row past `limit` is most of the saving.
+/// length, where stopping at the first row past `limit` is most of the saving. Names are
+/// mostly ASCII, compared as bytes without collecting their characters.
 fn bounded_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
+    if a.is_ascii() && b.is_ascii() {
+        return bounded(a.as_bytes(), b.as_bytes(), limit);
+    }
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    bounded(&a, &b, limit)
+}
+
+fn bounded<T: PartialEq>(a: &[T], b: &[T], limit: usize) -> Option<usize> {
+    // Each extra character costs an edit.
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
+    for (i, ca) in a.iter().enumerate() {
         cur[0] = i + 1;
+        let mut least = cur[0];
         for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
+            let cost = usize::from(ca != cb);
             cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            least = least.min(cur[j + 1]);
         }
-        if cur.iter().min().is_some_and(|m| *m > limit) {
+        if least > limit {
             return None;
         }
         std::mem::swap(&mut prev, &mut cur);
@@ -845,5 +860,22 @@ mod tests {
         );
         assert_eq!(v.suggest("c-hlit"), Some("c-hilt"));
         assert_eq!(v.suggest("completely-unrelated-name"), None);
+    }
+
+    #[test]
+    fn bounded_distances_are_edit_distances() {
+        for (a, b, d) in [
+            ("kitten", "sitting", 3),
+            ("", "abc", 3),
+            ("c-hilt", "c-hlit", 2),
+            ("café", "cafe", 1),
+            ("Кэш", "кэш", 1),
+        ] {
+            assert_eq!(edit_distance(a, b), d, "{a} {b}");
+            assert_eq!(bounded_distance(a, b, d), Some(d), "{a} {b}");
+            if d > 0 {
+                assert_eq!(bounded_distance(a, b, d - 1), None, "{a} {b}");
+            }
+        }
     }
 }
