@@ -63,7 +63,13 @@ struct Record<'a> {
     /// Numbers of the file's questions.
     asked: Vec<u32>,
     /// The findings, postcard-encoded ([`Stored`]): decoded only when reused.
+    #[serde(serialize_with = "as_bytes")]
     findings: &'a [u8],
+}
+
+/// Bytes written as one run of bytes: serde writes a slice of bytes byte by byte.
+fn as_bytes<S: serde::Serializer>(bytes: &&[u8], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_bytes(bytes)
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -309,47 +315,32 @@ impl<'a> CheckCache<'a> {
             questions,
             ..
         } = self;
-        let mut questions = questions.into_inner().unwrap_or_default();
-        // The old questions are numbered again, once each, as kept records name them.
-        let mut renumbered: Vec<Option<u32>> = vec![None; file.asked.len()];
-        let mut renumber = |old: &[u32], questions: &mut Questions| -> Vec<u32> {
-            old.iter()
-                .filter_map(|&n| {
-                    let slot = renumbered.get_mut(n as usize)?;
-                    let asked = file.asked.get(n as usize)?;
-                    Some(*slot.get_or_insert_with(|| questions.number(asked.clone())))
-                })
-                .collect()
-        };
+        let fresh_questions = questions.into_inner().unwrap_or_default().list;
+        // Old records keep their numbers and the old questions stay where they are; the
+        // questions of the notes checked in this run are numbered after them. Reading and
+        // writing the table unchanged costs far less than numbering it again.
+        let offset = u32::try_from(file.asked.len()).unwrap_or(u32::MAX);
         let reported: std::collections::HashSet<&str> =
             outcomes.iter().map(|(p, _)| &**p).collect();
         let mut records = Vec::with_capacity(file.records.len().max(outcomes.len()));
         for record in &file.records {
             if !reported.contains(record.path) && live(record.path) {
-                let asked = renumber(&record.asked, &mut questions);
-                records.push(Record {
-                    asked,
-                    ..record.clone()
-                });
+                records.push(record.clone());
             }
         }
         for (path, outcome) in &outcomes {
             let record = match outcome {
-                Outcome::Reused(r) => {
-                    let old = &file.records[r.record];
-                    Record {
-                        stamp: r.stamp,
-                        digest: r.digest,
-                        asked: renumber(&old.asked, &mut questions),
-                        ..old.clone()
-                    }
-                }
+                Outcome::Reused(r) => Record {
+                    stamp: r.stamp,
+                    digest: r.digest,
+                    ..file.records[r.record].clone()
+                },
                 Outcome::Fresh(f) => Record {
                     path,
                     stamp: f.stamp.filter(|s| s.is_settled(started)),
                     hash: f.hash,
                     digest,
-                    asked: f.asked.clone(),
+                    asked: f.asked.iter().map(|n| n.saturating_add(offset)).collect(),
                     findings: &f.findings,
                 },
                 Outcome::Dropped => continue,
@@ -357,11 +348,19 @@ impl<'a> CheckCache<'a> {
             records.push(record);
         }
         records.sort_by(|a, b| a.path.cmp(b.path));
-        let next = CacheFile {
-            tool: Cow::Owned(tool()),
+        let tables = [file.asked.as_slice(), fresh_questions.as_slice()];
+        // Questions no record asks any more (their notes changed) are dropped once they are
+        // half the table, so the file stays in proportion to the vault.
+        let compacted = compact(&mut records, &tables);
+        let asked = match &compacted {
+            Some(list) => Tables([list.as_slice(), &[]]),
+            None => Tables(tables),
+        };
+        let next = NextFile {
+            tool: tool(),
             key: file.key,
-            asked: questions.list,
-            records,
+            asked,
+            records: &records,
         };
         let _ = crate::vault::cache::write_file_with(&dir, FILE, |w| {
             postcard::to_io(&next, w)
@@ -394,6 +393,62 @@ impl<'a> CheckCache<'a> {
             .iter()
             .any(|r| !reported.contains(r.path) && !live(r.path))
     }
+}
+
+/// The file as written: [`CacheFile`]'s layout, with the questions of two tables in turn.
+#[derive(Serialize)]
+struct NextFile<'s, 'a> {
+    tool: String,
+    key: u64,
+    asked: Tables<'s>,
+    records: &'s [Record<'a>],
+}
+
+/// Two tables of questions, written as one.
+struct Tables<'s>([&'s [Asked]; 2]);
+
+impl Serialize for Tables<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0[0].iter().chain(self.0[1]))
+    }
+}
+
+/// When fewer than half of the questions of `tables` (numbered in turn) are asked by
+/// `records`, the questions asked, numbered again, with the records' numbers changed to
+/// match; else `None`.
+fn compact(records: &mut [Record<'_>], tables: &[&[Asked]; 2]) -> Option<Vec<Asked>> {
+    let total = tables[0].len() + tables[1].len();
+    let mut asked = vec![false; total];
+    for n in records.iter().flat_map(|r| &r.asked) {
+        if let Some(slot) = asked.get_mut(*n as usize) {
+            *slot = true;
+        }
+    }
+    if asked.iter().filter(|a| **a).count() * 2 >= total {
+        return None;
+    }
+    let question = |n: usize| {
+        tables[0]
+            .get(n)
+            .or_else(|| tables[1].get(n.checked_sub(tables[0].len())?))
+    };
+    let mut list = Vec::new();
+    let mut numbers: Vec<Option<u32>> = vec![None; total];
+    for record in records.iter_mut() {
+        record.asked = record
+            .asked
+            .iter()
+            .filter_map(|&n| {
+                let slot = numbers.get_mut(n as usize)?;
+                if slot.is_none() {
+                    list.push(question(n as usize)?.clone());
+                    *slot = Some(u32::try_from(list.len() - 1).unwrap_or(u32::MAX));
+                }
+                *slot
+            })
+            .collect();
+    }
+    Some(list)
 }
 
 /// A finding as the cache stores it: every field, positions included (labels into other
@@ -525,6 +580,40 @@ fn decode(bytes: &[u8], path: &Arc<str>) -> Option<Vec<Diagnostic>> {
 mod tests {
     use super::*;
     use crate::lint::diagnostic::Finding;
+
+    fn asked(target: &str) -> Asked {
+        Asked {
+            query: lookup::Query::Name(target.to_string()),
+            answer: 1,
+        }
+    }
+
+    fn record(asked: Vec<u32>) -> Record<'static> {
+        Record {
+            path: "n.md",
+            stamp: None,
+            hash: None,
+            digest: IndexDigest::default(),
+            asked,
+            findings: &[],
+        }
+    }
+
+    #[test]
+    fn questions_no_record_asks_are_dropped_once_they_are_half_the_table() {
+        let old = [asked("a"), asked("b"), asked("c")];
+        let fresh = [asked("d"), asked("e")];
+        // Three of five asked: kept as they are.
+        let mut records = [record(vec![0, 2]), record(vec![4])];
+        assert_eq!(compact(&mut records, &[&old, &fresh]), None);
+        assert_eq!(records[0].asked, [0, 2]);
+        // Two of five: numbered again, each record still naming its own questions.
+        let mut records = [record(vec![2, 4]), record(vec![4])];
+        let list = compact(&mut records, &[&old, &fresh]).expect("compacted");
+        assert_eq!(list, [asked("c"), asked("e")]);
+        assert_eq!(records[0].asked, [0, 1]);
+        assert_eq!(records[1].asked, [1]);
+    }
 
     #[test]
     fn findings_round_trip() {
