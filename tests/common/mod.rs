@@ -52,10 +52,15 @@ pub fn render_full(root: &Path, select: &[&str]) -> (String, lint::Report) {
     (text, report)
 }
 
-/// Copy a folder tree (fixture vaults into temporary folders).
+/// Copy a folder tree (fixture vaults into temporary folders), without the caches a run
+/// of decksmith on the fixture itself may have left (the README's first command does): a
+/// copy starts with none.
 pub fn copy_dir(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).expect("read dir") {
         let entry = entry.expect("entry");
+        if entry.file_name() == ".decksmith-cache" {
+            continue;
+        }
         let target = to.join(entry.file_name());
         if entry.file_type().expect("type").is_dir() {
             std::fs::create_dir_all(&target).expect("mkdir");
@@ -66,7 +71,6 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Every file below `dir` (folders followed, nothing skipped), sorted.
 /// Every file below `dir` with its bytes and modification time, the sync lock aside (each
 /// run rewrites who holds it): what a run that must write nothing is compared on.
 pub fn file_states(
@@ -85,6 +89,7 @@ pub fn file_states(
         .collect()
 }
 
+/// Every file below `dir` (folders followed, nothing skipped), sorted.
 pub fn files_below(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
