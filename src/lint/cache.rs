@@ -3,9 +3,9 @@ The check cache: each note's findings, kept so that an unchanged note is not che
 
 A note's findings are a function of three things, and the cache keeps all three with them:
 
-1. **the settings** (decksmith's version, the configuration's text, the rules enabled and
-   their severities, the schemas' texts): one key for the whole file, which is thrown away
-   when the key changes;
+1. **the settings** (decksmith's version and build, the configuration's text, the rules
+   enabled and their severities, the schemas' texts): one key for the whole file, which is
+   thrown away when the key changes;
 2. **the note's bytes**: its stamp (size, modification and change time) and a hash of its
    bytes. An unchanged stamp vouches for the bytes, unless the file was written too close to
    the run that stored it ([`Stamp::is_settled`]); a changed stamp with the same hash (a
@@ -23,12 +23,13 @@ and hints again only if file names or aliases changed. The cache can never chang
 a finding is reused only where checking again would give it (`tests/check_cache.rs` checks
 this over random edits, renames, deletions and additions).
 
-The file (`.decksmith-cache/check-v1.bin`, postcard) holds the questions once each, and per
-note its stamp, hash, the index digest its answers were confirmed against, its questions (by
-number) and its findings, encoded. Its size is bounded by the vault: notes that left the
-vault are dropped at every write, and a note whose findings would take more than
-[`MAX_RECORD_BYTES`] is not kept (it is checked every time). It is written only when
-something changed, atomically.
+The file (`.decksmith-cache/check-v1.bin`, postcard) holds a table of questions and, per
+note, its stamp, hash, the index digest its answers were confirmed against, its questions (by
+number in the table) and its findings, encoded. A write keeps the table as it is and adds
+the questions of the notes the run checked. Its size is bounded by the vault: notes that left
+the vault are dropped at every write, questions no note asks are dropped once they are half
+the table, and a note whose findings would take more than [`MAX_RECORD_BYTES`] is not kept
+(it is checked every time). It is written only when something changed, atomically.
 */
 
 use std::borrow::Cow;

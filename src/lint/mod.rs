@@ -342,11 +342,18 @@ struct Summary {
     names_removed: bool,
 }
 
-/// A hash of what the cached facts depend on: decksmith's version and the settings.
+/// A hash of what the cached facts depend on: decksmith's version and build, and the settings.
 fn settings_hash(settings: &Settings) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut h);
+    // The build too: a decksmith built again from changed sources keeps its version, and
+    // its rules may not say what the cached findings say.
+    let build = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Stamp::of(&exe))
+        .map(|s| (s.size, s.mtime_ns));
+    build.hash(&mut h);
     settings.loaded.text.hash(&mut h);
     h.finish()
 }
