@@ -10,13 +10,22 @@ pub struct LineIndex {
 }
 
 /// A 1-based line and column.
+///
+/// Kept in 32 bits: a report carries two of these per finding, hundreds of thousands of
+/// findings in a large vault, and no note comes near 4 G lines or columns (a larger count
+/// saturates).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Position {
-    pub line: usize,
+    pub line: u32,
     /// 1-based, in Unicode scalar values.
-    pub column: usize,
+    pub column: u32,
     /// 1-based, in UTF-16 code units.
-    pub column_utf16: usize,
+    pub column_utf16: u32,
+}
+
+/// A count as a [`Position`] field.
+fn narrow(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 impl Position {
@@ -58,9 +67,9 @@ impl LineIndex {
         let line = self.line_of(offset);
         let prefix = &text[self.starts[line]..offset];
         Position {
-            line: line + 1,
-            column: prefix.chars().count() + 1,
-            column_utf16: prefix.encode_utf16().count() + 1,
+            line: narrow(line + 1),
+            column: narrow(prefix.chars().count() + 1),
+            column_utf16: narrow(prefix.encode_utf16().count() + 1),
         }
     }
 
@@ -76,14 +85,16 @@ impl LineIndex {
         from: Option<(usize, Position)>,
     ) -> (usize, Position) {
         let offset = floor_char_boundary(text, offset.min(text.len()));
-        let line = self.line_of(offset) + 1;
+        let line = narrow(self.line_of(offset) + 1);
         match from {
             Some((earlier, pos)) if pos.line == line && earlier <= offset => {
                 let gap = &text[earlier..offset];
                 let pos = Position {
                     line,
-                    column: pos.column + gap.chars().count(),
-                    column_utf16: pos.column_utf16 + gap.encode_utf16().count(),
+                    column: pos.column.saturating_add(narrow(gap.chars().count())),
+                    column_utf16: pos
+                        .column_utf16
+                        .saturating_add(narrow(gap.encode_utf16().count())),
                 };
                 (offset, pos)
             }

@@ -29,8 +29,8 @@ struct Summary {
 
 #[derive(Serialize)]
 struct Point {
-    line: usize,
-    column: usize,
+    line: u32,
+    column: u32,
     offset: usize,
 }
 

@@ -210,7 +210,7 @@ fn flagged_line(r: &Rendered<'_>, d: &Diagnostic) -> String {
         return String::new();
     };
     let text = file.text.as_str();
-    let line = d.start.line.saturating_sub(1);
+    let line = usize::try_from(d.start.line.saturating_sub(1)).unwrap_or(usize::MAX);
     let start = file.lines.line_start(line).min(text.len());
     let end = file.lines.line_start(line + 1).min(text.len());
     let mut cut = (start + FINGERPRINT_LINE_BYTES).min(end);

@@ -216,7 +216,7 @@ impl Excerpt {
     /// The note column (0-based) of a span starting at excerpt offset `offset`.
     fn column(&self, offset: usize) -> usize {
         match self.starts.binary_search_by_key(&offset, |(o, _)| *o) {
-            Ok(i) => self.starts[i].1.column - 1,
+            Ok(i) => usize::try_from(self.starts[i].1.column.saturating_sub(1)).unwrap_or(0),
             Err(_) => 0,
         }
     }
@@ -425,7 +425,10 @@ mod tests {
         let header = e
             .read_span(&SourceSpan::from(e.map(link)..e.map(end)), 0, 0)
             .expect("in bounds");
-        assert_eq!(header.column() + 1, lines.position(text, link).column);
+        assert_eq!(
+            header.column() + 1,
+            lines.position(text, link).column as usize
+        );
     }
 
     #[test]
