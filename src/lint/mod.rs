@@ -781,7 +781,7 @@ fn build_index(
         index_entries.push(s.entry);
         outbound.extend(s.outbound);
     }
-    let mut index = VaultIndex::build(&index_entries, attachments, links.resolve_by_id);
+    let mut index = VaultIndex::of(index_entries, attachments.to_vec(), links.resolve_by_id);
     if count_inbound {
         index.count_inbound(&outbound);
     }

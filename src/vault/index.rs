@@ -209,6 +209,26 @@ impl Outbound {
 
 #[derive(Debug, Default)]
 pub struct VaultIndex {
+    /// What the index is built from.
+    entries: Vec<IndexEntry>,
+    attachments: Vec<String>,
+    /// The lookups, built from `entries` and `attachments` when first asked: a run whose
+    /// every note's findings come from the check cache never asks.
+    names: std::sync::OnceLock<Names>,
+    /// Suggestions already computed, by target: many notes share one dangling target.
+    suggested: std::sync::Mutex<HashMap<String, Option<usize>>>,
+    /// Anchors by note path, recorded or read on demand (`None`: unreadable).
+    anchors: Mutex<HashMap<String, Option<Arc<Anchors>>>>,
+    anchor_source: Option<AnchorSource>,
+    /// Inbound links per note path, when every note's body was summarised.
+    inbound: Option<HashMap<String, usize>>,
+    resolve_by_id: bool,
+    digest: IndexDigest,
+}
+
+/// The index's lookups by name, path, id and word.
+#[derive(Debug, Default)]
+struct Names {
     /// Front-matter `id` → (note path, span of the id value), in path order.
     ids: HashMap<String, Vec<(String, Range<usize>)>>,
     /// `anki_id` → (note path, span of the value), in path order.
@@ -232,15 +252,6 @@ pub struct VaultIndex {
     aliases: HashMap<String, Vec<String>>,
     /// Word → indices into `words` of the stems containing it.
     postings: HashMap<String, Vec<usize>>,
-    /// Suggestions already computed, by target: many notes share one dangling target.
-    suggested: std::sync::Mutex<HashMap<String, Option<usize>>>,
-    /// Anchors by note path, recorded or read on demand (`None`: unreadable).
-    anchors: Mutex<HashMap<String, Option<Arc<Anchors>>>>,
-    anchor_source: Option<AnchorSource>,
-    /// Inbound links per note path, when every note's body was summarised.
-    inbound: Option<HashMap<String, usize>>,
-    resolve_by_id: bool,
-    digest: IndexDigest,
 }
 
 /// Digests of what an index was built from. Two indexes with the same `all` answer every
@@ -259,11 +270,329 @@ impl VaultIndex {
         attachments: &[String],
         resolve_by_id: bool,
     ) -> VaultIndex {
-        let mut index = VaultIndex {
+        VaultIndex::of(entries.to_vec(), attachments.to_vec(), resolve_by_id)
+    }
+
+    /// [`VaultIndex::build`] from what it keeps.
+    pub fn of(
+        entries: Vec<IndexEntry>,
+        attachments: Vec<String>,
+        resolve_by_id: bool,
+    ) -> VaultIndex {
+        VaultIndex {
+            digest: IndexDigest::of(&entries, &attachments, resolve_by_id),
+            entries,
+            attachments,
             resolve_by_id,
             ..VaultIndex::default()
-        };
-        index.digest = IndexDigest::of(entries, attachments, resolve_by_id);
+        }
+    }
+
+    /// The lookups, built on first use.
+    fn names(&self) -> &Names {
+        self.names
+            .get_or_init(|| Names::build(&self.entries, &self.attachments))
+    }
+
+    /// Record the anchors of a note.
+    pub fn add_anchors(&mut self, note: &Note) {
+        if let Ok(map) = self.anchors.get_mut() {
+            map.insert(note.path.clone(), Some(Arc::new(Anchors::of(note))));
+        }
+    }
+
+    /// Read a note's anchors with `source` when a link first asks for them. Only the notes
+    /// that anchored links point at need them, and which those are is known only once the
+    /// linking notes are read: so they are read on demand, once each.
+    pub fn read_anchors_with(&mut self, source: AnchorSource) {
+        self.anchor_source = Some(source);
+    }
+
+    /// The anchors of a note, when they were recorded or can be read.
+    pub fn anchors(&self, path: &str) -> Option<Arc<Anchors>> {
+        if let Ok(map) = self.anchors.lock()
+            && let Some(known) = map.get(path)
+        {
+            return known.clone();
+        }
+        // Read outside the lock: two threads may read one note at once, and both get the
+        // same anchors.
+        let read = self
+            .anchor_source
+            .as_ref()
+            .and_then(|s| (s.0)(path))
+            .map(Arc::new);
+        if let Ok(mut map) = self.anchors.lock() {
+            map.insert(path.to_string(), read.clone());
+        }
+        read
+    }
+
+    /// The notes whose front-matter `id` is `id` (path, span of the value), in path order.
+    pub fn id_users(&self, id: &str) -> &[(String, Range<usize>)] {
+        self.names().ids.get(id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The notes with an `anki_cards` entry of `anki_id` (path, span of the value), in path
+    /// order.
+    pub fn anki_id_users(&self, anki_id: i64) -> &[(String, Range<usize>)] {
+        self.names()
+            .anki_ids
+            .get(&anki_id)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Resolve a wikilink or front-matter reference target (no `#anchor`, no `|label`).
+    pub fn resolve_name(&self, target: &str) -> Target<'_> {
+        let target = target.trim().trim_start_matches('/');
+        if target.is_empty() {
+            return Target::Missing;
+        }
+        let k = key(strip_md(target));
+        if k.contains('/') {
+            if let Some(path) = self.names().note_paths.get(&k) {
+                return Target::Note(path);
+            }
+            // A path ending with the target's parts has the target's last part as its stem,
+            // so only notes of that stem are candidates, not the whole vault (per link).
+            let tail = format!("/{k}");
+            let stem = k.rsplit('/').next().unwrap_or(&k);
+            if let Some(path) = self
+                .names()
+                .stems
+                .get(stem)
+                .into_iter()
+                .flatten()
+                .map(|p| key(strip_md(p)))
+                .filter(|p| p.ends_with(&tail))
+                .filter_map(|p| self.names().note_paths.get(&p))
+                .min()
+            {
+                return Target::Note(path);
+            }
+            if let Some(path) = self.names().attachment_paths.get(&key(target)) {
+                return Target::Attachment(path);
+            }
+            let name = key(target.rsplit('/').next().unwrap_or(target));
+            let tail = format!("/{}", key(target));
+            if let Some(paths) = self.names().attachment_names.get(&name)
+                && let Some(path) = paths.iter().find(|p| key(p).ends_with(&tail))
+            {
+                return Target::Attachment(path);
+            }
+            return Target::Missing;
+        }
+        if let Some(paths) = self.names().stems.get(&k) {
+            return Target::Note(&paths[0]);
+        }
+        if let Some(paths) = self.names().attachment_names.get(&key(target)) {
+            return Target::Attachment(&paths[0]);
+        }
+        if self.resolve_by_id
+            && let Some(users) = self.names().ids.get(target)
+            && users.len() == 1
+        {
+            return Target::Note(&users[0].0);
+        }
+        Target::Missing
+    }
+
+    /// Resolve a Markdown link target (percent-decoded, no `#anchor`) written in `from`.
+    pub fn resolve_relative(&self, from: &str, target: &str) -> Target<'_> {
+        let mut parts: Vec<&str> = from.split('/').collect();
+        parts.pop();
+        let target = target.replace('\\', "/");
+        let rooted = target.starts_with('/');
+        if rooted {
+            parts.clear();
+        }
+        for part in target.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    if parts.pop().is_none() {
+                        return Target::OutsideVault;
+                    }
+                }
+                p => parts.push(p),
+            }
+        }
+        let joined = parts.join("/");
+        let k = key(&joined);
+        if let Some(path) = self.names().note_paths.get(&key(strip_md(&joined)))
+            && (joined.ends_with(".md") || !self.names().attachment_paths.contains_key(&k))
+        {
+            return Target::Note(path);
+        }
+        if let Some(path) = self.names().attachment_paths.get(&k) {
+            return Target::Attachment(path);
+        }
+        Target::Missing
+    }
+
+    /// Resolve any body link.
+    pub fn resolve_link(&self, from: &str, kind: LinkKind, target: &str) -> Target<'_> {
+        match kind {
+            LinkKind::Wiki => self.resolve_name(target),
+            LinkKind::Markdown if target.is_empty() => Target::Missing,
+            LinkKind::Markdown => {
+                // Markdown links may be written like wikilinks (`[x](note)`); try the file
+                // system meaning first, then the vault-wide name.
+                match self.resolve_relative(from, target) {
+                    Target::Missing if !target.contains('/') => self.resolve_name(target),
+                    other => other,
+                }
+            }
+            LinkKind::External => Target::Missing,
+        }
+    }
+
+    /// The note whose `aliases` hold `target`, when exactly one does.
+    pub fn alias_of(&self, target: &str) -> Option<&str> {
+        match self.names().aliases.get(&key(target))?.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+
+    /// A fix hint for an unresolved `target`: the note it is an alias of, or a close name.
+    pub fn hint(&self, target: &str) -> Option<String> {
+        if let Some(path) = self.alias_of(target) {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            let stem = strip_md(name);
+            return Some(format!(
+                "`{target}` is an alias of `{stem}`, but links resolve by file name: write `[[{stem}|{target}]]`"
+            ));
+        }
+        self.suggest(target).map(|s| format!("did you mean `{s}`?"))
+    }
+
+    /// A close existing note name for an unresolved `target`, if there is a plausible one.
+    pub fn suggest(&self, target: &str) -> Option<&str> {
+        let target = strip_md(target.rsplit('/').next().unwrap_or(target)).to_lowercase();
+        if let Ok(memo) = self.suggested.lock()
+            && let Some(hit) = memo.get(&target)
+        {
+            return hit.map(|i| self.names().words[i].0.as_str());
+        }
+        let found = self.shared_words(&target).or_else(|| self.typo(&target));
+        if let Ok(mut memo) = self.suggested.lock() {
+            memo.insert(target, found);
+        }
+        found.map(|i| self.names().words[i].0.as_str())
+    }
+
+    /// The stem sharing the most words (Jaccard similarity of at least 0.6):
+    /// `q-message-queues--system-design--medium` is most likely
+    /// `q-message-queues-event-driven--system-design--medium`, far in edit distance.
+    ///
+    /// Candidates come from the postings of the target's rarest words only (prefix
+    /// filtering): a stem that shares none of them cannot reach the threshold, so common
+    /// words such as `q` or `medium` never make this scan the whole vault.
+    fn shared_words(&self, target: &str) -> Option<usize> {
+        const THRESHOLD: f64 = 0.6;
+        let mut words: Vec<&str> = target.split('-').filter(|w| !w.is_empty()).collect();
+        words.sort_unstable();
+        words.dedup();
+        if words.is_empty() {
+            return None;
+        }
+        words.sort_by_key(|w| self.names().postings.get(*w).map_or(0, Vec::len));
+        let needed = (THRESHOLD * words.len() as f64).ceil() as usize;
+        let prefix = words.len() + 1 - needed.max(1);
+        let mut candidates: Vec<usize> = words[..prefix]
+            .iter()
+            .filter_map(|w| self.names().postings.get(*w))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut best: Option<(f64, usize)> = None;
+        for i in candidates {
+            let stem_words = &self.names().words[i].1;
+            let common = words
+                .iter()
+                .filter(|w| stem_words.iter().any(|s| s == *w))
+                .count();
+            let union = words.len() + stem_words.len() - common;
+            let score = common as f64 / union as f64;
+            let better = best.is_none_or(|(b, j)| {
+                score > b || (score == b && self.names().words[i].0 < self.names().words[j].0)
+            });
+            if better {
+                best = Some((score, i));
+            }
+        }
+        best.filter(|(score, _)| *score >= THRESHOLD)
+            .map(|(_, i)| i)
+    }
+
+    /// A stem within a small edit distance (typos), among stems of about the same length.
+    fn typo(&self, target: &str) -> Option<usize> {
+        let len = target.chars().count();
+        let limit = if len >= 5 { 2 } else { 1 };
+        (len.saturating_sub(limit)..=len + limit)
+            .filter_map(|length| self.names().by_length.get(&length))
+            .flatten()
+            .filter_map(|&i| {
+                bounded_distance(target, &self.names().lower[i], limit)
+                    .map(|d| (d, &self.names().words[i].0, i))
+            })
+            .filter(|(d, _, _)| *d > 0)
+            .min()
+            .map(|(_, _, i)| i)
+    }
+
+    /// What the index was built from, digested.
+    pub fn digest(&self) -> IndexDigest {
+        self.digest
+    }
+
+    /// Count inbound links for every note (needs every note summarised).
+    pub fn count_inbound(&mut self, notes: &[Outbound]) {
+        {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::hash::DefaultHasher::new();
+            self.digest.all.hash(&mut h);
+            for note in notes {
+                note.hash(&mut h);
+            }
+            self.digest.all = h.finish();
+        }
+        let mut inbound: HashMap<String, usize> = HashMap::new();
+        for note in notes {
+            let mut targets: Vec<String> = Vec::new();
+            for (kind, target) in &note.links {
+                if let Target::Note(p) = self.resolve_link(&note.path, *kind, target) {
+                    targets.push(p.to_string());
+                }
+            }
+            for target in &note.references {
+                if let Target::Note(p) = self.resolve_name(target) {
+                    targets.push(p.to_string());
+                }
+            }
+            targets.sort();
+            targets.dedup();
+            for t in targets.into_iter().filter(|t| *t != note.path) {
+                *inbound.entry(t).or_default() += 1;
+            }
+        }
+        self.inbound = Some(inbound);
+    }
+
+    /// Inbound link count of a note, when counted.
+    pub fn inbound(&self, path: &str) -> Option<usize> {
+        self.inbound
+            .as_ref()
+            .map(|m| m.get(path).copied().unwrap_or(0))
+    }
+}
+
+impl Names {
+    fn build(entries: &[IndexEntry], attachments: &[String]) -> Names {
+        let mut index = Names::default();
         // Normalising names is most of the work, and each note's alone: done in parallel,
         // then filed in path order.
         let keyed: Vec<Keyed> = entries.par_iter().map(Keyed::of).collect();
@@ -319,296 +648,6 @@ impl VaultIndex {
             index.attachment_paths.insert(key(path), path.clone());
         }
         index
-    }
-
-    /// Record the anchors of a note.
-    pub fn add_anchors(&mut self, note: &Note) {
-        if let Ok(map) = self.anchors.get_mut() {
-            map.insert(note.path.clone(), Some(Arc::new(Anchors::of(note))));
-        }
-    }
-
-    /// Read a note's anchors with `source` when a link first asks for them. Only the notes
-    /// that anchored links point at need them, and which those are is known only once the
-    /// linking notes are read: so they are read on demand, once each.
-    pub fn read_anchors_with(&mut self, source: AnchorSource) {
-        self.anchor_source = Some(source);
-    }
-
-    /// The anchors of a note, when they were recorded or can be read.
-    pub fn anchors(&self, path: &str) -> Option<Arc<Anchors>> {
-        if let Ok(map) = self.anchors.lock()
-            && let Some(known) = map.get(path)
-        {
-            return known.clone();
-        }
-        // Read outside the lock: two threads may read one note at once, and both get the
-        // same anchors.
-        let read = self
-            .anchor_source
-            .as_ref()
-            .and_then(|s| (s.0)(path))
-            .map(Arc::new);
-        if let Ok(mut map) = self.anchors.lock() {
-            map.insert(path.to_string(), read.clone());
-        }
-        read
-    }
-
-    /// The notes whose front-matter `id` is `id` (path, span of the value), in path order.
-    pub fn id_users(&self, id: &str) -> &[(String, Range<usize>)] {
-        self.ids.get(id).map_or(&[], Vec::as_slice)
-    }
-
-    /// The notes with an `anki_cards` entry of `anki_id` (path, span of the value), in path
-    /// order.
-    pub fn anki_id_users(&self, anki_id: i64) -> &[(String, Range<usize>)] {
-        self.anki_ids.get(&anki_id).map_or(&[], Vec::as_slice)
-    }
-
-    /// Resolve a wikilink or front-matter reference target (no `#anchor`, no `|label`).
-    pub fn resolve_name(&self, target: &str) -> Target<'_> {
-        let target = target.trim().trim_start_matches('/');
-        if target.is_empty() {
-            return Target::Missing;
-        }
-        let k = key(strip_md(target));
-        if k.contains('/') {
-            if let Some(path) = self.note_paths.get(&k) {
-                return Target::Note(path);
-            }
-            // A path ending with the target's parts has the target's last part as its stem,
-            // so only notes of that stem are candidates, not the whole vault (per link).
-            let tail = format!("/{k}");
-            let stem = k.rsplit('/').next().unwrap_or(&k);
-            if let Some(path) = self
-                .stems
-                .get(stem)
-                .into_iter()
-                .flatten()
-                .map(|p| key(strip_md(p)))
-                .filter(|p| p.ends_with(&tail))
-                .filter_map(|p| self.note_paths.get(&p))
-                .min()
-            {
-                return Target::Note(path);
-            }
-            if let Some(path) = self.attachment_paths.get(&key(target)) {
-                return Target::Attachment(path);
-            }
-            let name = key(target.rsplit('/').next().unwrap_or(target));
-            let tail = format!("/{}", key(target));
-            if let Some(paths) = self.attachment_names.get(&name)
-                && let Some(path) = paths.iter().find(|p| key(p).ends_with(&tail))
-            {
-                return Target::Attachment(path);
-            }
-            return Target::Missing;
-        }
-        if let Some(paths) = self.stems.get(&k) {
-            return Target::Note(&paths[0]);
-        }
-        if let Some(paths) = self.attachment_names.get(&key(target)) {
-            return Target::Attachment(&paths[0]);
-        }
-        if self.resolve_by_id
-            && let Some(users) = self.ids.get(target)
-            && users.len() == 1
-        {
-            return Target::Note(&users[0].0);
-        }
-        Target::Missing
-    }
-
-    /// Resolve a Markdown link target (percent-decoded, no `#anchor`) written in `from`.
-    pub fn resolve_relative(&self, from: &str, target: &str) -> Target<'_> {
-        let mut parts: Vec<&str> = from.split('/').collect();
-        parts.pop();
-        let target = target.replace('\\', "/");
-        let rooted = target.starts_with('/');
-        if rooted {
-            parts.clear();
-        }
-        for part in target.split('/') {
-            match part {
-                "" | "." => {}
-                ".." => {
-                    if parts.pop().is_none() {
-                        return Target::OutsideVault;
-                    }
-                }
-                p => parts.push(p),
-            }
-        }
-        let joined = parts.join("/");
-        let k = key(&joined);
-        if let Some(path) = self.note_paths.get(&key(strip_md(&joined)))
-            && (joined.ends_with(".md") || !self.attachment_paths.contains_key(&k))
-        {
-            return Target::Note(path);
-        }
-        if let Some(path) = self.attachment_paths.get(&k) {
-            return Target::Attachment(path);
-        }
-        Target::Missing
-    }
-
-    /// Resolve any body link.
-    pub fn resolve_link(&self, from: &str, kind: LinkKind, target: &str) -> Target<'_> {
-        match kind {
-            LinkKind::Wiki => self.resolve_name(target),
-            LinkKind::Markdown if target.is_empty() => Target::Missing,
-            LinkKind::Markdown => {
-                // Markdown links may be written like wikilinks (`[x](note)`); try the file
-                // system meaning first, then the vault-wide name.
-                match self.resolve_relative(from, target) {
-                    Target::Missing if !target.contains('/') => self.resolve_name(target),
-                    other => other,
-                }
-            }
-            LinkKind::External => Target::Missing,
-        }
-    }
-
-    /// The note whose `aliases` hold `target`, when exactly one does.
-    pub fn alias_of(&self, target: &str) -> Option<&str> {
-        match self.aliases.get(&key(target))?.as_slice() {
-            [one] => Some(one),
-            _ => None,
-        }
-    }
-
-    /// A fix hint for an unresolved `target`: the note it is an alias of, or a close name.
-    pub fn hint(&self, target: &str) -> Option<String> {
-        if let Some(path) = self.alias_of(target) {
-            let name = path.rsplit('/').next().unwrap_or(path);
-            let stem = strip_md(name);
-            return Some(format!(
-                "`{target}` is an alias of `{stem}`, but links resolve by file name: write `[[{stem}|{target}]]`"
-            ));
-        }
-        self.suggest(target).map(|s| format!("did you mean `{s}`?"))
-    }
-
-    /// A close existing note name for an unresolved `target`, if there is a plausible one.
-    pub fn suggest(&self, target: &str) -> Option<&str> {
-        let target = strip_md(target.rsplit('/').next().unwrap_or(target)).to_lowercase();
-        if let Ok(memo) = self.suggested.lock()
-            && let Some(hit) = memo.get(&target)
-        {
-            return hit.map(|i| self.words[i].0.as_str());
-        }
-        let found = self.shared_words(&target).or_else(|| self.typo(&target));
-        if let Ok(mut memo) = self.suggested.lock() {
-            memo.insert(target, found);
-        }
-        found.map(|i| self.words[i].0.as_str())
-    }
-
-    /// The stem sharing the most words (Jaccard similarity of at least 0.6):
-    /// `q-message-queues--system-design--medium` is most likely
-    /// `q-message-queues-event-driven--system-design--medium`, far in edit distance.
-    ///
-    /// Candidates come from the postings of the target's rarest words only (prefix
-    /// filtering): a stem that shares none of them cannot reach the threshold, so common
-    /// words such as `q` or `medium` never make this scan the whole vault.
-    fn shared_words(&self, target: &str) -> Option<usize> {
-        const THRESHOLD: f64 = 0.6;
-        let mut words: Vec<&str> = target.split('-').filter(|w| !w.is_empty()).collect();
-        words.sort_unstable();
-        words.dedup();
-        if words.is_empty() {
-            return None;
-        }
-        words.sort_by_key(|w| self.postings.get(*w).map_or(0, Vec::len));
-        let needed = (THRESHOLD * words.len() as f64).ceil() as usize;
-        let prefix = words.len() + 1 - needed.max(1);
-        let mut candidates: Vec<usize> = words[..prefix]
-            .iter()
-            .filter_map(|w| self.postings.get(*w))
-            .flatten()
-            .copied()
-            .collect();
-        candidates.sort_unstable();
-        candidates.dedup();
-        let mut best: Option<(f64, usize)> = None;
-        for i in candidates {
-            let stem_words = &self.words[i].1;
-            let common = words
-                .iter()
-                .filter(|w| stem_words.iter().any(|s| s == *w))
-                .count();
-            let union = words.len() + stem_words.len() - common;
-            let score = common as f64 / union as f64;
-            let better = best.is_none_or(|(b, j)| {
-                score > b || (score == b && self.words[i].0 < self.words[j].0)
-            });
-            if better {
-                best = Some((score, i));
-            }
-        }
-        best.filter(|(score, _)| *score >= THRESHOLD)
-            .map(|(_, i)| i)
-    }
-
-    /// A stem within a small edit distance (typos), among stems of about the same length.
-    fn typo(&self, target: &str) -> Option<usize> {
-        let len = target.chars().count();
-        let limit = if len >= 5 { 2 } else { 1 };
-        (len.saturating_sub(limit)..=len + limit)
-            .filter_map(|length| self.by_length.get(&length))
-            .flatten()
-            .filter_map(|&i| {
-                bounded_distance(target, &self.lower[i], limit).map(|d| (d, &self.words[i].0, i))
-            })
-            .filter(|(d, _, _)| *d > 0)
-            .min()
-            .map(|(_, _, i)| i)
-    }
-
-    /// What the index was built from, digested.
-    pub fn digest(&self) -> IndexDigest {
-        self.digest
-    }
-
-    /// Count inbound links for every note (needs every note summarised).
-    pub fn count_inbound(&mut self, notes: &[Outbound]) {
-        {
-            use std::hash::{Hash, Hasher};
-            let mut h = std::hash::DefaultHasher::new();
-            self.digest.all.hash(&mut h);
-            for note in notes {
-                note.hash(&mut h);
-            }
-            self.digest.all = h.finish();
-        }
-        let mut inbound: HashMap<String, usize> = HashMap::new();
-        for note in notes {
-            let mut targets: Vec<String> = Vec::new();
-            for (kind, target) in &note.links {
-                if let Target::Note(p) = self.resolve_link(&note.path, *kind, target) {
-                    targets.push(p.to_string());
-                }
-            }
-            for target in &note.references {
-                if let Target::Note(p) = self.resolve_name(target) {
-                    targets.push(p.to_string());
-                }
-            }
-            targets.sort();
-            targets.dedup();
-            for t in targets.into_iter().filter(|t| *t != note.path) {
-                *inbound.entry(t).or_default() += 1;
-            }
-        }
-        self.inbound = Some(inbound);
-    }
-
-    /// Inbound link count of a note, when counted.
-    pub fn inbound(&self, path: &str) -> Option<usize> {
-        self.inbound
-            .as_ref()
-            .map(|m| m.get(path).copied().unwrap_or(0))
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{Rendered, escape_control, message_with_help};
+use super::{Rendered, escape_control};
 
 pub fn render(r: &Rendered<'_>, root_prefix: &str) -> String {
     let mut out = String::new();
@@ -15,17 +15,30 @@ pub fn render(r: &Rendered<'_>, root_prefix: &str) -> String {
 /// [`render`] into `out` line by line: a run with hundreds of thousands of findings streams
 /// them instead of holding the whole text.
 pub fn render_into(r: &Rendered<'_>, root_prefix: &str, out: &mut impl Write) -> std::fmt::Result {
+    // A note's findings come together: its path is escaped once for all of them.
+    let mut shown: Option<(&std::sync::Arc<str>, String)> = None;
     for d in r.items {
-        writeln!(
+        if shown
+            .as_ref()
+            .is_none_or(|(path, _)| !std::sync::Arc::ptr_eq(path, &d.path))
+        {
+            let path = escape_control(&format!("{root_prefix}{}", d.path)).into_owned();
+            shown = Some((&d.path, path));
+        }
+        let path = shown.as_ref().map_or("", |(_, p)| p.as_str());
+        write!(
             out,
-            "{}:{}:{}: {} [{}] {}",
-            escape_control(&format!("{root_prefix}{}", d.path)),
+            "{path}:{}:{}: {} [{}] {}",
             d.start.line,
             d.start.column,
             d.code,
             d.severity.as_str(),
-            escape_control(&message_with_help(d))
+            escape_control(&d.message)
         )?;
+        match &d.help {
+            Some(help) => writeln!(out, " (help: {})", escape_control(help))?,
+            None => writeln!(out)?,
+        }
     }
     Ok(())
 }
