@@ -188,3 +188,28 @@ fn json_fixes_are_what_fix_applies() {
         );
     }
 }
+
+/// A fix is proven on the bytes checked and the report keeps no note's text: a note edited
+/// between the check and the fix is refused, never fixed from what it held before.
+#[test]
+fn a_note_changed_after_its_check_is_not_fixed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(&common::fixture("rules/fm005"), dir.path());
+    let settings = common::settings(dir.path(), &["FM005"]);
+    let targets = decksmith::vault::load::Targets {
+        keep_fixable: true,
+        ..Default::default()
+    };
+    let report = decksmith::lint::check(&settings, &targets).expect("check runs");
+    let fixable = report.fixable.first().expect("a note with a fix");
+    let note = report.read_again(fixable).expect("unchanged");
+    assert!(note.text.contains("---"));
+    let path = dir.path().join(&fixable.path);
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, format!("{text}\nAn edit.\n")).expect("write");
+    let refused = report.read_again(fixable).expect_err("changed");
+    assert!(
+        refused.contains("changed while it was checked"),
+        "{refused}"
+    );
+}

@@ -42,7 +42,7 @@ fn report_with(
     decksmith::lint::diagnostic::locate(&note.text, &note.lines, &mut diagnostics);
     lint::Report {
         diagnostics,
-        notes: Vec::new(),
+        fixable: Vec::new(),
         files_checked: 1,
         files_cached: 0,
         warnings: Vec::new(),

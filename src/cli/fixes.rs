@@ -10,8 +10,8 @@ use rayon::prelude::*;
 use super::{ExitStatus, write_stdout};
 use crate::lint::diagnostic::{Applicability, Diagnostic};
 use crate::lint::fix::{self, Applied, FixMode, NoteFix};
-use crate::lint::{Report, Settings};
-use crate::vault::note::Note;
+use crate::lint::{Fixable, Report, Settings};
+use crate::vault::cache::ContentHash;
 
 /// What `--fix` did.
 #[derive(Default)]
@@ -78,7 +78,7 @@ fn fixable(report: &Report, mode: FixMode) -> Vec<(usize, Vec<Diagnostic>)> {
             .is_some_and(|f| f.applicability == Applicability::Safe || mode.unsafe_fixes)
     };
     report
-        .notes
+        .fixable
         .iter()
         .enumerate()
         .filter_map(|(i, n)| {
@@ -111,8 +111,11 @@ pub(super) fn fix(settings: &Settings, report: &mut Report, mode: FixMode) -> Fi
     let results: Vec<(usize, Written)> = fixable(report, mode)
         .into_par_iter()
         .map(|(i, diagnostics)| {
-            let note = &report.notes[i];
-            let written = match fix::fix_note(settings, &report.index, note, diagnostics, mode) {
+            let note = match report.read_again(&report.fixable[i]) {
+                Ok(note) => note,
+                Err(why) => return (i, Written::Refused(why)),
+            };
+            let written = match fix::fix_note(settings, &report.index, &note, diagnostics, mode) {
                 NoteFix::Refused { reason } => Written::Refused(reason),
                 NoteFix::Fixed { applied, .. } if applied.is_empty() => Written::Unchanged,
                 NoteFix::Fixed {
@@ -149,7 +152,7 @@ pub(super) fn fix(settings: &Settings, report: &mut Report, mode: FixMode) -> Fi
     let mut out = Fixed::default();
     let mut left = Vec::new();
     for (i, written) in results {
-        let path = report.notes[i].path.clone();
+        let path = report.fixable[i].path.clone();
         match written {
             Written::Refused(reason) => out.refused.push((path, reason)),
             Written::Unchanged => {}
@@ -159,9 +162,8 @@ pub(super) fn fix(settings: &Settings, report: &mut Report, mode: FixMode) -> Fi
                 remaining,
                 ..
             } => {
-                let kind = report.notes[i].kind;
-                report.sources.hold(path.clone(), text.clone());
-                report.notes[i] = Note::from_bytes(path.clone(), text.into_bytes(), kind, true);
+                report.fixable[i].hash = Some(ContentHash::of(text.as_bytes()));
+                report.sources.hold(path.clone(), text);
                 left.extend(remaining);
                 out.applied.insert(path, applied);
             }
@@ -188,8 +190,8 @@ pub(super) fn offer_restores(settings: &Settings, report: &mut Report) {
     for (i, d) in report.diagnostics.iter().enumerate() {
         by_path.entry(&*d.path).or_default().push(i);
     }
-    let wanted: Vec<(&Note, usize)> = report
-        .notes
+    let wanted: Vec<(&Fixable, usize)> = report
+        .fixable
         .iter()
         .filter_map(|n| {
             let at = by_path.get(n.path.as_str())?;
@@ -200,9 +202,10 @@ pub(super) fn offer_restores(settings: &Settings, report: &mut Report) {
         .collect();
     let offers: Vec<(usize, crate::lint::diagnostic::Fix)> = wanted
         .into_par_iter()
-        .filter_map(|(note, at)| {
-            let old = crate::vault::history::last_intact(root, &note.path).ok()??;
-            Some((at, crate::lint::restore::fix(note, &old)?))
+        .filter_map(|(fixable, at)| {
+            let old = crate::vault::history::last_intact(root, &fixable.path).ok()??;
+            let note = report.read_again(fixable).ok()?;
+            Some((at, crate::lint::restore::fix(&note, &old)?))
         })
         .collect();
     for (at, fix) in offers {
@@ -234,9 +237,18 @@ pub(super) fn diff(
     let results: Vec<(String, String, NoteFix)> = fixable(report, mode)
         .into_par_iter()
         .map(|(i, diagnostics)| {
-            let note = &report.notes[i];
-            let outcome = fix::fix_note(settings, &report.index, note, diagnostics, mode);
-            (note.path.clone(), note.text.clone(), outcome)
+            let fixable = &report.fixable[i];
+            match report.read_again(fixable) {
+                Ok(note) => {
+                    let outcome = fix::fix_note(settings, &report.index, &note, diagnostics, mode);
+                    (note.path, note.text, outcome)
+                }
+                Err(reason) => (
+                    fixable.path.clone(),
+                    String::new(),
+                    NoteFix::Refused { reason },
+                ),
+            }
         })
         .collect();
     let mut text = String::new();

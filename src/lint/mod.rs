@@ -290,9 +290,9 @@ impl<'a> Ctx<'a> {
 /// their lines and columns. Output reads a file again to show its lines ([`Sources`]).
 pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
-    /// The notes a fix may be offered on, as they were checked (only when
-    /// [`Targets::keep_fixable`] asks for them): `--fix` must edit the bytes it checked.
-    pub notes: Vec<Note>,
+    /// The notes a fix may be offered on (only when [`Targets::keep_fixable`] asks for
+    /// them), by path: each is read again to be fixed ([`Report::read_again`]).
+    pub fixable: Vec<Fixable>,
     /// How many notes were reported on.
     pub files_checked: usize,
     /// How many of those had their findings from the check cache, unchanged.
@@ -306,7 +306,34 @@ pub struct Report {
     pub sources: Sources,
 }
 
+/// A note a fix may be offered on, as it was checked. Its text is not kept (a real vault
+/// offers fixes on a third of its notes): `--fix` reads it again, and goes on only when the
+/// bytes are still those checked, since a fix must edit the bytes it was proven on.
+#[derive(Clone, Debug)]
+pub struct Fixable {
+    pub path: String,
+    pub kind: Option<usize>,
+    /// The hash of the bytes checked (`None`: none could be read).
+    pub hash: Option<ContentHash>,
+}
+
 impl Report {
+    /// The note of `fixable`, read again as it was checked; why not, when its bytes
+    /// changed since or it cannot be read.
+    pub fn read_again(&self, fixable: &Fixable) -> Result<Note, String> {
+        let changed = || {
+            "the file changed while it was checked; run again to fix what it holds now".to_string()
+        };
+        let (note, hash) = self
+            .sources
+            .note(&fixable.path, fixable.kind)
+            .ok_or_else(changed)?;
+        if hash.is_none() || hash != fixable.hash {
+            return Err(changed());
+        }
+        Ok(note)
+    }
+
     /// Give the labels that point into other files their lines and columns, reading each of
     /// those files once.
     pub fn locate_labels(&mut self) {
@@ -511,8 +538,8 @@ fn names_removed_by(
 /// One note checked by the second pass.
 struct Checked {
     diagnostics: Vec<Diagnostic>,
-    /// The note, when the report keeps it.
-    note: Option<Note>,
+    /// The note as checked, when the report keeps it.
+    fixable: Option<Fixable>,
     /// What the check cache keeps of it, when the run uses that cache.
     outcome: Option<(std::sync::Arc<str>, cache::Outcome)>,
     /// Whether its findings came from the check cache.
@@ -624,10 +651,10 @@ pub fn check_listing(
     let files_cached = checked.iter().filter(|c| c.cached).count();
     // Sized once: hundreds of thousands of findings are not copied again as the list grows.
     let mut diagnostics = Vec::with_capacity(checked.iter().map(|c| c.diagnostics.len()).sum());
-    let mut notes = Vec::new();
+    let mut fixable = Vec::new();
     for c in checked {
         diagnostics.extend(c.diagnostics);
-        notes.extend(c.note);
+        fixable.extend(c.fixable);
     }
     // Each note's findings come sorted, and the notes in path order: a sort would only cost
     // a buffer half the findings' size.
@@ -642,7 +669,7 @@ pub fn check_listing(
         diagnostics,
         files_checked,
         files_cached,
-        notes,
+        fixable,
         warnings,
         index,
         sources,
@@ -722,7 +749,7 @@ impl SecondPass<'_> {
             {
                 return Some(Checked {
                     diagnostics,
-                    note: None,
+                    fixable: None,
                     outcome: Some((path, cache::Outcome::Reused(reuse))),
                     cached: true,
                 });
@@ -758,7 +785,11 @@ impl SecondPass<'_> {
         let keep = self.targets.keep_fixable && keep_for_fixing(&diagnostics);
         Some(Checked {
             diagnostics,
-            note: keep.then_some(note),
+            fixable: keep.then(|| Fixable {
+                path: note.path.clone(),
+                kind: note.kind,
+                hash,
+            }),
             outcome,
             cached: false,
         })
@@ -787,7 +818,7 @@ fn build_index(
     }
     let sources = sources.clone();
     index.read_anchors_with(AnchorSource(Box::new(move |path| {
-        let (note, content) = sources.note(path)?;
+        let (note, content) = sources.note(path, None)?;
         note.unreadable
             .is_none()
             .then(|| Anchors::read_from(&note, content))

@@ -253,11 +253,11 @@ impl Sources {
         Some(std::sync::Arc::new(Text::new(text)))
     }
 
-    /// The note at vault-relative `path`, read whole and summarised (without a kind), as
-    /// it is on disk or staged, with the hash of the bytes read; `None` when it is not one
-    /// of the run's.
-    pub fn note(&self, path: &str) -> Option<(Note, Option<ContentHash>)> {
-        Some(read_whole(self.entry(path)?, self.limit, None))
+    /// The note at vault-relative `path`, of kind `kind`, read whole and summarised, as it
+    /// is on disk or staged, with the hash of the bytes read; `None` when it is not one of
+    /// the run's.
+    pub fn note(&self, path: &str, kind: Option<usize>) -> Option<(Note, Option<ContentHash>)> {
+        Some(read_whole(self.entry(path)?, self.limit, kind))
     }
 
     /// Whether `path` is one of the run's files.
