@@ -227,6 +227,14 @@ fn write_refusal(e: &crate::sync::writeback::WriteError) -> String {
     }
 }
 
+/// What `--diff` shows of one note.
+enum Diffed {
+    /// This many fixes, as a unified diff.
+    Would(usize, String),
+    Nothing,
+    Refused(String),
+}
+
 /// `--diff`: every note's fixes as a unified diff on stdout, nothing written. Exit 1 when
 /// there is any.
 pub(super) fn diff(
@@ -234,47 +242,50 @@ pub(super) fn diff(
     report: &Report,
     mode: FixMode,
 ) -> Result<ExitStatus, String> {
-    let results: Vec<(String, String, NoteFix)> = fixable(report, mode)
+    // Each note's diff is made where it is fixed, and its texts dropped there: only the
+    // diffs are gathered, in path order.
+    let results: Vec<(String, Diffed)> = fixable(report, mode)
         .into_par_iter()
         .map(|(i, diagnostics)| {
             let fixable = &report.fixable[i];
-            match report.read_again(fixable) {
+            let diffed = match report.read_again(fixable) {
                 Ok(note) => {
-                    let outcome = fix::fix_note(settings, &report.index, &note, diagnostics, mode);
-                    (note.path, note.text, outcome)
+                    match fix::fix_note(settings, &report.index, &note, diagnostics, mode) {
+                        NoteFix::Fixed {
+                            text: after,
+                            applied,
+                            ..
+                        } if !applied.is_empty() => {
+                            let path = &note.path;
+                            let diff = similar::TextDiff::from_lines(&note.text, &after)
+                                .unified_diff()
+                                .context_radius(3)
+                                .header(&format!("a/{path}"), &format!("b/{path}"))
+                                .to_string();
+                            Diffed::Would(applied.len(), diff)
+                        }
+                        NoteFix::Fixed { .. } => Diffed::Nothing,
+                        NoteFix::Refused { reason } => Diffed::Refused(reason),
+                    }
                 }
-                Err(reason) => (
-                    fixable.path.clone(),
-                    String::new(),
-                    NoteFix::Refused { reason },
-                ),
-            }
+                Err(reason) => Diffed::Refused(reason),
+            };
+            (fixable.path.clone(), diffed)
         })
         .collect();
     let mut text = String::new();
     let mut would = 0;
     let mut notes = 0;
     let mut refused = Vec::new();
-    for (path, before, result) in results {
-        match result {
-            NoteFix::Fixed {
-                text: after,
-                applied,
-                ..
-            } if !applied.is_empty() => {
-                would += applied.len();
+    for (path, diffed) in results {
+        match diffed {
+            Diffed::Would(applied, diff) => {
+                would += applied;
                 notes += 1;
-                let diff = similar::TextDiff::from_lines(&before, &after);
-                let _ = write!(
-                    text,
-                    "{}",
-                    diff.unified_diff()
-                        .context_radius(3)
-                        .header(&format!("a/{path}"), &format!("b/{path}"))
-                );
+                text.push_str(&diff);
             }
-            NoteFix::Fixed { .. } => {}
-            NoteFix::Refused { reason } => refused.push((path, reason)),
+            Diffed::Nothing => {}
+            Diffed::Refused(reason) => refused.push((path, reason)),
         }
     }
     write_stdout(&text)?;
