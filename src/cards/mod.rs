@@ -448,8 +448,13 @@ pub fn vault_cards(
     use rayon::prelude::*;
     notes
         .par_iter()
-        .filter_map(|n| Some(note_cards(n, card_kind(n, kinds)?, cfg, vault)))
+        .filter_map(|n| cards_of(n, kinds, cfg, vault))
         .collect()
+}
+
+/// The cards of one note, when its kind gives cards.
+pub fn cards_of(note: &Note, kinds: &[Kind], cfg: &CardsConfig, vault: &str) -> Option<NoteCards> {
+    Some(note_cards(note, card_kind(note, kinds)?, cfg, vault))
 }
 
 #[cfg(test)]

@@ -643,11 +643,14 @@ fn cards(args: &CardsArgs) -> Result<ExitStatus, String> {
         cache: load::Caching::Off,
         keep_fixable: false,
     };
-    let read = load::read_notes(&settings, &targets).map_err(|e| e.to_string())?;
-    print_warnings(&read.warnings);
-    let notes = read.notes;
     let cfg = &settings.loaded.config;
-    let all = crate::cards::vault_cards(&notes, &cfg.kinds, &cfg.cards, &vault_name(&settings));
+    let vault = vault_name(&settings);
+    // Each note is cut and rendered as it is read, and dropped: only the cards are kept.
+    let (all, warnings) = load::map_notes(&settings, &targets, true, |note| {
+        crate::cards::cards_of(&note, &cfg.kinds, &cfg.cards, &vault)
+    })
+    .map_err(|e| e.to_string())?;
+    print_warnings(&warnings);
     if let Some(dir) = &args.html {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let models = crate::cards::model::Models::new(&cfg.kinds, &cfg.anki.note_type)?;
@@ -658,7 +661,16 @@ fn cards(args: &CardsArgs) -> Result<ExitStatus, String> {
     }
     let text = match args.format {
         CardsFormat::Json => {
-            let doc = serde_json::json!({ "version": 1, "notes": all });
+            // Serialised from the cards themselves: a JSON tree of them first was a copy.
+            #[derive(serde::Serialize)]
+            struct Doc<'a> {
+                version: u32,
+                notes: &'a [crate::cards::NoteCards],
+            }
+            let doc = Doc {
+                version: 1,
+                notes: &all,
+            };
             let mut s = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
             s.push('\n');
             s

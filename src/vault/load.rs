@@ -536,26 +536,43 @@ pub fn read_notes_with(
     targets: &Targets,
     summarise: bool,
 ) -> Result<NoteSet, LoadError> {
+    let (notes, warnings) = map_notes(settings, targets, summarise, Some)?;
+    Ok(NoteSet { notes, warnings })
+}
+
+/// What `f` makes of each note a command names (or of the whole vault), read as
+/// [`read_notes_with`] reads them, in path order, with the selection's warnings. Each note is
+/// dropped once `f` has it: a command that needs less than the notes (the cards) never
+/// holds the vault's text.
+pub fn map_notes<T: Send>(
+    settings: &VaultSettings,
+    targets: &Targets,
+    summarise: bool,
+    f: impl Fn(Note) -> Option<T> + Sync + Send,
+) -> Result<(Vec<T>, Vec<String>), LoadError> {
     let mut entries = settings.walk().notes;
     let selection = select(settings, targets, &mut entries)?;
     let kinds = &settings.loaded.config.kinds;
-    let notes = entries
+    let made = entries
         .par_iter()
         .filter(|e| selection.wanted.contains(&e.rel))
-        .map(|e| {
+        .filter_map(|e| {
             // Notes of kinds that give no cards are only indexed: their front matter is
             // enough.
             let kind = settings.kind_of(&e.rel);
             let cards = kind
                 .and_then(|k| kinds.get(k))
                 .is_some_and(|k| k.cards.is_some());
-            load_note_of_kind(settings, e, kind, cards, cards && summarise)
+            f(load_note_of_kind(
+                settings,
+                e,
+                kind,
+                cards,
+                cards && summarise,
+            ))
         })
         .collect();
-    Ok(NoteSet {
-        notes,
-        warnings: selection.warnings,
-    })
+    Ok((made, selection.warnings))
 }
 
 /// The vault's files that are not notes (images and other attachments), vault-relative.
