@@ -5,7 +5,8 @@ A run has three phases (see `docs/architecture.md`):
 
 1. summarise every note of the vault for the index, in parallel: its front matter only (or
    the index cache's copy), unless inbound links are counted; its text is not kept;
-2. build the vault index from the summaries (single-threaded, cheap);
+2. build the vault index from the summaries: its digest at once, its lookups when first
+   asked (a run whose findings all come from the cache never asks);
 3. for each note to report on, reuse its findings from the check cache ([`cache`]) when its
    bytes and the answers its rules got from the index are unchanged; else read it again,
    run every enabled rule on it, apply severities, per-path ignores and inline
