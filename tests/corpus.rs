@@ -11,11 +11,19 @@ fn sample() -> Option<std::path::PathBuf> {
     common::reference("corpus/interview-vault-sample")
 }
 
+/// `check` of the sample where it is: the reference material is read, never written, so no
+/// cache is kept.
 fn run(dir: &std::path::Path) -> (Option<i32>, String) {
+    run_with(dir, &["--no-cache"])
+}
+
+fn run_with(dir: &std::path::Path, extra: &[&str]) -> (Option<i32>, String) {
     let out = Command::cargo_bin("decksmith")
         .expect("binary")
         .current_dir(dir)
         .args(["check", "--format", "concise", "--isolated"])
+        .args(extra)
+        .env_remove("DECKSMITH_NO_CACHE")
         .output()
         .expect("runs");
     (
@@ -201,12 +209,18 @@ fn manifest_front_matter_defects_are_reported() {
     );
 }
 
+/// The same bytes every time: without the caches, and on a copy with them (the first run
+/// fills them, the second reads them).
 #[test]
 fn output_is_byte_identical_across_runs() {
     let Some(dir) = sample() else { return };
     let first = run(&dir);
-    let second = run(&dir);
-    assert_eq!(first, second);
+    assert_eq!(run(&dir), first);
+    let copy = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(&dir, copy.path());
+    assert_eq!(run_with(copy.path(), &[]), first);
+    assert_eq!(run_with(copy.path(), &[]), first);
+    assert!(copy.path().join(".decksmith-cache/check-v1.bin").is_file());
 }
 
 /// `check --fix --unsafe-fixes` on a copy of the sample: every front-matter defect that can
