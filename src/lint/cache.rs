@@ -149,7 +149,7 @@ pub struct Now<'a> {
 }
 
 /// The outcome of looking a note up.
-pub enum Lookup {
+pub enum Hit {
     /// Its findings, reused, and its record as the next file keeps it.
     Reused(Vec<Diagnostic>, Reuse),
     /// Check it.
@@ -220,25 +220,25 @@ impl<'a> CheckCache<'a> {
     }
 
     /// Look the note at `path` up: its findings, if its bytes and its answers are unchanged.
-    pub fn lookup(&self, path: &Arc<str>, now: &Now<'_>) -> Lookup {
+    pub fn lookup(&self, path: &Arc<str>, now: &Now<'_>) -> Hit {
         let Some((i, record)) = self.record(path) else {
-            return Lookup::Stale;
+            return Hit::Stale;
         };
         let stamp = (now.stamp)(path);
         let unchanged = stamp.is_some() && record.stamp == stamp
             || record.hash.is_some() && (now.read_hash)(path) == record.hash;
         if !unchanged || !self.answers_hold(record, now) {
-            return Lookup::Stale;
+            return Hit::Stale;
         }
         let Some(diagnostics) = decode(record.findings, path) else {
-            return Lookup::Stale;
+            return Hit::Stale;
         };
         let reuse = Reuse {
             record: i,
             stamp: stamp.filter(|s| s.is_settled(self.started)),
             digest: now.index.digest(),
         };
-        Lookup::Reused(diagnostics, reuse)
+        Hit::Reused(diagnostics, reuse)
     }
 
     /// Whether every question of `record` gets the answer it got.

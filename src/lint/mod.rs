@@ -708,12 +708,10 @@ impl SecondPass<'_> {
 
     /// The stamp of the run's file at `path`, from the first pass.
     fn stamp(&self, path: &str) -> Option<Stamp> {
-        let i = self
-            .sources
-            .entries()
-            .binary_search_by(|e| e.rel.as_str().cmp(path))
-            .ok()?;
-        self.stamps.get(i).copied().flatten()
+        self.stamps
+            .get(self.sources.position(path)?)
+            .copied()
+            .flatten()
     }
 
     /// The hash of the run's file at `path`, read once.
@@ -723,10 +721,8 @@ impl SecondPass<'_> {
         }
         let hash = self
             .sources
-            .entries()
-            .binary_search_by(|e| e.rel.as_str().cmp(path))
-            .ok()
-            .and_then(|i| load::content_hash(self.settings, &self.sources.entries()[i]));
+            .entry(path)
+            .and_then(|e| load::content_hash(self.settings, e));
         if let Ok(mut m) = self.hashes.lock() {
             m.insert(path.to_string(), hash);
         }
@@ -744,7 +740,7 @@ impl SecondPass<'_> {
                 stamp: &|p| self.stamp(p),
                 read_hash: &|p| self.read_hash(p),
             };
-            if let cache::Lookup::Reused(diagnostics, reuse) = cache.lookup(&path, &now)
+            if let cache::Hit::Reused(diagnostics, reuse) = cache.lookup(&path, &now)
                 // `--fix` edits the bytes it checked: a note it may fix is read and checked.
                 && !(self.targets.keep_fixable && keep_for_fixing(&diagnostics))
             {

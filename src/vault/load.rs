@@ -270,13 +270,16 @@ impl Sources {
         &self.entries
     }
 
-    /// The listing's entry of `path`.
-    fn entry(&self, path: &str) -> Option<&Entry> {
-        let i = self
-            .entries
+    /// Where `path` is in [`Sources::entries`].
+    pub fn position(&self, path: &str) -> Option<usize> {
+        self.entries
             .binary_search_by(|e| e.rel.as_str().cmp(path))
-            .ok()?;
-        Some(&self.entries[i])
+            .ok()
+    }
+
+    /// The listing's entry of `path`.
+    pub fn entry(&self, path: &str) -> Option<&Entry> {
+        Some(&self.entries[self.position(path)?])
     }
 }
 
