@@ -330,3 +330,30 @@ fn no_cache_neither_reads_nor_writes_the_caches() {
     assert_eq!(out.status.code(), Some(1));
     assert!(dir.path().join(".decksmith-cache/check-v1.bin").is_file());
 }
+
+/// `--fix` reads the cache: a note whose findings are reused is offered its fixes on the
+/// bytes they were found on, read again when it is fixed.
+#[test]
+fn fixes_are_offered_on_reused_findings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(&common::fixture("vault"), dir.path());
+    let root = dir.path();
+    let settings = common::settings(root, &[]);
+    let fixing = |cache| Targets {
+        cache,
+        keep_fixable: true,
+        ..Targets::default()
+    };
+    let plain = lint::check(&settings, &fixing(Caching::Off)).expect("check runs");
+    check(root, true, &[]);
+    let cached = lint::check(&settings, &fixing(Caching::Read)).expect("check runs");
+    assert_eq!(cached.files_cached, cached.files_checked);
+    assert_eq!(cached.diagnostics, plain.diagnostics);
+    let paths = |r: &Report| r.fixable.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
+    assert!(!paths(&plain).is_empty());
+    assert_eq!(paths(&cached), paths(&plain));
+    for f in &cached.fixable {
+        let note = cached.read_again(f).expect("unchanged");
+        assert_eq!(note.path, f.path);
+    }
+}

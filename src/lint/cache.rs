@@ -161,6 +161,14 @@ pub struct Reuse {
     record: usize,
     stamp: Option<Stamp>,
     digest: IndexDigest,
+    hash: Option<ContentHash>,
+}
+
+impl Reuse {
+    /// The hash of the bytes the reused findings were found on.
+    pub fn hash(&self) -> Option<ContentHash> {
+        self.hash
+    }
 }
 
 /// A note checked in this run, as the next file keeps it.
@@ -237,6 +245,7 @@ impl<'a> CheckCache<'a> {
             record: i,
             stamp: stamp.filter(|s| s.is_settled(self.started)),
             digest: now.index.digest(),
+            hash: record.hash,
         };
         Hit::Reused(diagnostics, reuse)
     }

@@ -740,13 +740,18 @@ impl SecondPass<'_> {
                 stamp: &|p| self.stamp(p),
                 read_hash: &|p| self.read_hash(p),
             };
-            if let cache::Hit::Reused(diagnostics, reuse) = cache.lookup(&path, &now)
-                // `--fix` edits the bytes it checked: a note it may fix is read and checked.
-                && !(self.targets.keep_fixable && keep_for_fixing(&diagnostics))
-            {
+            if let cache::Hit::Reused(diagnostics, reuse) = cache.lookup(&path, &now) {
+                // The findings were found on bytes of this hash: `--fix` reads the note
+                // again and fixes it only if its bytes are still those.
+                let keep = self.targets.keep_fixable && keep_for_fixing(&diagnostics);
+                let fixable = keep.then(|| Fixable {
+                    path: e.rel.clone(),
+                    kind: self.settings.kind_of(&e.rel),
+                    hash: reuse.hash(),
+                });
                 return Some(Checked {
                     diagnostics,
-                    fixable: None,
+                    fixable,
                     outcome: Some((path, cache::Outcome::Reused(reuse))),
                     cached: true,
                 });
