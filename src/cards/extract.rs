@@ -262,7 +262,7 @@ fn list_pairs(note: &Note, section: &str, lang: &str) -> Vec<Pair> {
     let headings = &note.headings;
     let Some(i) = headings
         .iter()
-        .position(|h| crate::vault::markdown::anchor_key(&h.text) == want)
+        .position(|h| crate::vault::markdown::anchor_matches(&h.text, &want))
     else {
         return Vec::new();
     };

@@ -105,20 +105,86 @@ pub fn block_ids(body: &str) -> Vec<String> {
 /// The key an anchor is compared by: lower case, runs of spaces and punctuation folded to
 /// one `-`, so `#Why it matters`, `#why-it-matters` and `#Why it matters?` agree.
 pub fn anchor_key(text: &str) -> String {
-    let mut out = String::new();
-    let mut dash = false;
-    for c in text.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            if dash && !out.is_empty() {
-                out.push('-');
-            }
-            dash = false;
-            out.push(c);
-        } else {
-            dash = true;
+    let mut out = String::with_capacity(text.len());
+    out.extend(AnchorChars::new(text));
+    out
+}
+
+/// Whether `text`'s anchor key is `key`, without building it: rules compare every heading
+/// of every note with a few section names, and most differ at the first character.
+pub fn anchor_matches(text: &str, key: &str) -> bool {
+    AnchorChars::new(text).eq(key.chars())
+}
+
+/// The characters of an anchor key, one at a time.
+///
+/// ASCII, which nearly every heading is, is folded without Unicode's tables (the same
+/// result: an ASCII character lowercases to one ASCII character, alphanumeric exactly
+/// when `is_ascii_alphanumeric`).
+struct AnchorChars<'a> {
+    chars: std::str::Chars<'a>,
+    /// The rest of a non-ASCII character's lower case (one character may become several).
+    lower: Option<std::char::ToLowercase>,
+    /// A character held back behind the `-` that joins it to the key so far.
+    held: Option<char>,
+    /// Whether a separator was seen since the last alphanumeric character.
+    dash: bool,
+    /// Whether the key has a character yet (a key never starts with `-`).
+    started: bool,
+}
+
+impl<'a> AnchorChars<'a> {
+    fn new(text: &'a str) -> Self {
+        AnchorChars {
+            chars: text.chars(),
+            lower: None,
+            held: None,
+            dash: false,
+            started: false,
         }
     }
-    out
+
+    /// The next lower-case character of the text, with whether it is alphanumeric.
+    fn next_lower(&mut self) -> Option<(char, bool)> {
+        if let Some(c) = self.lower.as_mut().and_then(Iterator::next) {
+            return Some((c, c.is_alphanumeric()));
+        }
+        self.lower = None;
+        let c = self.chars.next()?;
+        if c.is_ascii() {
+            let c = c.to_ascii_lowercase();
+            return Some((c, c.is_ascii_alphanumeric()));
+        }
+        let mut lower = c.to_lowercase();
+        let first = lower.next().unwrap_or(c);
+        self.lower = Some(lower);
+        Some((first, first.is_alphanumeric()))
+    }
+}
+
+impl Iterator for AnchorChars<'_> {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        if let Some(c) = self.held.take() {
+            return Some(c);
+        }
+        loop {
+            let (c, alphanumeric) = self.next_lower()?;
+            if !alphanumeric {
+                self.dash = true;
+                continue;
+            }
+            let joined = self.dash && self.started;
+            self.dash = false;
+            self.started = true;
+            if joined {
+                self.held = Some(c);
+                return Some('-');
+            }
+            return Some(c);
+        }
+    }
 }
 
 fn trim_end(body: &str, end: usize) -> usize {
@@ -152,6 +218,36 @@ mod tests {
         );
         assert_eq!(anchor_key("Why it matters?"), anchor_key("why-it-matters"));
         assert_eq!(anchor_key("Ответ (RU)"), "ответ-ru");
+        assert!(anchor_matches("Связанные вопросы", "связанные-вопросы"));
+        assert!(!anchor_matches("Связанные", "связанные-вопросы"));
+    }
+
+    /// The key as first defined: every character lowercased by Unicode's tables.
+    fn anchor_key_by_tables(text: &str) -> String {
+        let mut out = String::new();
+        let mut dash = false;
+        for c in text.chars().flat_map(char::to_lowercase) {
+            if c.is_alphanumeric() {
+                if dash && !out.is_empty() {
+                    out.push('-');
+                }
+                dash = false;
+                out.push(c);
+            } else {
+                dash = true;
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn anchor_keys_agree_with_unicode_tables(text in "[a-zA-Z0-9 ?()#_\\-ÅİẞΣσДжёⅠ́!]{0,24}", other in "[a-zа-я\\-]{0,8}") {
+            let key = anchor_key_by_tables(&text);
+            proptest::prop_assert_eq!(anchor_key(&text), key.clone());
+            proptest::prop_assert!(anchor_matches(&text, &key));
+            proptest::prop_assert_eq!(anchor_matches(&text, &other), key == other);
+        }
     }
 
     #[test]

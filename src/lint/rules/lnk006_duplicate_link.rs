@@ -5,7 +5,7 @@ use crate::lint::Ctx;
 use crate::lint::diagnostic::{Finding, Severity};
 use crate::lint::registry::declare_rule;
 use crate::vault::index::{Target, key};
-use crate::vault::markdown::anchor_key;
+use crate::vault::markdown::{anchor_key, anchor_matches};
 
 declare_rule! {
     /// ## What it does
@@ -43,7 +43,9 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         .iter()
         .map(|h| {
             let (name, _) = crate::vault::sections::split_suffix(&h.text);
-            names.contains(&anchor_key(name)) || names.contains(&anchor_key(&h.text))
+            names
+                .iter()
+                .any(|n| anchor_matches(name, n) || anchor_matches(&h.text, n))
         })
         .collect();
     if !is_links_section.contains(&true) {
