@@ -501,7 +501,7 @@ fn summarise_vault(
             {
                 return (summary(hit), Some(stamp), false);
             }
-            let entry = IndexEntry::of(&load_note(settings, e, false));
+            let entry = load::index_entry(settings, e);
             (summary(entry), stamp, true)
         })
         .collect();

@@ -124,6 +124,19 @@ impl IndexEntry {
         IndexEntry::of_front_matter(note.path.clone(), note.front_matter())
     }
 
+    /// The front-matter keys an entry is made of.
+    const KEYS: &[&str] = &["id", "aliases", "anki_cards"];
+
+    /// The entry of the note at `path` whose text is `text`, split as `split`: only the
+    /// keys the entry needs are converted from the YAML (the same entry as
+    /// [`IndexEntry::of`] on the note).
+    pub fn of_block(path: String, text: &str, split: &super::frontmatter::Split) -> IndexEntry {
+        let parsed = split.block.as_ref().map(|b| {
+            super::yaml::parse_keys(&text[b.yaml.clone()], b.yaml.start, IndexEntry::KEYS)
+        });
+        IndexEntry::of_front_matter(path, parsed.as_ref().and_then(|r| r.as_ref().ok()))
+    }
+
     /// The entry of the note at `path` whose front matter parsed as `fm` (`None`: no
     /// readable front matter).
     pub fn of_front_matter(path: String, fm: Option<&super::yaml::Parsed>) -> IndexEntry {
@@ -532,16 +545,22 @@ impl VaultIndex {
     fn typo(&self, target: &str) -> Option<usize> {
         let len = target.chars().count();
         let limit = if len >= 5 { 2 } else { 1 };
-        (len.saturating_sub(limit)..=len + limit)
-            .filter_map(|length| self.names().by_length.get(&length))
-            .flatten()
-            .filter_map(|&i| {
-                bounded_distance(target, &self.names().lower[i], limit)
-                    .map(|d| (d, &self.names().words[i].0, i))
-            })
-            .filter(|(d, _, _)| *d > 0)
-            .min()
-            .map(|(_, _, i)| i)
+        let names = self.names();
+        let mut distance = Distance::from(target);
+        let mut best: Option<(usize, &String, usize)> = None;
+        let candidates = (len.saturating_sub(limit)..=len + limit)
+            .filter_map(|length| names.by_length.get(&length))
+            .flatten();
+        for &i in candidates {
+            let Some(d) = distance.to(&names.lower[i], limit).filter(|d| *d > 0) else {
+                continue;
+            };
+            let found = (d, &names.words[i].0, i);
+            if best.is_none_or(|b| found < b) {
+                best = Some(found);
+            }
+        }
+        best.map(|(_, _, i)| i)
     }
 
     /// What the index was built from, digested.
@@ -701,42 +720,97 @@ impl IndexDigest {
     }
 }
 
-/// The edit distance when it is at most `limit`; stops early once it cannot be.
+/// The edit distance from one string to others, when it is at most a limit.
 ///
 /// Written here rather than taken from a crate: the distance crates compute the full
 /// distance, and a suggestion compares a dangling target with every name of about its
-/// length, where stopping at the first row past `limit` is most of the saving. Names are
-/// mostly ASCII, compared as bytes without collecting their characters.
-fn bounded_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
-    if a.is_ascii() && b.is_ascii() {
-        return bounded(a.as_bytes(), b.as_bytes(), limit);
-    }
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    bounded(&a, &b, limit)
+/// length. Within a limit `k` only the cells within `k` of the diagonal can hold a distance
+/// of at most `k` (Ukkonen's band), so a row costs `2k + 1` cells rather than the name's
+/// length, and the comparison stops at the first row whose cells all exceed `k`. Names are
+/// mostly ASCII, compared as bytes; the rows are kept from one comparison to the next.
+struct Distance<'a> {
+    from: &'a str,
+    /// `from`'s characters, when it is not ASCII.
+    from_chars: Vec<char>,
+    /// The other string's characters, when either is not ASCII.
+    to_chars: Vec<char>,
+    rows: [Vec<usize>; 2],
 }
 
-fn bounded<T: PartialEq>(a: &[T], b: &[T], limit: usize) -> Option<usize> {
+impl<'a> Distance<'a> {
+    fn from(from: &'a str) -> Self {
+        Distance {
+            from,
+            from_chars: if from.is_ascii() {
+                Vec::new()
+            } else {
+                from.chars().collect()
+            },
+            to_chars: Vec::new(),
+            rows: [Vec::new(), Vec::new()],
+        }
+    }
+
+    /// The distance to `to`, when it is at most `limit`.
+    fn to(&mut self, to: &str, limit: usize) -> Option<usize> {
+        if self.from.is_ascii() && to.is_ascii() {
+            return bounded(self.from.as_bytes(), to.as_bytes(), limit, &mut self.rows);
+        }
+        if self.from_chars.is_empty() {
+            self.from_chars.extend(self.from.chars());
+        }
+        self.to_chars.clear();
+        self.to_chars.extend(to.chars());
+        bounded(&self.from_chars, &self.to_chars, limit, &mut self.rows)
+    }
+}
+
+/// The edit distance when it is at most `limit`.
+fn bounded_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
+    Distance::from(a).to(b, limit)
+}
+
+fn bounded<T: PartialEq>(
+    a: &[T],
+    b: &[T],
+    limit: usize,
+    rows: &mut [Vec<usize>; 2],
+) -> Option<usize> {
     // Each extra character costs an edit.
     if a.len().abs_diff(b.len()) > limit {
         return None;
     }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        let mut least = cur[0];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-            least = least.min(cur[j + 1]);
+    // A cell outside the band stands for "more than the limit".
+    let over = limit.saturating_add(1);
+    let m = b.len();
+    let [prev, cur] = rows;
+    prev.clear();
+    prev.extend((0..=m).map(|j| j.min(over)));
+    cur.clear();
+    cur.resize(m + 1, over);
+    for (i, ca) in (1usize..).zip(a) {
+        let lo = i.saturating_sub(limit).max(1);
+        let hi = i.saturating_add(limit).min(m);
+        cur[lo - 1] = if lo == 1 { i.min(over) } else { over };
+        let mut least = cur[lo - 1];
+        for j in lo..=hi {
+            let cost = usize::from(*ca != b[j - 1]);
+            let d = (prev[j - 1] + cost)
+                .min(prev[j].saturating_add(1))
+                .min(cur[j - 1].saturating_add(1))
+                .min(over);
+            cur[j] = d;
+            least = least.min(d);
+        }
+        if hi < m {
+            cur[hi + 1] = over;
         }
         if least > limit {
             return None;
         }
-        std::mem::swap(&mut prev, &mut cur);
+        std::mem::swap(prev, cur);
     }
-    Some(prev[b.len()]).filter(|d| *d <= limit)
+    Some(prev[m]).filter(|d| *d <= limit)
 }
 
 /// Levenshtein distance over characters.
@@ -915,6 +989,82 @@ mod tests {
             if d > 0 {
                 assert_eq!(bounded_distance(a, b, d - 1), None, "{a} {b}");
             }
+        }
+    }
+
+    /// The full table, every cell computed: what the band must agree with.
+    fn full_distance(a: &str, b: &str) -> usize {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.iter().enumerate() {
+            let mut cur = vec![i + 1; b.len() + 1];
+            for (j, cb) in b.iter().enumerate() {
+                cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1);
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn banded_distances_agree_with_the_full_table(
+            a in "[abc\\-é]{0,9}",
+            b in "[abc\\-é]{0,9}",
+            limit in 0usize..4,
+        ) {
+            let d = full_distance(&a, &b);
+            proptest::prop_assert_eq!(bounded_distance(&a, &b, limit), (d <= limit).then_some(d));
+            proptest::prop_assert_eq!(edit_distance(&a, &b), d);
+            // One `Distance` compared with several strings keeps no state between them.
+            let mut from = Distance::from(&a);
+            proptest::prop_assert_eq!(from.to(&b, limit), (d <= limit).then_some(d));
+            proptest::prop_assert_eq!(from.to(&a, limit), Some(0));
+            proptest::prop_assert_eq!(from.to(&b, limit), (d <= limit).then_some(d));
+        }
+    }
+
+    /// Front-matter lines the index reads, and others around them, in any order (repeats
+    /// included).
+    const FRONT_MATTER_LINES: &[&str] = &[
+        "id: q-1",
+        "id: \"q 2\"",
+        "id:",
+        "id: 12",
+        "aliases: [a, \"b\"]",
+        "aliases:\n  - Кэш\n  - 7",
+        "aliases: none",
+        "anki_cards:\n  - slug: s-0-en\n    anki_id: 1700000000001\n  - anki_id: \"2\"",
+        "anki_cards: []",
+        "anki_cards: 5",
+        "title: Вопрос / Question",
+        "tags: [a, {b: c}]",
+        "? [complex]\n: key",
+        "a: &x 1\nb: *x",
+        "- a list at the root",
+        "broken: [unclosed",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn an_entry_read_for_the_index_alone_is_the_notes_entry(
+            lines in proptest::collection::vec(proptest::sample::select(FRONT_MATTER_LINES), 0..7),
+            fenced in proptest::bool::ANY,
+        ) {
+            let yaml = lines.join("\n");
+            let text = if fenced {
+                format!("---\n{yaml}\n---\n# Body\n")
+            } else {
+                format!("{yaml}\n# Body\n")
+            };
+            let note = Note::from_text("n.md".into(), text.clone(), None);
+            let split = crate::vault::frontmatter::split(&text);
+            proptest::prop_assert_eq!(
+                IndexEntry::of_block("n.md".into(), &text, &split),
+                IndexEntry::of(&note)
+            );
         }
     }
 }

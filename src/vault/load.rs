@@ -13,8 +13,10 @@ use regex::Regex;
 
 use crate::config::Loaded;
 use crate::vault::cache::ContentHash;
+use crate::vault::frontmatter;
+use crate::vault::index::IndexEntry;
 use crate::vault::lines::Text;
-use crate::vault::note::{Note, Unreadable};
+use crate::vault::note::{Note, Unreadable, text_of};
 use crate::vault::walk::{self, Entry};
 
 /// An error in what a command was asked to read (exit code 2).
@@ -291,6 +293,13 @@ const FRONT_MATTER_PREFIX: u64 = 8 * 1024;
 /// front-matter block. `None` means "read the whole file" (small file, no block in the
 /// prefix, or a prefix that is not text): the whole-file path then classifies it.
 fn read_front_matter_only(entry: &Entry, kind: Option<usize>) -> Option<Note> {
+    let note = Note::from_text_meta(entry.rel.clone(), read_prefix(entry)?, kind);
+    note.split.block.is_some().then_some(note)
+}
+
+/// The file's first [`FRONT_MATTER_PREFIX`] bytes up to the last line break in them, when
+/// the file has more and they are text.
+fn read_prefix(entry: &Entry) -> Option<String> {
     use std::io::Read;
     let mut buf = Vec::with_capacity(FRONT_MATTER_PREFIX as usize);
     let file = std::fs::File::open(&entry.path).ok()?;
@@ -301,9 +310,36 @@ fn read_front_matter_only(entry: &Entry, kind: Option<usize>) -> Option<Note> {
     // Cut at the last line break so no line (or character) is split.
     let cut = buf.iter().rposition(|&b| b == b'\n')? + 1;
     buf.truncate(cut);
-    let text = String::from_utf8(buf).ok()?;
-    let note = Note::from_text_meta(entry.rel.clone(), text, kind);
-    note.split.block.is_some().then_some(note)
+    String::from_utf8(buf).ok()
+}
+
+/// What the vault's index keeps of `entry`, read as [`load_note`] reads a note for its
+/// front matter (the same bytes, the same outcome) without building the note: no line
+/// index, and only the keys the index reads converted from the YAML tree. This is what
+/// every whole-vault check does to every note before checking any.
+pub fn index_entry(settings: &VaultSettings, entry: &Entry) -> IndexEntry {
+    let limit = settings.loaded.config.vault.max_file_size;
+    let readable = check_readable(entry, limit).is_ok();
+    if readable
+        && entry.content.is_none()
+        && let Some(text) = read_prefix(entry)
+    {
+        let split = frontmatter::split(&text);
+        if split.block.is_some() {
+            return IndexEntry::of_block(entry.rel.clone(), &text, &split);
+        }
+    }
+    let text = readable
+        .then(|| read_bytes(entry).ok())
+        .flatten()
+        .and_then(|bytes| text_of(bytes).ok());
+    match text {
+        Some(text) => {
+            let split = frontmatter::split(&text);
+            IndexEntry::of_block(entry.rel.clone(), &text, &split)
+        }
+        None => IndexEntry::of_front_matter(entry.rel.clone(), None),
+    }
 }
 
 /// Which files to report on.
