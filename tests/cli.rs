@@ -162,6 +162,24 @@ fn bad_anki_settings_are_exit_two_for_every_command() {
 }
 
 #[test]
+fn an_invalid_concept_pattern_is_exit_two_for_every_command() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("decksmith.toml"),
+        "[links]\nconcept-pattern = '^c-('\n",
+    )
+    .expect("write");
+    for command in ["check", "cards", "sync"] {
+        decksmith()
+            .arg(command)
+            .arg(dir.path())
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("concept-pattern: invalid regex"));
+    }
+}
+
+#[test]
 fn broken_schema_is_exit_two() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir(dir.path().join("schemas")).expect("mkdir");

@@ -500,6 +500,12 @@ fn validate(config: &Config) -> Result<(), String> {
                 .map_err(|e| format!("kind `{}`: invalid glob `{glob}`: {e}", kind.name))?;
         }
     }
+    regex::Regex::new(&config.links.concept_pattern).map_err(|e| {
+        format!(
+            "[links] concept-pattern: invalid regex `{}`: {e}",
+            config.links.concept_pattern
+        )
+    })?;
     for glob in config
         .vault
         .exclude

@@ -87,6 +87,8 @@ pub struct Settings {
     enabled: BTreeMap<&'static str, Severity>,
     /// A hash of the schemas' texts, for the check cache's key.
     schemas: u64,
+    /// `[links] concept-pattern`, compiled once rather than for every note REF004 checks.
+    pub concept_pattern: Regex,
 }
 
 impl Settings {
@@ -129,7 +131,11 @@ impl Settings {
             per_file_ignores.push((set, codes.clone()));
         }
         let enabled = enabled_rules(config, overrides)?;
+        let concept_pattern = Regex::new(&config.links.concept_pattern).map_err(|e| {
+            SetupError::Invalid(format!("[links] concept-pattern: invalid regex: {e}"))
+        })?;
         Ok(Settings {
+            concept_pattern,
             vault,
             kinds,
             per_file_ignores,

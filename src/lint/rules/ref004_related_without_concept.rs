@@ -27,9 +27,7 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         return;
     }
     let cfg = &ctx.config().links;
-    let Ok(pattern) = regex::Regex::new(&cfg.concept_pattern) else {
-        return;
-    };
+    let pattern = &ctx.settings.concept_pattern;
     let Some(parsed) = ctx.note.front_matter() else {
         return;
     };
