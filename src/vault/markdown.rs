@@ -116,6 +116,11 @@ pub fn anchor_matches(text: &str, key: &str) -> bool {
     AnchorChars::new(text).eq(key.chars())
 }
 
+/// The first character of `text`'s anchor key (`None` when the key is empty).
+pub fn anchor_key_start(text: &str) -> Option<char> {
+    AnchorChars::new(text).next()
+}
+
 /// The characters of an anchor key, one at a time.
 ///
 /// ASCII, which nearly every heading is, is folded without Unicode's tables (the same

@@ -32,8 +32,19 @@ pub fn split_suffix(text: &str) -> (&str, Option<String>) {
     (text, None)
 }
 
+/// Whether two names are equal ignoring case, as `str::to_lowercase` compares them.
+///
+/// Character by character and without building either lower-case string: every heading of
+/// every note is compared with every section name, and most differ at once. Only a capital
+/// sigma lowercases by its context (`ς` at the end of a word), which the whole-string
+/// conversion handles.
 fn eq(a: &str, b: &str) -> bool {
-    a.to_lowercase() == b.to_lowercase()
+    if a.contains('Σ') || b.contains('Σ') {
+        return a.to_lowercase() == b.to_lowercase();
+    }
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 /// Classify one heading against one section.
@@ -133,6 +144,19 @@ pub fn canonical(section: &Section, lang: Option<&str>) -> String {
                 .and_then(|n| n.first())
                 .map_or("?", String::as_str);
             format!("{hashes} {name}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    proptest::proptest! {
+        #[test]
+        fn names_compare_as_their_lower_case(
+            a in "[aAbBΣσςΟοİiДд ]{0,6}",
+            b in "[aAbBΣσςΟοİiДд ]{0,6}",
+        ) {
+            proptest::prop_assert_eq!(super::eq(&a, &b), a.to_lowercase() == b.to_lowercase());
         }
     }
 }

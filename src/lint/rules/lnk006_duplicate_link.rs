@@ -5,7 +5,7 @@ use crate::lint::Ctx;
 use crate::lint::diagnostic::{Finding, Severity};
 use crate::lint::registry::declare_rule;
 use crate::vault::index::{Target, key};
-use crate::vault::markdown::{anchor_key, anchor_matches};
+use crate::vault::markdown::{anchor_key, anchor_key_start, anchor_matches};
 
 declare_rule! {
     /// ## What it does
@@ -42,6 +42,16 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let is_links_section: Vec<bool> = headings
         .iter()
         .map(|h| {
+            // A name that does not start with the heading's first key character cannot
+            // match it, nor its start without the suffix (whose key begins the heading's,
+            // or is empty): one character lowercased per heading, not every name compared.
+            let first = anchor_key_start(&h.text);
+            if !names
+                .iter()
+                .any(|n| n.is_empty() || n.chars().next() == first)
+            {
+                return false;
+            }
             let (name, _) = crate::vault::sections::split_suffix(&h.text);
             names
                 .iter()
