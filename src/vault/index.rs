@@ -258,6 +258,8 @@ struct Names {
     words: Vec<(String, Vec<String>)>,
     /// Every stem of `words` in lower case, for the edit distances of suggestions.
     lower: Vec<String>,
+    /// The [`signature`] of each of `lower`.
+    signatures: Vec<u64>,
     /// Indices into `words` by the stem's length in characters: a typo is looked for among
     /// stems of about the target's length only.
     by_length: HashMap<usize, Vec<usize>>,
@@ -551,7 +553,14 @@ impl VaultIndex {
         let candidates = (len.saturating_sub(limit)..=len + limit)
             .filter_map(|length| names.by_length.get(&length))
             .flatten();
+        let target_signature = signature(target);
         for &i in candidates {
+            // Each edit changes at most two characters' presence: a name whose characters
+            // differ from the target's in more than twice the limit is too far, found
+            // without computing the distance (most names of about the target's length).
+            if (names.signatures[i] ^ target_signature).count_ones() as usize > 2 * limit {
+                continue;
+            }
             let Some(d) = distance.to(&names.lower[i], limit).filter(|d| *d > 0) else {
                 continue;
             };
@@ -633,6 +642,7 @@ impl Names {
                 .entry(keyed.length)
                 .or_default()
                 .push(index.words.len());
+            index.signatures.push(signature(&keyed.lower));
             index.lower.push(keyed.lower);
             index.words.push((entry.stem().to_string(), keyed.words));
             for (id, span) in &entry.anki_ids {
@@ -763,6 +773,22 @@ impl<'a> Distance<'a> {
         self.to_chars.extend(to.chars());
         bounded(&self.from_chars, &self.to_chars, limit, &mut self.rows)
     }
+}
+
+/// Which characters a string holds, one bit per class of characters: the 26 ASCII
+/// letters, the 10 digits, `-` and `_` each their own, every other character in one of 26
+/// classes by its code. One edit changes the presence of at most two classes (a
+/// substitution: the one it removes and the one it adds), so the bits in which two
+/// signatures differ are at most twice the edit distance of their strings.
+fn signature(s: &str) -> u64 {
+    let class = |c: char| match c {
+        'a'..='z' => c as u32 - 'a' as u32,
+        '0'..='9' => 26 + (c as u32 - '0' as u32),
+        '-' => 36,
+        '_' => 37,
+        _ => 38 + c as u32 % 26,
+    };
+    s.chars().fold(0, |sig, c| sig | 1 << class(c))
 }
 
 /// The edit distance when it is at most `limit`.
@@ -1009,6 +1035,15 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn signatures_differ_in_at_most_two_bits_per_edit(
+            a in "[a-zA-Z09\\-_é€Ж ]{0,12}",
+            b in "[a-zA-Z09\\-_é€Ж ]{0,12}",
+        ) {
+            let differ = (signature(&a) ^ signature(&b)).count_ones() as usize;
+            proptest::prop_assert!(differ <= 2 * full_distance(&a, &b), "{a:?} {b:?}");
+        }
+
         #[test]
         fn banded_distances_agree_with_the_full_table(
             a in "[abc\\-é]{0,9}",
