@@ -523,8 +523,14 @@ fn check(args: &CheckArgs) -> Result<ExitStatus, String> {
     let Some(settings) = load_settings(args)? else {
         return Ok(ExitStatus::Success);
     };
+    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Full
+    } else {
+        Format::Concise
+    });
     let targets = Targets {
         keep_fixable: args.fix || args.diff,
+        skip_label_positions: format == Format::Concise,
         staged: None,
         paths: args.paths.clone(),
         force_exclude: args.force_exclude,
@@ -570,11 +576,6 @@ fn check(args: &CheckArgs) -> Result<ExitStatus, String> {
     };
     let rendered = output::Rendered::new(&report);
     let prefix = root_prefix(settings.root());
-    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
-        Format::Full
-    } else {
-        Format::Concise
-    });
     let mut text = match format {
         Format::Full => output::full::render(&rendered, use_color(args.color), &prefix),
         Format::Concise => {
@@ -642,6 +643,7 @@ fn cards(args: &CardsArgs) -> Result<ExitStatus, String> {
         force_exclude: false,
         cache: load::Caching::Off,
         keep_fixable: false,
+        skip_label_positions: false,
     };
     let cfg = &settings.loaded.config;
     let vault = vault_name(&settings);

@@ -206,6 +206,7 @@ pub(super) fn sync(args: &SyncArgs) -> Result<ExitStatus, String> {
         paths: args.paths.clone(),
         force_exclude: true,
         cache: load::Caching::Off,
+        skip_label_positions: false,
     };
     // `[anki] url` was checked with the config; the option is checked here, before the
     // vault is read or anything is sent.

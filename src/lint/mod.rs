@@ -597,17 +597,23 @@ pub fn check_listing(
         cache: targets.cache,
         started,
     };
-    let (summaries, stamps) = summarise_vault(settings, &entries, wanted, &pass);
-    let limit = settings.loaded.config.vault.max_file_size;
     // Reading the check cache costs about what checking a few hundred notes does: a run on
     // a few of the vault's notes checks them instead.
     let reported = entries.iter().filter(|e| wanted.contains(&e.rel)).count();
     let use_findings = targets.cache.reads() && reported.saturating_mul(8) >= entries.len();
-    let cache_bytes = if use_findings {
-        cache::read(settings.root())
-    } else {
-        Vec::new()
-    };
+    // The cache file is read while the vault is summarised: tens of megabytes for a large
+    // vault, mostly the kernel's copy, which would otherwise wait for the first pass.
+    let ((summaries, stamps), cache_bytes) = rayon::join(
+        || summarise_vault(settings, &entries, wanted, &pass),
+        || {
+            if use_findings {
+                cache::read(settings.root())
+            } else {
+                Vec::new()
+            }
+        },
+    );
+    let limit = settings.loaded.config.vault.max_file_size;
     let findings_cache = use_findings.then(|| {
         CheckCache::open(
             settings.root(),
@@ -657,15 +663,21 @@ pub fn check_listing(
     let files_checked = checked.len();
     let files_cached = checked.iter().filter(|c| c.cached).count();
     // Sized once: hundreds of thousands of findings are not copied again as the list grows.
-    let mut diagnostics = Vec::with_capacity(checked.iter().map(|c| c.diagnostics.len()).sum());
+    let mut diagnostics: Vec<Diagnostic> =
+        Vec::with_capacity(checked.iter().map(|c| c.diagnostics.len()).sum());
     let mut fixable = Vec::new();
+    // Each note's findings come sorted (as checked, or as the cache kept them), and the
+    // notes in path order: only where one note's findings meet the next's can the order
+    // break, and a sort would cost a buffer half the findings' size.
+    let mut sorted = true;
     for c in checked {
+        if let (Some(last), Some(first)) = (diagnostics.last(), c.diagnostics.first()) {
+            sorted &= last.sort_key() <= first.sort_key();
+        }
         diagnostics.extend(c.diagnostics);
         fixable.extend(c.fixable);
     }
-    // Each note's findings come sorted, and the notes in path order: a sort would only cost
-    // a buffer half the findings' size.
-    if !diagnostics.is_sorted_by(|a, b| a.sort_key() <= b.sort_key()) {
+    if !sorted {
         diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     }
     let mut warnings = selection.warnings;
@@ -681,7 +693,9 @@ pub fn check_listing(
         index,
         sources,
     };
-    report.locate_labels();
+    if !targets.skip_label_positions {
+        report.locate_labels();
+    }
     Ok(report)
 }
 

@@ -357,6 +357,9 @@ pub struct Targets {
     /// Report on what is staged in git instead (`check --staged`): these notes, narrowed to
     /// `paths` when some are given.
     pub staged: Option<StagedTargets>,
+    /// The report's output shows no label's position (`--format concise`): labels into
+    /// other files are left unlocated, which would read each of those files again.
+    pub skip_label_positions: bool,
 }
 
 /// How a run uses the caches of `.decksmith-cache/` (the index cache, the check cache).

@@ -59,17 +59,25 @@ impl<'a> Rendered<'a> {
 
     /// "Found 3 errors and 2 warnings in 4 files (12 files checked)."
     pub fn summary(&self) -> String {
-        let (e, w, i) = (
-            self.count(Severity::Error),
-            self.count(Severity::Warning),
-            self.count(Severity::Info),
-        );
+        // One pass: a large vault's report holds hundreds of thousands of findings. The
+        // findings of a note share its path (one allocation), and come together.
+        let (mut e, mut w, mut i, mut files) = (0, 0, 0, 0);
+        let mut last: Option<&Arc<str>> = None;
+        for d in self.items {
+            match d.severity {
+                Severity::Error => e += 1,
+                Severity::Warning => w += 1,
+                Severity::Info => i += 1,
+            }
+            if last.is_none_or(|p| !Arc::ptr_eq(p, &d.path) && **p != *d.path) {
+                files += 1;
+            }
+            last = Some(&d.path);
+        }
         let checked = plural(self.files_checked, "file");
         if e + w + i == 0 {
             return format!("All checks passed ({checked} checked).");
         }
-        let mut files: Vec<&str> = self.items.iter().map(|d| &*d.path).collect();
-        files.dedup();
         let mut parts = Vec::new();
         for (n, word) in [(e, "error"), (w, "warning"), (i, "info")] {
             if n > 0 {
@@ -79,7 +87,7 @@ impl<'a> Rendered<'a> {
         format!(
             "Found {} in {} ({checked} checked).",
             join_and(&parts),
-            plural(files.len(), "file")
+            plural(files, "file")
         )
     }
 }
