@@ -150,12 +150,27 @@ fn heading_pairs(note: &Note, level: u8, lang: &str) -> Vec<Pair> {
 
 /// The text of `range`, with thematic breaks (`---`) at its ends dropped and trimmed.
 fn region(text: &str, range: Range<usize>) -> String {
-    let lines: Vec<&str> = text[range].lines().collect();
-    let is_filler = |l: &&str| {
-        let t = l.trim();
+    let body = &text[range];
+    let is_filler = |t: &str| {
+        let t = t.trim();
         t.is_empty()
             || (t.len() >= 3 && (t.chars().all(|c| c == '-') || t.chars().all(|c| c == '*')))
     };
+    // Without carriage returns the lines kept are one slice of the text, copied once: every
+    // card's answer, and every note the card rules check, comes through here.
+    if !body.contains('\r') {
+        let mut kept: Option<Range<usize>> = None;
+        let mut at = 0;
+        for line in body.split('\n') {
+            if !is_filler(line) {
+                let start = kept.as_ref().map_or(at, |k| k.start);
+                kept = Some(start..at + line.len());
+            }
+            at += line.len() + 1;
+        }
+        return kept.map_or_else(String::new, |k| body[k].to_string());
+    }
+    let lines: Vec<&str> = body.lines().collect();
     // Slice rather than remove from the front: a section of many blank lines stays linear.
     let first = lines
         .iter()
@@ -340,6 +355,35 @@ fn strip_list_marker(t: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    /// The region as first written: the lines collected, trimmed of fillers, joined.
+    fn region_by_lines(text: &str) -> String {
+        let lines: Vec<&str> = text.lines().collect();
+        let is_filler = |l: &&str| {
+            let t = l.trim();
+            t.is_empty()
+                || (t.len() >= 3 && (t.chars().all(|c| c == '-') || t.chars().all(|c| c == '*')))
+        };
+        let first = lines
+            .iter()
+            .position(|l| !is_filler(l))
+            .unwrap_or(lines.len());
+        let last = lines
+            .iter()
+            .rposition(|l| !is_filler(l))
+            .map_or(first, |i| i + 1);
+        lines[first..last.max(first)].join("\n")
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_region_is_its_lines_without_fillers(
+            lines in proptest::collection::vec("(| |---|\\*\\*\\*|- a|x y|Ответ|\r)", 0..8),
+        ) {
+            let text = lines.join("\n");
+            proptest::prop_assert_eq!(super::region(&text, 0..text.len()), region_by_lines(&text));
+        }
+    }
+
     use super::*;
     use crate::config;
 
