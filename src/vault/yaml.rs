@@ -453,8 +453,23 @@ pub fn key_text(node: &Node) -> String {
     }
 }
 
-fn escape_pointer(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
+fn escape_pointer(key: &str) -> std::borrow::Cow<'_, str> {
+    if key.contains(['~', '/']) {
+        key.replace('~', "~0").replace('/', "~1").into()
+    } else {
+        key.into()
+    }
+}
+
+/// [`key_text`], borrowed when the key is a string (nearly every key is).
+fn key_str(node: &Node) -> std::borrow::Cow<'_, str> {
+    match &node.kind {
+        NodeKind::Scalar {
+            value: Value::String(s),
+            ..
+        } => s.as_str().into(),
+        _ => key_text(node).into(),
+    }
 }
 
 fn to_json(
@@ -476,23 +491,34 @@ fn to_json(
         ),
         NodeKind::Map(entries) => {
             let mut map = serde_json::Map::new();
-            let mut seen: HashMap<String, Range<usize>> = HashMap::new();
+            // Every node of every note's front matter comes through here: keys are
+            // borrowed from the tree, and copied once, into the map.
+            let mut seen: HashMap<std::borrow::Cow<'_, str>, Range<usize>> = HashMap::new();
             for (k, v) in entries {
-                let key = key_text(k);
-                if let Some(first) = seen.get(&key) {
-                    dups.push(DuplicateKey {
-                        key: key.clone(),
-                        first: first.clone(),
-                        second: k.span.clone(),
-                    });
-                }
-                seen.insert(key.clone(), k.span.clone());
-                let child = format!("{pointer}/{}", escape_pointer(&key));
+                let key = key_str(k);
+                let repeated = match seen.get(&key) {
+                    Some(first) => {
+                        dups.push(DuplicateKey {
+                            key: key.to_string(),
+                            first: first.clone(),
+                            second: k.span.clone(),
+                        });
+                        true
+                    }
+                    None => false,
+                };
+                let mut child = String::with_capacity(pointer.len() + 1 + key.len());
+                child.push_str(&pointer);
+                child.push('/');
+                child.push_str(&escape_pointer(&key));
                 let value = to_json(v, child, Some(k.span.clone()), spans, dups);
-                // Remove first so a repeated key moves to its last position, as the last
-                // value is the one kept.
-                map.remove(&key);
-                map.insert(key, value);
+                // A repeated key moves to its last position, as the last value is the one
+                // kept.
+                if repeated {
+                    map.remove(&*key);
+                }
+                map.insert(key.to_string(), value);
+                seen.insert(key, k.span.clone());
             }
             Value::Object(map)
         }
