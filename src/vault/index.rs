@@ -792,7 +792,7 @@ fn signature(s: &str) -> u64 {
 }
 
 /// The edit distance when it is at most `limit`.
-fn bounded_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
+pub fn bounded_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
     Distance::from(a).to(b, limit)
 }
 

@@ -3,7 +3,7 @@ use serde_json::Value;
 use crate::lint::Ctx;
 use crate::lint::diagnostic::{Finding, Severity};
 use crate::lint::registry::declare_rule;
-use crate::vault::index::edit_distance;
+use crate::vault::index::{bounded_distance, edit_distance};
 
 declare_rule! {
     /// ## What it does
@@ -82,8 +82,14 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
 pub(crate) fn closest<'a>(value: &str, words: &'a [String]) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
     for w in words {
-        let d = edit_distance(value, w);
-        if best.is_none_or(|(bd, _)| d < bd) {
+        // Only a word closer than the best so far matters: the distance stops being
+        // computed once it cannot be.
+        let d = match best {
+            None => Some(edit_distance(value, w)),
+            Some((0, _)) => break,
+            Some((bd, _)) => bounded_distance(value, w, bd - 1),
+        };
+        if let Some(d) = d {
             best = Some((d, w));
         }
     }
@@ -103,5 +109,30 @@ mod tests {
             .collect();
         assert_eq!(closest("system-desing", &words), Some("system-design"));
         assert_eq!(closest("patterns", &words), None);
+    }
+
+    /// The closest word with every distance computed whole.
+    fn closest_by_full_distances<'a>(value: &str, words: &'a [String]) -> Option<&'a str> {
+        let mut best: Option<(usize, &str)> = None;
+        for w in words {
+            let d = edit_distance(value, w);
+            if best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, w));
+            }
+        }
+        best.filter(|(d, w)| {
+            *d > 0 && *d <= (w.chars().count().max(value.chars().count()) / 3).max(1)
+        })
+        .map(|(_, w)| w)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_closest_word_is_found_without_whole_distances(
+            value in "[abk\\-]{0,7}",
+            words in proptest::collection::vec("[abkи\\-]{0,7}", 0..6),
+        ) {
+            proptest::prop_assert_eq!(closest(&value, &words), closest_by_full_distances(&value, &words));
+        }
     }
 }
