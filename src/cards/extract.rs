@@ -156,19 +156,14 @@ fn region(text: &str, range: Range<usize>) -> String {
         t.is_empty()
             || (t.len() >= 3 && (t.chars().all(|c| c == '-') || t.chars().all(|c| c == '*')))
     };
-    // Without carriage returns the lines kept are one slice of the text, copied once: every
-    // card's answer, and every note the card rules check, comes through here.
+    // Without carriage returns the lines kept are one slice of the text, copied once, found
+    // by looking at the lines at its two ends only: every card's answer, and every note
+    // the card rules check, comes through here.
     if !body.contains('\r') {
-        let mut kept: Option<Range<usize>> = None;
-        let mut at = 0;
-        for line in body.split('\n') {
-            if !is_filler(line) {
-                let start = kept.as_ref().map_or(at, |k| k.start);
-                kept = Some(start..at + line.len());
-            }
-            at += line.len() + 1;
-        }
-        return kept.map_or_else(String::new, |k| body[k].to_string());
+        return match filler_trimmed(body, is_filler) {
+            Some(kept) => body[kept].to_string(),
+            None => String::new(),
+        };
     }
     let lines: Vec<&str> = body.lines().collect();
     // Slice rather than remove from the front: a section of many blank lines stays linear.
@@ -181,6 +176,32 @@ fn region(text: &str, range: Range<usize>) -> String {
         .rposition(|l| !is_filler(l))
         .map_or(first, |i| i + 1);
     lines[first..last.max(first)].join("\n")
+}
+
+/// The part of `body` (without carriage returns) from its first line that is not filler
+/// to the end of its last one; `None` when every line is.
+fn filler_trimmed(body: &str, is_filler: impl Fn(&str) -> bool) -> Option<Range<usize>> {
+    let bytes = body.as_bytes();
+    let mut at = 0;
+    let start = loop {
+        let end = memchr::memchr(b'\n', &bytes[at..]).map_or(body.len(), |i| at + i);
+        if !is_filler(&body[at..end]) {
+            break at;
+        }
+        if end == body.len() {
+            return None;
+        }
+        at = end + 1;
+    };
+    let mut end = body.len();
+    loop {
+        let begin = memchr::memrchr(b'\n', &bytes[..end]).map_or(0, |i| i + 1);
+        // The line at `start` is not filler: the search back stops there at the latest.
+        if begin <= start || !is_filler(&body[begin..end]) {
+            return Some(start..end);
+        }
+        end = begin - 1;
+    }
 }
 
 /// The blockquote of a question region, without its `>` markers; the whole region when
