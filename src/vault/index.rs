@@ -82,13 +82,11 @@ pub fn key(s: &str) -> String {
     // Most names are ASCII, which NFC leaves as it is: one pass and one allocation, where
     // the general case takes three (the index keys every note's name and path).
     if s.is_ascii() {
-        return s
-            .bytes()
-            .map(|b| match b {
-                b'\\' => '/',
-                b => char::from(b.to_ascii_lowercase()),
-            })
-            .collect();
+        let mut k = s.to_ascii_lowercase();
+        if k.contains('\\') {
+            k = k.replace('\\', "/");
+        }
+        return k;
     }
     let composed: std::borrow::Cow<'_, str> = match unicode_normalization::is_nfc_quick(s.chars()) {
         unicode_normalization::IsNormalized::Yes => s.into(),
@@ -1016,6 +1014,14 @@ mod tests {
                 assert_eq!(bounded_distance(a, b, d - 1), None, "{a} {b}");
             }
         }
+    }
+
+    #[test]
+    fn keys_are_lower_case_composed_with_forward_slashes() {
+        assert_eq!(key("Notes\\Q-One.MD"), "notes/q-one.md");
+        assert_eq!(key("plain"), "plain");
+        // A decomposed `É` (E and a combining acute) keys as the composed `é`.
+        assert_eq!(key("Cafe\u{301}\\Kotlin"), "café/kotlin");
     }
 
     /// The full table, every cell computed: what the band must agree with.
