@@ -237,21 +237,27 @@ pub struct VaultIndex {
     digest: IndexDigest,
 }
 
+/// A map of the index's lookups (see [`Names`]).
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// The index's lookups by name, path, id and word.
+///
+/// Its maps hash with foldhash rather than SipHash: a pre-commit run builds them for the
+/// whole vault to check a few notes, and SipHash on their keys was 4 % of that run.
 #[derive(Debug, Default)]
 struct Names {
     /// Front-matter `id` → (note path, span of the id value), in path order.
-    ids: HashMap<String, Vec<(String, Range<usize>)>>,
+    ids: Map<String, Vec<(String, Range<usize>)>>,
     /// `anki_id` → (note path, span of the value), in path order.
-    anki_ids: HashMap<i64, Vec<(String, Range<usize>)>>,
+    anki_ids: Map<i64, Vec<(String, Range<usize>)>>,
     /// Stem key → note paths, in path order.
-    stems: HashMap<String, Vec<String>>,
+    stems: Map<String, Vec<String>>,
     /// Path key without `.md` → note path.
-    note_paths: HashMap<String, String>,
+    note_paths: Map<String, String>,
     /// File-name key → attachment paths.
-    attachment_names: HashMap<String, Vec<String>>,
+    attachment_names: Map<String, Vec<String>>,
     /// Path key → attachment path.
-    attachment_paths: HashMap<String, String>,
+    attachment_paths: Map<String, String>,
     /// (stem, `-`-separated words) of every note, for suggestions.
     words: Vec<(String, Vec<String>)>,
     /// Every stem of `words` in lower case, for the edit distances of suggestions.
@@ -260,11 +266,11 @@ struct Names {
     signatures: Vec<u64>,
     /// Indices into `words` by the stem's length in characters: a typo is looked for among
     /// stems of about the target's length only.
-    by_length: HashMap<usize, Vec<usize>>,
+    by_length: Map<usize, Vec<usize>>,
     /// Alias key → note paths.
-    aliases: HashMap<String, Vec<String>>,
+    aliases: Map<String, Vec<String>>,
     /// Word → indices into `words` of the stems containing it.
-    postings: HashMap<String, Vec<usize>>,
+    postings: Map<String, Vec<usize>>,
 }
 
 /// Digests of what an index was built from. Two indexes with the same `all` answer every
