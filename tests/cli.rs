@@ -128,10 +128,16 @@ fn unknown_rule_is_a_usage_error() {
         .stderr(predicate::str::contains("`XYZ123` is not a rule code"));
 }
 
+/// An empty vault whose `decksmith.toml` is `config`.
+fn vault_with_config(config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("decksmith.toml"), config).expect("write");
+    dir
+}
+
 #[test]
 fn bad_config_is_exit_two_with_the_file_named() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("decksmith.toml"), "[lint]\nselect = 5\n").expect("write");
+    let dir = vault_with_config("[lint]\nselect = 5\n");
     expect_setup_error(dir.path(), "decksmith.toml");
 }
 
@@ -142,12 +148,7 @@ fn bad_anki_settings_are_exit_two_for_every_command() {
         "prune-limit = 2.0",
         "url = \"localhost:8765\"",
     ] {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(
-            dir.path().join("decksmith.toml"),
-            format!("[anki]\n{setting}\n"),
-        )
-        .expect("write");
+        let dir = vault_with_config(&format!("[anki]\n{setting}\n"));
         let name = setting.split(' ').next().unwrap_or_default();
         for command in ["check", "cards", "sync"] {
             decksmith()
@@ -163,12 +164,7 @@ fn bad_anki_settings_are_exit_two_for_every_command() {
 
 #[test]
 fn an_invalid_concept_pattern_is_exit_two_for_every_command() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("decksmith.toml"),
-        "[links]\nconcept-pattern = '^c-('\n",
-    )
-    .expect("write");
+    let dir = vault_with_config("[links]\nconcept-pattern = '^c-('\n");
     for command in ["check", "cards", "sync"] {
         decksmith()
             .arg(command)
@@ -561,12 +557,7 @@ fn explicit_files_report_only_on_themselves() {
 
 #[test]
 fn force_exclude_applies_config_excludes_to_named_files() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("decksmith.toml"),
-        "[vault]\nexclude = [\"_templates/**\"]\n",
-    )
-    .expect("write");
+    let dir = vault_with_config("[vault]\nexclude = [\"_templates/**\"]\n");
     std::fs::create_dir(dir.path().join("_templates")).expect("mkdir");
     let tpl = dir.path().join("_templates/q-template--kotlin--easy.md");
     std::fs::write(&tpl, "# no front matter\n").expect("write");

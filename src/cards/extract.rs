@@ -151,20 +151,27 @@ fn heading_pairs(note: &Note, level: u8, lang: &str) -> Vec<Pair> {
 /// The text of `range`, with thematic breaks (`---`) at its ends dropped and trimmed.
 fn region(text: &str, range: Range<usize>) -> String {
     let body = &text[range];
-    let is_filler = |t: &str| {
-        let t = t.trim();
-        t.is_empty()
-            || (t.len() >= 3 && (t.chars().all(|c| c == '-') || t.chars().all(|c| c == '*')))
-    };
     // Without carriage returns the lines kept are one slice of the text, copied once, found
     // by looking at the lines at its two ends only: every card's answer, and every note
     // the card rules check, comes through here.
     if !body.contains('\r') {
-        return match filler_trimmed(body, is_filler) {
+        return match filler_trimmed(body) {
             Some(kept) => body[kept].to_string(),
             None => String::new(),
         };
     }
+    region_by_lines(body)
+}
+
+/// A line a region's ends drop: blank, or a thematic break of `-` or `*`.
+fn is_filler(line: &str) -> bool {
+    let t = line.trim();
+    t.is_empty() || (t.len() >= 3 && (t.chars().all(|c| c == '-') || t.chars().all(|c| c == '*')))
+}
+
+/// [`region`] of any text: its lines collected, trimmed of fillers at both ends, and
+/// joined with `\n` (a `\r\n` ending becomes `\n`).
+fn region_by_lines(body: &str) -> String {
     let lines: Vec<&str> = body.lines().collect();
     // Slice rather than remove from the front: a section of many blank lines stays linear.
     let first = lines
@@ -180,7 +187,7 @@ fn region(text: &str, range: Range<usize>) -> String {
 
 /// The part of `body` (without carriage returns) from its first line that is not filler
 /// to the end of its last one; `None` when every line is.
-fn filler_trimmed(body: &str, is_filler: impl Fn(&str) -> bool) -> Option<Range<usize>> {
+fn filler_trimmed(body: &str) -> Option<Range<usize>> {
     let bytes = body.as_bytes();
     let mut at = 0;
     let start = loop {
@@ -376,32 +383,17 @@ fn strip_list_marker(t: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    /// The region as first written: the lines collected, trimmed of fillers, joined.
-    fn region_by_lines(text: &str) -> String {
-        let lines: Vec<&str> = text.lines().collect();
-        let is_filler = |l: &&str| {
-            let t = l.trim();
-            t.is_empty()
-                || (t.len() >= 3 && (t.chars().all(|c| c == '-') || t.chars().all(|c| c == '*')))
-        };
-        let first = lines
-            .iter()
-            .position(|l| !is_filler(l))
-            .unwrap_or(lines.len());
-        let last = lines
-            .iter()
-            .rposition(|l| !is_filler(l))
-            .map_or(first, |i| i + 1);
-        lines[first..last.max(first)].join("\n")
-    }
-
     proptest::proptest! {
         #[test]
         fn a_region_is_its_lines_without_fillers(
             lines in proptest::collection::vec("(| |---|\\*\\*\\*|- a|x y|Ответ|\r)", 0..8),
         ) {
             let text = lines.join("\n");
-            proptest::prop_assert_eq!(super::region(&text, 0..text.len()), region_by_lines(&text));
+            // The slice found from the two ends is what collecting every line gives.
+            proptest::prop_assert_eq!(
+                super::region(&text, 0..text.len()),
+                super::region_by_lines(&text)
+            );
         }
     }
 

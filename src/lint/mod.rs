@@ -602,17 +602,22 @@ pub fn check_listing(
     let reported = entries.iter().filter(|e| wanted.contains(&e.rel)).count();
     let use_findings = targets.cache.reads() && reported.saturating_mul(8) >= entries.len();
     // The cache file is read while the vault is summarised: tens of megabytes for a large
-    // vault, mostly the kernel's copy, which would otherwise wait for the first pass.
-    let ((summaries, stamps), cache_bytes) = rayon::join(
-        || summarise_vault(settings, &entries, wanted, &pass),
-        || {
-            if use_findings {
-                cache::read(settings.root())
-            } else {
-                Vec::new()
-            }
-        },
-    );
+    // vault, mostly the kernel's copy, which would otherwise wait for the first pass. This
+    // thread reads it while the pool's threads summarise, so the read takes no worker
+    // from the first pass.
+    let ((summaries, stamps), cache_bytes) = std::thread::scope(|scope| {
+        let first = scope.spawn(|| summarise_vault(settings, &entries, wanted, &pass));
+        let bytes = if use_findings {
+            cache::read(settings.root())
+        } else {
+            Vec::new()
+        };
+        // A panic in the first pass stays a panic of the run.
+        let summarised = first
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (summarised, bytes)
+    });
     let limit = settings.loaded.config.vault.max_file_size;
     let findings_cache = use_findings.then(|| {
         CheckCache::open(
