@@ -152,6 +152,37 @@ fn files_outside_the_vault_are_an_error_unless_force_exclude_skips_them() {
 }
 
 #[test]
+fn a_folder_holding_the_vault_checks_all_of_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path();
+    std::fs::create_dir(repo.join(".git")).expect("git");
+    std::fs::write(repo.join("README.md"), "# Repo\n").expect("write");
+    common::copy_dir(&common::fixture("vault"), &repo.join("Vault"));
+    std::fs::remove_dir_all(repo.join("Vault/.obsidian")).expect("unmark");
+    let run = |args: &[&str]| {
+        let out = decksmith(repo)
+            .env("DECKSMITH_NO_CACHE", "1")
+            .args(["check", "--format", "concise"])
+            .args(args)
+            .output()
+            .expect("runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, whole) = run(&["Vault"]);
+    assert_eq!(code, Some(1), "{whole}");
+    // The top of the repository, however it is spelt, is the vault and nothing more: the
+    // README beside it is not a note of the vault.
+    for top in [".", "./", repo.to_str().expect("utf-8 temp path")] {
+        let (code, text) = run(&[top]);
+        assert_eq!((code, &text), (Some(1), &whole), "check {top}");
+    }
+    assert!(!whole.contains("README.md"), "{whole}");
+}
+
+#[test]
 fn show_settings_names_the_root_and_how_it_was_found() {
     let dir = tempfile::tempdir().expect("tempdir");
     let repo = std::fs::canonicalize(dir.path()).expect("canonical");

@@ -414,7 +414,8 @@ pub(crate) struct Selection {
 
 /// Turn the command line's paths into the set of notes to report on.
 ///
-/// Without paths: every note not excluded. A named folder: its notes not excluded. A named
+/// Without paths: every note not excluded. A named folder: its notes not excluded (all of
+/// the vault's when the folder holds the vault's root). A named
 /// file is reported on even when excluded (a user who names a file wants to hear about it),
 /// unless `--force-exclude`, which also skips named files outside the vault (pre-commit
 /// names every staged Markdown file of the repository, the vault's or not). A named file
@@ -449,7 +450,16 @@ pub(crate) fn select(
         if !path.exists() {
             return Err(LoadError::MissingPath(path.clone()));
         }
-        let Some((rel, valid)) = walk::relative_checked(root, path) else {
+        // A folder that holds the vault (`decksmith check .` at the top of a repository
+        // whose notes are in a subfolder) names all of it.
+        let holds_root = path.is_dir()
+            && std::fs::canonicalize(path).is_ok_and(|folder| root.starts_with(folder));
+        let checked = if holds_root {
+            Some((String::new(), true))
+        } else {
+            walk::relative_checked(root, path)
+        };
+        let Some((rel, valid)) = checked else {
             if targets.force_exclude {
                 warnings.push(format!(
                     "{} is outside the vault {}; skipped",
