@@ -150,14 +150,19 @@ fn bad_anki_settings_are_exit_two_for_every_command() {
     ] {
         let dir = vault_with_config(&format!("[anki]\n{setting}\n"));
         let name = setting.split(' ').next().unwrap_or_default();
-        for command in ["check", "cards", "sync"] {
-            decksmith()
-                .arg(command)
-                .arg(dir.path())
-                .assert()
-                .code(2)
-                .stderr(predicate::str::contains("decksmith.toml"))
-                .stderr(predicate::str::contains(format!("[anki] {name} = ")));
+        expect_setup_error_for_every_command(
+            dir.path(),
+            &["decksmith.toml", &format!("[anki] {name} = ")],
+        );
+    }
+}
+
+/// `check`, `cards` and `sync` of `dir` all exit 2, saying every one of `needles`.
+fn expect_setup_error_for_every_command(dir: &std::path::Path, needles: &[&str]) {
+    for command in ["check", "cards", "sync"] {
+        let mut assert = decksmith().arg(command).arg(dir).assert().code(2);
+        for needle in needles {
+            assert = assert.stderr(predicate::str::contains(*needle));
         }
     }
 }
@@ -165,14 +170,7 @@ fn bad_anki_settings_are_exit_two_for_every_command() {
 #[test]
 fn an_invalid_concept_pattern_is_exit_two_for_every_command() {
     let dir = vault_with_config("[links]\nconcept-pattern = '^c-('\n");
-    for command in ["check", "cards", "sync"] {
-        decksmith()
-            .arg(command)
-            .arg(dir.path())
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains("concept-pattern: invalid regex"));
-    }
+    expect_setup_error_for_every_command(dir.path(), &["concept-pattern: invalid regex"]);
 }
 
 #[test]

@@ -23,6 +23,17 @@ fn demo_copy() -> tempfile::TempDir {
     dir
 }
 
+/// A git work tree with a README at its top and the demo vault, unmarked, in `Vault/`.
+fn repo_with_vault_in_subfolder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path();
+    std::fs::create_dir(repo.join(".git")).expect("git");
+    std::fs::write(repo.join("README.md"), "# Repo\n").expect("write");
+    common::copy_dir(&common::fixture("vault"), &repo.join("Vault"));
+    std::fs::remove_dir_all(repo.join("Vault/.obsidian")).expect("unmark");
+    dir
+}
+
 const NOTE: &str = "q-cache-invalidation-strategies--system-design--medium.md";
 
 #[test]
@@ -124,12 +135,8 @@ fn a_file_name_that_is_not_utf8_gets_a_finding_naming_it() {
 
 #[test]
 fn files_outside_the_vault_are_an_error_unless_force_exclude_skips_them() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = repo_with_vault_in_subfolder();
     let repo = dir.path();
-    std::fs::create_dir(repo.join(".git")).expect("git");
-    std::fs::write(repo.join("README.md"), "# Repo\n").expect("write");
-    common::copy_dir(&common::fixture("vault"), &repo.join("Vault"));
-    std::fs::remove_dir_all(repo.join("Vault/.obsidian")).expect("unmark");
     let note = format!("Vault/30-System-Design/{NOTE}");
     decksmith(repo)
         .args(["check", "--format", "concise", "README.md", &note])
@@ -153,12 +160,8 @@ fn files_outside_the_vault_are_an_error_unless_force_exclude_skips_them() {
 
 #[test]
 fn a_folder_holding_the_vault_checks_all_of_it() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = repo_with_vault_in_subfolder();
     let repo = dir.path();
-    std::fs::create_dir(repo.join(".git")).expect("git");
-    std::fs::write(repo.join("README.md"), "# Repo\n").expect("write");
-    common::copy_dir(&common::fixture("vault"), &repo.join("Vault"));
-    std::fs::remove_dir_all(repo.join("Vault/.obsidian")).expect("unmark");
     let run = |args: &[&str]| {
         let out = decksmith(repo)
             .env("DECKSMITH_NO_CACHE", "1")
