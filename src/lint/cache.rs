@@ -84,10 +84,6 @@ struct CacheFile<'a> {
     records: Vec<Record<'a>>,
 }
 
-fn tool() -> String {
-    format!("decksmith {}", env!("CARGO_PKG_VERSION"))
-}
-
 /// The bytes of the check cache of the vault at `root` (empty when there is none): the
 /// cache borrows from them ([`CheckCache::open`]).
 pub fn read(root: &Path) -> Vec<u8> {
@@ -193,13 +189,13 @@ impl<'a> CheckCache<'a> {
     pub fn open(root: &Path, bytes: &'a [u8], key: u64, started: u64) -> CheckCache<'a> {
         let read = postcard::from_bytes::<CacheFile<'a>>(bytes)
             .ok()
-            .filter(|f| f.tool == tool() && f.key == key)
+            .filter(|f| f.tool == crate::vault::cache::tool() && f.key == key)
             .filter(|f| f.records.is_sorted_by(|a, b| a.path < b.path));
         let valid = read.is_some();
         CheckCache {
             dir: root.join(crate::vault::cache::DIR),
             file: read.unwrap_or_else(|| CacheFile {
-                tool: Cow::Owned(tool()),
+                tool: Cow::Owned(crate::vault::cache::tool()),
                 key,
                 ..CacheFile::default()
             }),
@@ -367,7 +363,7 @@ impl<'a> CheckCache<'a> {
             None => Tables(tables),
         };
         let next = NextFile {
-            tool: tool(),
+            tool: crate::vault::cache::tool(),
             key: file.key,
             asked,
             records: &records,

@@ -393,11 +393,12 @@ fn settings_hash(settings: &Settings) -> u64 {
 }
 
 /// A hash of everything but a note and the index that its findings depend on: decksmith's
-/// version, the configuration, the rules enabled and their severities, and the schemas.
-fn findings_key(settings: &Settings) -> u64 {
+/// version and build, the configuration (`settings_key`, [`settings_hash`]), the rules
+/// enabled and their severities, and the schemas.
+fn findings_key(settings: &Settings, settings_key: u64) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::hash::DefaultHasher::new();
-    settings_hash(settings).hash(&mut h);
+    settings_key.hash(&mut h);
     settings.enabled.hash(&mut h);
     settings.schemas.hash(&mut h);
     h.finish()
@@ -460,6 +461,8 @@ struct FirstPass<'a> {
     cache: load::Caching,
     /// When the run started (nanoseconds since the epoch).
     started: u64,
+    /// [`settings_hash`], computed once per run (it looks at decksmith's own file).
+    settings_key: u64,
 }
 
 /// The first pass: summarise every note of the vault for the index, in parallel, with the
@@ -474,7 +477,7 @@ fn summarise_vault(
 ) -> (Vec<Summary>, Vec<Option<Stamp>>) {
     let bodies = pass.count_inbound || !pass.removed.is_empty();
     let cache = (pass.cache.reads() && !bodies)
-        .then(|| IndexCache::open(settings.root(), settings_hash(settings)));
+        .then(|| IndexCache::open(settings.root(), pass.settings_key));
     let reference_keys = &settings.loaded.config.links.reference_keys;
     let read: Vec<(Summary, Option<Stamp>, bool)> = entries
         .par_iter()
@@ -596,6 +599,7 @@ pub fn check_listing(
         removed: &removed,
         cache: targets.cache,
         started,
+        settings_key: settings_hash(settings),
     };
     // Reading the check cache costs about what checking a few hundred notes does: a run on
     // a few of the vault's notes checks them instead.
@@ -623,7 +627,7 @@ pub fn check_listing(
         CheckCache::open(
             settings.root(),
             &cache_bytes,
-            findings_key(settings),
+            findings_key(settings, pass.settings_key),
             started,
         )
     });

@@ -134,7 +134,8 @@ pub struct IndexCache {
     dirty: bool,
 }
 
-fn tool() -> String {
+/// What wrote a cache file: a file another version wrote is not read (both caches).
+pub(crate) fn tool() -> String {
     format!("decksmith {}", env!("CARGO_PKG_VERSION"))
 }
 
