@@ -89,6 +89,9 @@ pub struct Settings {
     schemas: u64,
     /// `[links] concept-pattern`, compiled once rather than for every note REF004 checks.
     pub concept_pattern: Regex,
+    /// The anchor keys of `[links] link-sections`, made once rather than for every note
+    /// LNK006 checks.
+    pub link_section_keys: Vec<String>,
 }
 
 impl Settings {
@@ -134,8 +137,15 @@ impl Settings {
         let concept_pattern = Regex::new(&config.links.concept_pattern).map_err(|e| {
             SetupError::Invalid(format!("[links] concept-pattern: invalid regex: {e}"))
         })?;
+        let link_section_keys = config
+            .links
+            .link_sections
+            .iter()
+            .map(|n| crate::vault::markdown::anchor_key(n))
+            .collect();
         Ok(Settings {
             concept_pattern,
+            link_section_keys,
             vault,
             kinds,
             per_file_ignores,

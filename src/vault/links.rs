@@ -38,11 +38,16 @@ pub struct Link {
 
 /// Byte ranges of `%% … %%` comments in `text[from..]`, as file offsets.
 fn comment_ranges(text: &str, from: usize) -> Vec<Range<usize>> {
+    // Every note's body is searched, and most hold no comment: `str::find` with a
+    // two-byte needle sets up a general substring search each time, `memmem` a vector
+    // scan for the first byte.
+    let marker = memchr::memmem::Finder::new(b"%%");
+    let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut pos = from;
-    while let Some(open) = text[pos..].find("%%") {
+    while let Some(open) = marker.find(&bytes[pos..]) {
         let start = pos + open;
-        match text[start + 2..].find("%%") {
+        match marker.find(&bytes[start + 2..]) {
             Some(close) => {
                 let end = start + 2 + close + 2;
                 out.push(start..end);

@@ -5,7 +5,7 @@ use crate::lint::Ctx;
 use crate::lint::diagnostic::{Finding, Severity};
 use crate::lint::registry::declare_rule;
 use crate::vault::index::{Target, key};
-use crate::vault::markdown::{anchor_key, anchor_key_start, anchor_matches};
+use crate::vault::markdown::{anchor_key_start, anchor_matches};
 
 declare_rule! {
     /// ## What it does
@@ -30,13 +30,7 @@ declare_rule! {
 }
 
 fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    let names: Vec<String> = ctx
-        .config()
-        .links
-        .link_sections
-        .iter()
-        .map(|n| anchor_key(n))
-        .collect();
+    let names = &ctx.settings.link_section_keys;
     let headings = &ctx.note.headings;
     // Which headings open a links section, decided once per note.
     let is_links_section: Vec<bool> = headings
