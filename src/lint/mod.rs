@@ -22,6 +22,7 @@ pub mod diagnostic;
 pub mod fix;
 pub mod lookup;
 pub mod registry;
+pub mod residue;
 pub mod restore;
 pub mod rules;
 pub mod schema;
@@ -47,7 +48,8 @@ use crate::vault::sections;
 use crate::vault::walk::{self, Entry};
 use cache::CheckCache;
 use diagnostic::{Diagnostic, Finding, Severity};
-use registry::Rule;
+use registry::{Check, Rule};
+use residue::Residue;
 use schema::Schema;
 
 /// An error about the tool or its configuration (exit code 2), never about a note.
@@ -260,19 +262,15 @@ fn enabled_rules(
     Ok(enabled)
 }
 
-/// What a rule sees.
+/// What a rule on a note alone sees ([`Check::Note`]).
 pub struct Ctx<'a> {
     pub note: &'a Note,
     pub kind: Option<&'a CompiledKind>,
     pub settings: &'a Settings,
-    /// The vault index; what the rules ask of it is recorded when the run caches findings.
-    pub index: lookup::Lookup<'a>,
     /// The note's headings classified as sections, computed once for all SEC rules.
     sections: std::cell::OnceCell<Vec<crate::vault::sections::SectionMatch<'a>>>,
     /// The note's question/answer pairs, once for all ANK rules.
     pairs: std::cell::OnceCell<Vec<crate::cards::extract::Pair>>,
-    /// The note's body links with their targets resolved, once for all LNK rules.
-    links: std::cell::OnceCell<Vec<rules::resolved::ResolvedLink<'a>>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -292,6 +290,24 @@ impl<'a> Ctx<'a> {
             Some(k) => crate::cards::extract::pairs_with(self.note, &k.kind, self.sections()),
             None => Vec::new(),
         })
+    }
+}
+
+/// What a rule on a note against the vault's index sees ([`Check::Index`]): the note's
+/// residue, its text long gone.
+pub struct IndexCtx<'a> {
+    pub note: &'a Residue,
+    pub kind: Option<&'a CompiledKind>,
+    pub settings: &'a Settings,
+    /// The vault index; what the rules ask of it is recorded when the run caches findings.
+    pub index: lookup::Lookup<'a>,
+    /// The note's body links with their targets resolved, once for all LNK rules.
+    links: std::cell::OnceCell<Vec<rules::resolved::ResolvedLink<'a>>>,
+}
+
+impl<'a> IndexCtx<'a> {
+    pub fn config(&self) -> &config::Config {
+        &self.settings.loaded.config
     }
 
     /// The note's body links, resolved against the vault index.
@@ -879,30 +895,45 @@ fn check_note_with(
     index: lookup::Lookup<'_>,
     note: &Note,
 ) -> (Vec<Diagnostic>, Vec<lookup::Asked>) {
+    check_against(settings, index, check_alone(settings, note))
+}
+
+/// A note checked alone: the findings of the rules on the note alone (suppressed, capped,
+/// sorted and located), and its residue for the rules that need the index.
+struct Partial {
+    diagnostics: Vec<Diagnostic>,
+    residue: Residue,
+}
+
+/// The severity of `rule` on a note whose path is ignored for `path_ignores`, if enabled.
+fn enabled_on(settings: &Settings, path_ignores: &[&str], rule: &Rule) -> Option<Severity> {
+    let ignored = path_ignores.iter().any(|c| registry::selects(c, rule));
+    settings.severity(rule.code).filter(|_| !ignored)
+}
+
+/// Run the enabled rules on the note alone ([`Check::Note`]), while its text is in hand.
+fn check_alone(settings: &Settings, note: &Note) -> Partial {
     let ctx = Ctx {
         note,
         kind: note.kind.map(|k| &settings.kinds[k]),
         settings,
-        index,
         sections: std::cell::OnceCell::new(),
         pairs: std::cell::OnceCell::new(),
-        links: std::cell::OnceCell::new(),
     };
     // Globs are matched once per note, not once per rule.
     let path_ignores = settings.path_ignores(&note.path);
     // One copy of the path for all of the note's findings.
     let path: std::sync::Arc<str> = note.path.as_str().into();
-    let enabled = |rule: &Rule| -> Option<Severity> {
-        let ignored = path_ignores.iter().any(|c| registry::selects(c, rule));
-        settings.severity(rule.code).filter(|_| !ignored)
-    };
     let mut out = Vec::new();
     for rule in registry::all() {
-        let Some(severity) = enabled(rule) else {
+        let Check::Note(check) = rule.check else {
+            continue;
+        };
+        let Some(severity) = enabled_on(settings, &path_ignores, rule) else {
             continue;
         };
         let mut findings = Vec::new();
-        (rule.check)(&ctx, &mut findings);
+        check(&ctx, &mut findings);
         out.extend(
             findings
                 .into_iter()
@@ -921,20 +952,72 @@ fn check_note_with(
         })
         .unwrap_or_default();
     let mut directives = suppress::parse(&note.text, &note.lines, &fm_codes);
-    let mut out = suppress::apply(out, &mut directives, &note.lines);
+    let out = suppress::apply(out, &mut directives, |at| note.lines.line_of(at));
+    // After suppression, so that a suppressed finding never counts towards the cap.
+    let mut out = diagnostic::cap_per_rule(out);
+    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostic::locate(&note.text, &note.lines, &mut out);
+    Partial {
+        diagnostics: out,
+        residue: Residue::of(&ctx, directives),
+    }
+}
+
+/// Run the enabled rules on the note against the index ([`Check::Index`]), then report the
+/// suppressions nothing used: the note's findings, in the order of the report, and the
+/// questions asked when `index` records them.
+fn check_against(
+    settings: &Settings,
+    index: lookup::Lookup<'_>,
+    partial: Partial,
+) -> (Vec<Diagnostic>, Vec<lookup::Asked>) {
+    let Partial {
+        mut diagnostics,
+        mut residue,
+    } = partial;
+    let path_ignores = settings.path_ignores(&residue.path);
+    let path: std::sync::Arc<str> = match diagnostics.first() {
+        Some(d) => d.path.clone(),
+        None => residue.path.as_str().into(),
+    };
+    let ctx = IndexCtx {
+        note: &residue,
+        kind: residue.kind.map(|k| &settings.kinds[k]),
+        settings,
+        index,
+        links: std::cell::OnceCell::new(),
+    };
+    let mut out = Vec::new();
+    for rule in registry::all() {
+        let Check::Index(check) = rule.check else {
+            continue;
+        };
+        let Some(severity) = enabled_on(settings, &path_ignores, rule) else {
+            continue;
+        };
+        let mut findings = Vec::new();
+        check(&ctx, &mut findings);
+        out.extend(
+            findings
+                .into_iter()
+                .map(|f| finish(rule, severity, &path, f)),
+        );
+    }
+    let asked = ctx.index.into_asked();
+    let mut out = residue.suppress(out);
     let sup001 = &rules::sup001_unused_suppression::RULE;
-    if let Some(severity) = enabled(sup001) {
-        for finding in rules::sup001_unused_suppression::findings(&directives) {
+    if let Some(severity) = enabled_on(settings, &path_ignores, sup001) {
+        for finding in rules::sup001_unused_suppression::findings(residue.directives()) {
             out.push(finish(sup001, severity, &path, finding));
         }
     }
-    // After suppression, so that a suppressed finding never counts towards the cap.
     let mut out = diagnostic::cap_per_rule(out);
+    residue.locate(&mut out);
     // In the order of the report: each note's findings are sorted here, in parallel, so the
     // report's list, made of them in path order, needs no sort of its own.
-    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    diagnostic::locate(&note.text, &note.lines, &mut out);
-    (out, ctx.index.into_asked())
+    diagnostics.extend(out);
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    (diagnostics, asked)
 }
 
 fn finish(rule: &Rule, severity: Severity, path: &std::sync::Arc<str>, f: Finding) -> Diagnostic {

@@ -3,9 +3,9 @@
 //! A rule's documentation is the doc comment on its declaration (see `declare_rule!`), so
 //! `decksmith rule CODE`, `docs/rules.md` and the source never disagree.
 
-use super::Ctx;
 use super::diagnostic::{Finding, Severity};
 use super::rules;
+use super::{Ctx, IndexCtx};
 
 /// A lint rule.
 pub struct Rule {
@@ -17,9 +17,23 @@ pub struct Rule {
     pub summary: &'static str,
     /// Markdown documentation (the rule's doc comment).
     pub doc: &'static str,
-    pub check: fn(&Ctx<'_>, &mut Vec<Finding>),
+    pub check: Check,
     /// Whether the rule offers fixes, and how far they can be trusted.
     pub fix: FixAvailability,
+}
+
+/// What a rule looks at, which decides when it runs.
+///
+/// A note is read once. The rules that look at it alone run while it is in hand; the rules
+/// that compare it with the rest of the vault wait for the index, which is complete only
+/// when every note has been read, and see the note's [`super::residue::Residue`] by then.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// The note alone: its text, front matter, sections and cards.
+    Note(fn(&Ctx<'_>, &mut Vec<Finding>)),
+    /// The note against the vault's index (links, references, duplicate ids). Such a rule
+    /// offers no fixes: a fix is proven on the note's text, which its residue does not hold.
+    Index(fn(&IndexCtx<'_>, &mut Vec<Finding>)),
 }
 
 /// What fixes a rule offers (stated in `decksmith rule CODE` and `docs/rules.md`). A rule
@@ -79,13 +93,15 @@ impl Rule {
 
 /// Declare a rule's metadata with its doc comment as its user documentation.
 macro_rules! declare_rule {
+    (@check check $check:path) => { $crate::lint::registry::Check::Note($check) };
+    (@check index_check $check:path) => { $crate::lint::registry::Check::Index($check) };
     (
         $(#[doc = $doc:literal])*
         code = $code:literal,
         name = $name:literal,
         severity = $sev:expr,
         summary = $summary:literal,
-        check = $check:path
+        $when:ident = $check:path
         $(, fix = $fix:ident)? $(,)?
     ) => {
         pub(crate) static RULE: $crate::lint::registry::Rule = $crate::lint::registry::Rule {
@@ -94,7 +110,7 @@ macro_rules! declare_rule {
             default_severity: $sev,
             summary: $summary,
             doc: concat!($($doc, "\n"),*),
-            check: $check,
+            check: $crate::lint::registry::declare_rule!(@check $when $check),
             fix: $crate::lint::registry::FixAvailability::None
                 $(.or($crate::lint::registry::FixAvailability::$fix))?,
         };

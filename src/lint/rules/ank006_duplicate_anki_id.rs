@@ -1,5 +1,4 @@
-use super::anki;
-use crate::lint::Ctx;
+use crate::lint::IndexCtx;
 use crate::lint::diagnostic::{Finding, Severity, listing};
 use crate::lint::registry::declare_rule;
 
@@ -19,26 +18,15 @@ declare_rule! {
     name = "duplicate-anki-id",
     severity = Some(Severity::Error),
     summary = "the same `anki_id` in two `anki_cards` entries",
-    check = check,
+    index_check = check,
 }
 
-fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+fn check(ctx: &IndexCtx<'_>, out: &mut Vec<Finding>) {
     // The note's own entries come from the note itself, the other notes' from the index: the
     // index may describe an older text of this note (`check --fix` checks a fixed note
     // against the index of the run).
-    let own: Vec<(i64, std::ops::Range<usize>)> = anki::entries(ctx)
-        .iter()
-        .filter_map(|e| {
-            let id = e.field("anki_id").and_then(serde_json::Value::as_i64)?;
-            let range = ctx
-                .note
-                .front_matter()
-                .and_then(|p| p.spans.value(&format!("{}/anki_id", e.pointer)))
-                .unwrap_or_else(|| e.range(ctx, Some("anki_id")));
-            Some((id, range))
-        })
-        .collect();
-    for (id, value_range) in &own {
+    let own = &ctx.note.anki_ids;
+    for (id, value_range) in own {
         let (id, value_range) = (*id, value_range.clone());
         let elsewhere = ctx.index.anki_id_users(id).iter();
         let others: Vec<(String, std::ops::Range<usize>)> = own

@@ -1,5 +1,5 @@
 use super::resolved;
-use crate::lint::Ctx;
+use crate::lint::IndexCtx;
 use crate::lint::diagnostic::{Finding, MAX_PER_RULE, Severity};
 use crate::lint::registry::declare_rule;
 use crate::vault::index::Target;
@@ -24,10 +24,10 @@ declare_rule! {
     name = "unresolved-link",
     severity = Some(Severity::Error),
     summary = "link target is no note or file of the vault",
-    check = check,
+    index_check = check,
 }
 
-fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+fn check(ctx: &IndexCtx<'_>, out: &mut Vec<Finding>) {
     for r in ctx.links() {
         if r.link.embed || r.target != Target::Missing {
             continue;

@@ -1,8 +1,8 @@
 use super::resolved;
-use crate::lint::Ctx;
+use crate::lint::IndexCtx;
 use crate::lint::diagnostic::{Finding, Severity};
 use crate::lint::registry::declare_rule;
-use crate::vault::index::{Anchors, Target};
+use crate::vault::index::Target;
 
 declare_rule! {
     /// ## What it does
@@ -22,30 +22,25 @@ declare_rule! {
     name = "unknown-anchor",
     severity = Some(Severity::Warning),
     summary = "`#heading` or `#^block` anchor not found in the target",
-    check = check,
+    index_check = check,
 }
 
-fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    // The note's own anchors come from the note: the index may hold an older text of it
-    // (`check --fix` checks a fixed note against the index of the run).
-    let own = std::cell::OnceCell::new();
+fn check(ctx: &IndexCtx<'_>, out: &mut Vec<Finding>) {
     for r in ctx.links() {
         let (Some(anchor), Target::Note(path)) = (&r.link.anchor, &r.target) else {
             continue;
         };
-        let theirs;
-        let anchors = if *path == ctx.note.path {
-            own.get_or_init(|| Anchors::of(ctx.note))
+        // The note's own anchors come from the note: the index may hold an older text of
+        // it (`check --fix` checks a fixed note against the index of the run).
+        let found = if *path == ctx.note.path {
+            r.anchor_here
         } else {
             match ctx.index.anchors(path) {
-                Some(a) => {
-                    theirs = a;
-                    &*theirs
-                }
+                Some(a) => a.has(anchor),
                 None => continue,
             }
         };
-        if !anchors.has(anchor) {
+        if !found {
             let what = if anchor.starts_with('^') {
                 "block"
             } else {

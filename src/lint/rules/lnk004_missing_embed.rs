@@ -1,5 +1,5 @@
 use super::resolved;
-use crate::lint::Ctx;
+use crate::lint::IndexCtx;
 use crate::lint::diagnostic::{Finding, Severity};
 use crate::lint::registry::declare_rule;
 use crate::vault::index::Target;
@@ -18,10 +18,10 @@ declare_rule! {
     name = "missing-embed",
     severity = Some(Severity::Error),
     summary = "embedded file is not in the vault",
-    check = check,
+    index_check = check,
 }
 
-fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+fn check(ctx: &IndexCtx<'_>, out: &mut Vec<Finding>) {
     for r in ctx.links() {
         if r.link.embed && r.target == Target::Missing {
             out.push(

@@ -1,4 +1,4 @@
-use crate::lint::Ctx;
+use crate::lint::IndexCtx;
 use crate::lint::diagnostic::Finding;
 use crate::lint::registry::declare_rule;
 
@@ -21,17 +21,20 @@ declare_rule! {
     name = "orphan-note",
     severity = None,
     summary = "no other note links to this note (off by default)",
-    check = check,
+    index_check = check,
 }
 
-fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+fn check(ctx: &IndexCtx<'_>, out: &mut Vec<Finding>) {
     if ctx.kind.is_none() {
         return;
     }
     if ctx.index.inbound(&ctx.note.path) == Some(0) {
         out.push(
-            Finding::new(ctx.note.head_range(), "no other note links to this note")
-                .help("link it from a related note or its map of content"),
+            Finding::new(
+                ctx.note.head_range.clone(),
+                "no other note links to this note",
+            )
+            .help("link it from a related note or its map of content"),
         );
     }
 }

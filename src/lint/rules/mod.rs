@@ -13,7 +13,7 @@ pub mod ank006_duplicate_anki_id;
 pub mod ank007_synced_at_format;
 pub mod ank008_language_without_card;
 pub mod ank009_untagged_language;
-mod anki;
+pub(crate) mod anki;
 pub mod dat001_updated_before_created;
 pub mod fm001_missing_front_matter;
 pub mod fm002_unterminated_front_matter;

@@ -1,4 +1,4 @@
-use crate::lint::Ctx;
+use crate::lint::IndexCtx;
 use crate::lint::diagnostic::{Finding, Severity, listing};
 use crate::lint::registry::declare_rule;
 
@@ -18,14 +18,11 @@ declare_rule! {
     name = "duplicate-id",
     severity = Some(Severity::Error),
     summary = "the same `id` in two or more notes",
-    check = check,
+    index_check = check,
 }
 
-fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    let Some(parsed) = ctx.note.front_matter() else {
-        return;
-    };
-    let Some(id) = parsed.json.get("id").and_then(|v| v.as_str()) else {
+fn check(ctx: &IndexCtx<'_>, out: &mut Vec<Finding>) {
+    let Some((id, range)) = &ctx.note.id else {
         return;
     };
     let users = ctx.index.id_users(id);
@@ -33,9 +30,8 @@ fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     if others.is_empty() {
         return;
     }
-    let range = parsed.spans.value("/id").unwrap_or(ctx.note.head_range());
     let names = listing(others.iter().map(|(p, _)| format!("`{p}`")));
-    let mut finding = Finding::new(range, format!("id `{id}` is also used by {names}"))
+    let mut finding = Finding::new(range.clone(), format!("id `{id}` is also used by {names}"))
         .help("give each note its own id; card slugs are built from it");
     for (path, span) in others {
         finding = finding.label_in(path.as_str(), span.clone(), "same id here");

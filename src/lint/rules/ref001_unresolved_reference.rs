@@ -1,8 +1,7 @@
-use crate::lint::Ctx;
+use crate::lint::IndexCtx;
 use crate::lint::diagnostic::{Finding, MAX_PER_RULE, Severity};
 use crate::lint::registry::declare_rule;
 use crate::vault::index::Target;
-use crate::vault::links;
 
 declare_rule! {
     /// ## What it does
@@ -22,11 +21,11 @@ declare_rule! {
     name = "unresolved-reference",
     severity = Some(Severity::Error),
     summary = "front-matter reference (`related`, `moc`) resolves to no note",
-    check = check,
+    index_check = check,
 }
 
-fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    for r in links::references(ctx.note, &ctx.config().links.reference_keys) {
+fn check(ctx: &IndexCtx<'_>, out: &mut Vec<Finding>) {
+    for r in &ctx.note.references {
         if ctx.index.resolve_name(&r.target) != Target::Missing {
             continue;
         }

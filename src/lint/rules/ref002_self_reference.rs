@@ -1,8 +1,7 @@
-use crate::lint::Ctx;
+use crate::lint::IndexCtx;
 use crate::lint::diagnostic::{Finding, Severity};
 use crate::lint::registry::declare_rule;
 use crate::vault::index::Target;
-use crate::vault::links;
 
 declare_rule! {
     /// ## What it does
@@ -17,11 +16,11 @@ declare_rule! {
     name = "self-reference",
     severity = Some(Severity::Warning),
     summary = "front-matter reference to the note itself",
-    check = check,
+    index_check = check,
 }
 
-fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-    for r in links::references(ctx.note, &ctx.config().links.reference_keys) {
+fn check(ctx: &IndexCtx<'_>, out: &mut Vec<Finding>) {
+    for r in &ctx.note.references {
         if ctx.index.resolve_name(&r.target) == Target::Note(ctx.note.path.as_str()) {
             out.push(
                 Finding::new(
