@@ -400,6 +400,16 @@ struct Summary {
     outbound: Option<Outbound>,
     /// Whether one of its links or references names a note the commit removes.
     names_removed: bool,
+    /// The note checked alone while it was in hand, when the run reports on it.
+    held: Option<Held>,
+}
+
+/// A note the first pass read whole and checked alone: what the second pass needs to
+/// finish its check against the index without reading it again.
+struct Held {
+    partial: Partial,
+    /// The hash of the bytes checked (`None`: none could be read).
+    hash: Option<ContentHash>,
 }
 
 /// A hash of what the cached facts depend on: decksmith's version and build, and the settings.
@@ -489,12 +499,16 @@ struct FirstPass<'a> {
     started: u64,
     /// [`settings_hash`], computed once per run (it looks at decksmith's own file).
     settings_key: u64,
+    /// Whether the second pass may reuse findings from the check cache: the notes to report
+    /// on are then left to it (most are unchanged), not checked here.
+    use_findings: bool,
 }
 
 /// The first pass: summarise every note of the vault for the index, in parallel, with the
-/// stamp of each file (taken before it is read, when the caches are in use). Notes are read
-/// for their front matter only (from the index cache when it holds the file's stamp),
-/// unless the pass needs their bodies.
+/// stamp of each file (taken before it is read, when the caches are in use). A note the
+/// run reports on is read whole and checked alone while in hand ([`Held`]), unless the check
+/// cache may hold its findings; any other note is read for its front matter only (from
+/// the index cache when it holds the file's stamp), unless the pass needs every body.
 fn summarise_vault(
     settings: &Settings,
     entries: &[Entry],
@@ -504,7 +518,6 @@ fn summarise_vault(
     let bodies = pass.count_inbound || !pass.removed.is_empty();
     let cache = (pass.cache.reads() && !bodies)
         .then(|| IndexCache::open(settings.root(), pass.settings_key));
-    let reference_keys = &settings.loaded.config.links.reference_keys;
     let read: Vec<(Summary, Option<Stamp>, bool)> = entries
         .par_iter()
         .map(|e| {
@@ -512,32 +525,29 @@ fn summarise_vault(
             let stamp = (pass.cache.reads() && e.content.is_none())
                 .then(|| Stamp::of(&e.path))
                 .flatten();
-            if bodies {
-                let note = load_note(settings, e, true);
-                let names_removed = !wanted.contains(&e.rel)
-                    && !pass.removed.is_empty()
-                    && names_removed_by(&note, reference_keys, pass.removed);
-                let summary = Summary {
-                    entry: IndexEntry::of(&note),
-                    outbound: pass
-                        .count_inbound
-                        .then(|| Outbound::of(&note, reference_keys)),
-                    names_removed,
-                };
-                return (summary, stamp, false);
+            let reported = wanted.contains(&e.rel);
+            let cached = cache
+                .as_ref()
+                .zip(stamp)
+                .and_then(|(cache, stamp)| cache.get(&e.rel, stamp));
+            let missed = cache.is_some() && stamp.is_some() && cached.is_none();
+            if reported && !pass.use_findings {
+                return (summarise_held(settings, e, pass), stamp, missed);
             }
-            let summary = |entry| Summary {
+            if bodies {
+                return (summarise_body(settings, e, pass, reported), stamp, false);
+            }
+            let entry = match cached {
+                Some(hit) => hit,
+                None => load::index_entry(settings, e),
+            };
+            let summary = Summary {
                 entry,
                 outbound: None,
                 names_removed: false,
+                held: None,
             };
-            if let (Some(cache), Some(stamp)) = (&cache, stamp)
-                && let Some(hit) = cache.get(&e.rel, stamp)
-            {
-                return (summary(hit), Some(stamp), false);
-            }
-            let entry = load::index_entry(settings, e);
-            (summary(entry), stamp, true)
+            (summary, stamp, missed)
         })
         .collect();
     if let Some(mut cache) = cache.filter(|_| pass.cache.writes()) {
@@ -554,6 +564,42 @@ fn summarise_vault(
     read.into_iter()
         .map(|(summary, stamp, _)| (summary, stamp))
         .unzip()
+}
+
+/// Summarise a note the run reports on: read it whole, once, and check it alone while it
+/// is in hand.
+fn summarise_held(settings: &Settings, e: &Entry, pass: &FirstPass<'_>) -> Summary {
+    let (note, hash) = load::load_note_hashed(settings, e);
+    let reference_keys = &settings.loaded.config.links.reference_keys;
+    Summary {
+        entry: IndexEntry::of(&note),
+        outbound: pass
+            .count_inbound
+            .then(|| Outbound::of(&note, reference_keys)),
+        // A reported note is reported on whole, not only at its links to removed notes.
+        names_removed: false,
+        held: Some(Held {
+            partial: check_alone(settings, &note),
+            hash,
+        }),
+    }
+}
+
+/// Summarise a note from its body too: its links, when inbound links are counted, and
+/// whether it names a note the commit removes (one the run does not report on).
+fn summarise_body(settings: &Settings, e: &Entry, pass: &FirstPass<'_>, reported: bool) -> Summary {
+    let note = load_note(settings, e, true);
+    let reference_keys = &settings.loaded.config.links.reference_keys;
+    Summary {
+        entry: IndexEntry::of(&note),
+        outbound: pass
+            .count_inbound
+            .then(|| Outbound::of(&note, reference_keys)),
+        names_removed: !reported
+            && !pass.removed.is_empty()
+            && names_removed_by(&note, reference_keys, pass.removed),
+        held: None,
+    }
 }
 
 /// Whether a link or reference of `note` names a removed note.
@@ -620,22 +666,23 @@ pub fn check_listing(
     let count_inbound = settings
         .severity(rules::lnk007_orphan_note::RULE.code)
         .is_some();
+    // Reading the check cache costs about what checking a few hundred notes does: a run on
+    // a few of the vault's notes checks them instead.
+    let reported = entries.iter().filter(|e| wanted.contains(&e.rel)).count();
+    let use_findings = targets.cache.reads() && reported.saturating_mul(8) >= entries.len();
     let pass = FirstPass {
         count_inbound,
         removed: &removed,
         cache: targets.cache,
         started,
         settings_key: settings_hash(settings),
+        use_findings,
     };
-    // Reading the check cache costs about what checking a few hundred notes does: a run on
-    // a few of the vault's notes checks them instead.
-    let reported = entries.iter().filter(|e| wanted.contains(&e.rel)).count();
-    let use_findings = targets.cache.reads() && reported.saturating_mul(8) >= entries.len();
     // The cache file is read while the vault is summarised: tens of megabytes for a large
     // vault, mostly the kernel's copy, which would otherwise wait for the first pass. This
     // thread reads it while the pool's threads summarise, so the read takes no worker
     // from the first pass.
-    let ((summaries, stamps), cache_bytes) = std::thread::scope(|scope| {
+    let ((mut summaries, stamps), cache_bytes) = std::thread::scope(|scope| {
         let first = scope.spawn(|| summarise_vault(settings, &entries, wanted, &pass));
         let bytes = if use_findings {
             cache::read(settings.root())
@@ -664,6 +711,7 @@ pub fn check_listing(
         .filter(|s| s.names_removed && !settings.is_excluded(&s.entry.path))
         .map(|s| s.entry.path.clone())
         .collect();
+    let held: Vec<Option<Held>> = summaries.iter_mut().map(|s| s.held.take()).collect();
     let index = build_index(
         settings,
         summaries,
@@ -683,7 +731,7 @@ pub fn check_listing(
         cache: findings_cache.as_ref(),
         hashes: std::sync::Mutex::new(std::collections::HashMap::new()),
     };
-    let mut checked = second.run();
+    let mut checked = second.run(held);
     drop(second);
     if let Some(cache) = findings_cache.filter(|_| targets.cache.writes()) {
         let outcomes = checked
@@ -751,14 +799,52 @@ struct SecondPass<'a> {
 }
 
 impl SecondPass<'_> {
-    fn run(&self) -> Vec<Checked> {
+    /// Check every note to report on; `held` holds, in the order of `sources`, the notes
+    /// the first pass checked alone.
+    fn run(&self, held: Vec<Option<Held>>) -> Vec<Checked> {
         self.sources
             .entries()
             .par_iter()
             .zip(self.stamps.par_iter())
-            .filter(|(e, _)| self.wanted.contains(&e.rel) || self.linked_removed.contains(&e.rel))
-            .filter_map(|(e, stamp)| self.check(e, *stamp))
+            .zip(held.into_par_iter())
+            .filter(|((e, _), _)| {
+                self.wanted.contains(&e.rel) || self.linked_removed.contains(&e.rel)
+            })
+            .filter_map(|((e, stamp), held)| match held {
+                Some(held) => Some(self.finish(e, *stamp, held)),
+                None => self.check(e, *stamp),
+            })
             .collect()
+    }
+
+    /// The findings of a note the first pass checked alone: checked against the index now.
+    fn finish(&self, e: &Entry, stamp: Option<Stamp>, held: Held) -> Checked {
+        // A run that does not write the cache has no use for what its rules asked.
+        let recording = self.cache.is_some() && self.targets.cache.writes();
+        let asking = if recording {
+            lookup::Lookup::recording(self.index)
+        } else {
+            lookup::Lookup::new(self.index)
+        };
+        let (mut diagnostics, asked) = check_against(self.settings, asking, held.partial);
+        diagnostics.shrink_to_fit();
+        let outcome = self.cache.filter(|_| recording).map(|cache| {
+            (
+                e.rel.as_str().into(),
+                cache.fresh(stamp, held.hash, asked, &diagnostics),
+            )
+        });
+        let keep = self.targets.keep_fixable && keep_for_fixing(&diagnostics);
+        Checked {
+            diagnostics,
+            fixable: keep.then(|| Fixable {
+                path: e.rel.clone(),
+                kind: self.settings.kind_of(&e.rel),
+                hash: held.hash,
+            }),
+            outcome,
+            cached: false,
+        }
     }
 
     /// The stamp of the run's file at `path`, from the first pass.
@@ -957,6 +1043,9 @@ fn check_alone(settings: &Settings, note: &Note) -> Partial {
     let mut out = diagnostic::cap_per_rule(out);
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostic::locate(&note.text, &note.lines, &mut out);
+    // Held until the index is complete, with every other note's: the list grew by
+    // doubling, and what is kept of it is only what it holds.
+    out.shrink_to_fit();
     Partial {
         diagnostics: out,
         residue: Residue::of(&ctx, directives),

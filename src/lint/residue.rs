@@ -117,6 +117,12 @@ impl Residue {
             positions: Positions::default(),
         };
         residue.positions = Positions::of(note, residue.offsets());
+        // Every note's residue is held until the index is complete: the lists that grew by
+        // doubling keep only what they hold.
+        residue.links.shrink_to_fit();
+        residue.references.shrink_to_fit();
+        residue.anki_ids.shrink_to_fit();
+        residue.directives.shrink_to_fit();
         residue
     }
 
