@@ -39,6 +39,10 @@ pub fn split_suffix(text: &str) -> (&str, Option<String>) {
 /// sigma lowercases by its context (`ς` at the end of a word), which the whole-string
 /// conversion handles.
 fn eq(a: &str, b: &str) -> bool {
+    // Most names and headings are ASCII, where lower case is ASCII's.
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
     if a.contains('Σ') || b.contains('Σ') {
         return a.to_lowercase() == b.to_lowercase();
     }

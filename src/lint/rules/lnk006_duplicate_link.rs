@@ -73,15 +73,10 @@ fn is_links_section(text: &str, names: &[String]) -> bool {
     // nor its start without the suffix (whose key begins the heading's, or is empty): one
     // character lowercased per heading, not every name compared.
     let first = anchor_key_start(text);
-    if !names
-        .iter()
-        .any(|n| n.is_empty() || n.chars().next() == first)
-    {
-        return false;
-    }
     let (name, _) = crate::vault::sections::split_suffix(text);
     names
         .iter()
+        .filter(|n| n.is_empty() || n.chars().next() == first)
         .any(|n| anchor_matches(name, n) || anchor_matches(text, n))
 }
 
