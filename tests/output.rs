@@ -19,12 +19,11 @@ fn report_of(name: &str, text: String, ranges: Vec<std::ops::Range<usize>>) -> l
         .into_iter()
         .map(|range| Diagnostic {
             code: "SCH001",
-            name: "schema-violation",
             severity: Severity::Error,
-            message: format!("finding at {}", range.start),
+            message: format!("finding at {}", range.start).into(),
             path: name.into(),
             range,
-            labels: Vec::new(),
+            labels: Box::default(),
             help: None,
             fix: None,
             start: Default::default(),
@@ -138,7 +137,7 @@ fn many_labels_report(labels: usize) -> lint::Report {
     use decksmith::lint::diagnostic::{Diagnostic, Label, Severity};
     let text: String = (0..=labels).map(|i| format!("line {i}\n")).collect();
     let note = decksmith::vault::note::Note::from_text("n.md".into(), text, None);
-    let labels = (1..=labels)
+    let labels: Vec<_> = (1..=labels)
         .map(|i| {
             let start = note.lines.line_start(i);
             Label {
@@ -152,12 +151,11 @@ fn many_labels_report(labels: usize) -> lint::Report {
         .collect();
     let diagnostic = Diagnostic {
         code: "FM007",
-        name: "duplicate-key",
         severity: Severity::Error,
         message: "many labels".into(),
         path: "n.md".into(),
         range: 0..4,
-        labels,
+        labels: labels.into(),
         help: Some("a help".into()),
         fix: None,
         start: Default::default(),

@@ -622,7 +622,7 @@ fn check(args: &CheckArgs) -> Result<ExitStatus, String> {
 fn statistics(report: &lint::Report) -> String {
     let mut counts: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
     for d in &report.diagnostics {
-        *counts.entry((d.code, d.name)).or_default() += 1;
+        *counts.entry((d.code, d.name())).or_default() += 1;
     }
     let mut out = String::new();
     for ((code, name), n) in counts {

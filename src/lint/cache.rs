@@ -547,9 +547,8 @@ fn decode(bytes: &[u8], path: &Arc<str>) -> Option<Vec<Diagnostic>> {
             last = Some(rule);
             Some(Diagnostic {
                 code: rule.code,
-                name: rule.name,
                 severity: s.severity,
-                message: s.message.into_owned(),
+                message: s.message.into(),
                 path: path.clone(),
                 range: s.range.0..s.range.1,
                 labels: s
@@ -563,7 +562,7 @@ fn decode(bytes: &[u8], path: &Arc<str>) -> Option<Vec<Diagnostic>> {
                         end: l.end,
                     })
                     .collect(),
-                help: s.help.map(Cow::into_owned),
+                help: s.help.map(Into::into),
                 fix: s.fix.map(|f| {
                     Box::new(Fix {
                         message: f.message.into_owned(),
@@ -628,13 +627,7 @@ mod tests {
             .help("help")
             .label_in("b.md", 1..2, "there")
             .fix(Fix::unsafe_("do", vec![Edit::replace(3..9, "x")]));
-        let mut d = Diagnostic::from_finding(
-            finding,
-            "NAM003",
-            "duplicate-id",
-            Severity::Error,
-            path.clone(),
-        );
+        let mut d = Diagnostic::from_finding(finding, "NAM003", Severity::Error, path.clone());
         d.start = Position {
             line: 2,
             column: 3,

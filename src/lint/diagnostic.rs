@@ -168,17 +168,20 @@ impl Fix {
 }
 
 /// One finding.
+///
+/// A large vault's report holds hundreds of thousands of them, and for a moment twice (each
+/// note's list is moved into the report's): each is kept small. The rule's name is looked
+/// up by its code, texts are boxed to their length, labels to their number.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub code: &'static str,
-    pub name: &'static str,
     pub severity: Severity,
-    pub message: String,
+    pub message: Box<str>,
     /// Vault-relative, `/`-separated; shared by the findings of one note.
     pub path: std::sync::Arc<str>,
     pub range: Range<usize>,
-    pub labels: Vec<Label>,
-    pub help: Option<String>,
+    pub labels: Box<[Label]>,
+    pub help: Option<Box<str>>,
     /// The rule's repair, when it offers one (boxed: few findings have one, and a report
     /// may hold hundreds of thousands of findings).
     pub fix: Option<Box<Fix>>,
@@ -192,7 +195,6 @@ impl Diagnostic {
     pub fn from_finding(
         f: Finding,
         code: &'static str,
-        name: &'static str,
         severity: Severity,
         path: std::sync::Arc<str>,
     ) -> Diagnostic {
@@ -205,17 +207,21 @@ impl Diagnostic {
         }
         Diagnostic {
             code,
-            name,
             severity,
-            message: f.message,
+            message: f.message.into_boxed_str(),
             path,
             range: f.range,
-            labels,
-            help: f.help,
+            labels: labels.into_boxed_slice(),
+            help: f.help.map(String::into_boxed_str),
             fix: f.fix.map(Box::new),
             start: Position::START,
             end: Position::START,
         }
+    }
+
+    /// The name of the rule that found it.
+    pub fn name(&self) -> &'static str {
+        super::registry::find_code(self.code).map_or("", |r| r.name)
     }
 
     /// The sort key that makes output deterministic: path, position, code, message.
@@ -276,9 +282,10 @@ pub fn cap_per_rule(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
         let left_out = counts.get(code).map_or(0, |n| n - MAX_PER_RULE);
         summary.message = format!(
             "{left_out} more {code} findings from here on are not listed (at most {MAX_PER_RULE} per rule and note)"
-        );
-        summary.labels.clear();
-        summary.help = Some("fix the findings listed, then check again".to_string());
+        )
+        .into();
+        summary.labels = Box::default();
+        summary.help = Some("fix the findings listed, then check again".into());
         diagnostics.push(summary);
     }
     diagnostics
@@ -391,7 +398,6 @@ mod tests {
         Diagnostic::from_finding(
             Finding::new(start..start + 1, format!("finding at {start}")),
             code,
-            "name",
             Severity::Error,
             "n.md".into(),
         )
@@ -403,8 +409,7 @@ mod tests {
         for i in 0..MAX_LABELS + 5 {
             f = f.label_in(format!("other-{i}.md"), i..i + 1, "same id here");
         }
-        let d =
-            Diagnostic::from_finding(f, "NAM003", "duplicate-id", Severity::Error, "n.md".into());
+        let d = Diagnostic::from_finding(f, "NAM003", Severity::Error, "n.md".into());
         assert_eq!(d.labels.len(), MAX_LABELS + 1);
         let last = &d.labels[MAX_LABELS];
         assert_eq!(
@@ -422,7 +427,7 @@ mod tests {
         for i in 0..=MAX_LABELS {
             f = f.label(i..i + 1, "here");
         }
-        let d = Diagnostic::from_finding(f, "X", "x", Severity::Error, "n.md".into());
+        let d = Diagnostic::from_finding(f, "X", Severity::Error, "n.md".into());
         assert_eq!(d.labels.len(), MAX_LABELS + 1);
         assert!(d.labels.iter().all(|l| l.message == "here"));
     }
@@ -448,7 +453,7 @@ mod tests {
         let summary = sch[MAX_PER_RULE];
         assert_eq!(summary.range.start, MAX_PER_RULE * 2);
         assert_eq!(
-            summary.message,
+            &*summary.message,
             format!(
                 "100 more SCH001 findings from here on are not listed (at most {MAX_PER_RULE} per rule and note)"
             )

@@ -299,10 +299,10 @@ fn prove(
     }
     let mut had: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     for d in before {
-        *had.entry((d.code, d.message.as_str())).or_default() += 1;
+        *had.entry((d.code, &*d.message)).or_default() += 1;
     }
     for a in after {
-        match had.get_mut(&(a.code, a.message.as_str())) {
+        match had.get_mut(&(a.code, &*a.message)) {
             Some(n) if *n > 0 => *n -= 1,
             _ if unmasked => {}
             _ => {
@@ -325,7 +325,6 @@ mod tests {
         Diagnostic::from_finding(
             Finding::new(range, "m").fix(fix),
             code,
-            "n",
             Severity::Error,
             "n.md".into(),
         )

@@ -47,7 +47,7 @@ use crate::vault::note::Note;
 use crate::vault::sections;
 use crate::vault::walk::{self, Entry};
 use cache::CheckCache;
-use diagnostic::{Diagnostic, Finding, Severity};
+use diagnostic::{Diagnostic, Finding, Label, Severity};
 use registry::{Check, Rule};
 use residue::Residue;
 use schema::Schema;
@@ -378,16 +378,23 @@ impl Report {
                 }
             }
         }
-        // (diagnostic, label) pairs, with the text of the file they point into.
-        type Located = (std::sync::Arc<Text>, Vec<(usize, usize)>);
-        let texts: Vec<Located> = wanted
+        // Each file is read, its labels located, and its text dropped at once: a vault with
+        // many duplicate ids points into thousands of files.
+        let diagnostics = &self.diagnostics;
+        let located: Vec<Vec<(usize, usize, Label)>> = wanted
             .into_par_iter()
-            .filter_map(|(path, at)| Some((self.sources.text(path)?, at)))
+            .filter_map(|(path, at)| {
+                let text: std::sync::Arc<Text> = self.sources.text(path)?;
+                let labels = at.into_iter().map(|(i, j)| {
+                    let mut label = diagnostics[i].labels[j].clone();
+                    label.locate(&text.text, &text.lines);
+                    (i, j, label)
+                });
+                Some(labels.collect())
+            })
             .collect();
-        for (text, at) in texts {
-            for (i, j) in at {
-                self.diagnostics[i].labels[j].locate(&text.text, &text.lines);
-            }
+        for (i, j, label) in located.into_iter().flatten() {
+            self.diagnostics[i].labels[j] = label;
         }
     }
 }
@@ -1110,5 +1117,5 @@ fn check_against(
 }
 
 fn finish(rule: &Rule, severity: Severity, path: &std::sync::Arc<str>, f: Finding) -> Diagnostic {
-    Diagnostic::from_finding(f, rule.code, rule.name, severity, path.clone())
+    Diagnostic::from_finding(f, rule.code, severity, path.clone())
 }

@@ -123,6 +123,14 @@ pub fn all() -> &'static [&'static Rule] {
     rules::ALL
 }
 
+/// The rule of `code`, exactly as declared (the table is in code order).
+pub fn find_code(code: &str) -> Option<&'static Rule> {
+    let all = all();
+    all.binary_search_by(|r| r.code.cmp(code))
+        .ok()
+        .map(|i| all[i])
+}
+
 /// Look a rule up by code or name (case-insensitive code).
 pub fn find(key: &str) -> Option<&'static Rule> {
     all()

@@ -281,12 +281,11 @@ mod tests {
     fn diagnostic(code: usize, line: usize) -> Diagnostic {
         Diagnostic {
             code: CODES[code],
-            name: "x",
             severity: Severity::Error,
-            message: String::new(),
+            message: "".into(),
             path: "n.md".into(),
             range: line * 2..line * 2 + 1,
-            labels: Vec::new(),
+            labels: Box::default(),
             help: None,
             fix: None,
             start: Default::default(),

@@ -50,7 +50,7 @@ impl std::error::Error for Report<'_> {}
 impl miette::Diagnostic for Report<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         let d = self.item;
-        Some(Box::new(format!("{}({})", d.code, d.name)))
+        Some(Box::new(format!("{}({})", d.code, d.name())))
     }
 
     fn severity(&self) -> Option<miette::Severity> {

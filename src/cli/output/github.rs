@@ -45,7 +45,7 @@ pub fn render(r: &Rendered<'_>, root_prefix: &str) -> String {
         let _ = write!(
             props,
             ",title={}",
-            escape_property(&format!("{} {}", d.code, d.name))
+            escape_property(&format!("{} {}", d.code, d.name()))
         );
         let mut message = escape_control(&d.message).into_owned();
         if let Some(help) = &d.help {

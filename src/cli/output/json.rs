@@ -115,7 +115,7 @@ pub fn render(r: &Rendered<'_>) -> String {
             .iter()
             .map(|d| Item {
                 code: d.code,
-                name: d.name,
+                name: d.name(),
                 severity: d.severity,
                 path: &d.path,
                 message: &d.message,

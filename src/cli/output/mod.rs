@@ -175,7 +175,7 @@ fn is_unsafe_in_json(c: char) -> bool {
 pub fn message_with_help(d: &Diagnostic) -> String {
     match &d.help {
         Some(help) => format!("{} (help: {help})", d.message),
-        None => d.message.clone(),
+        None => d.message.to_string(),
     }
 }
 
