@@ -4,17 +4,22 @@ The linter: compiled settings, the rule engine, and the run over a vault.
 A run has three phases (see `docs/architecture.md`):
 
 1. summarise every note of the vault for the index, in parallel: its front matter only (or
-   the index cache's copy), unless inbound links are counted; its text is not kept;
+   the index cache's copy), unless inbound links are counted. A note to report on that the
+   check cache cannot serve is read whole instead, once, and the rules on a note alone
+   ([`registry::Check::Note`]) run on it there; what the rules against the index need of
+   it is kept as its [`residue`]. No text is kept;
 2. build the vault index from the summaries: its digest at once, its lookups when first
    asked (a run whose findings all come from the cache never asks);
-3. for each note to report on, reuse its findings from the check cache ([`cache`]) when its
-   bytes and the answers its rules got from the index are unchanged; else read it again,
-   run every enabled rule on it, apply severities, per-path ignores and inline
-   suppressions, locate the findings, and drop the note.
+3. for each note to report on, finish the check of a note held from the first pass: the
+   rules against the index ([`registry::Check::Index`]) run on its residue. Else reuse its
+   findings from the check cache ([`cache`]) when its bytes and the answers its rules got
+   from the index are unchanged; else read it and run every enabled rule on it. Then
+   apply severities, per-path ignores and inline suppressions, and locate the findings.
 
 The index covers the whole vault even when only some files are reported on, so results for
 a file never depend on which other files were named on the command line. No note's text
-outlives its check, so memory follows the index and the findings, not the vault's bytes.
+outlives the pass that read it, so memory follows the index, the residues and the findings,
+not the vault's bytes.
 */
 
 pub mod cache;
@@ -271,6 +276,8 @@ pub struct Ctx<'a> {
     sections: std::cell::OnceCell<Vec<crate::vault::sections::SectionMatch<'a>>>,
     /// The note's question/answer pairs, once for all ANK rules.
     pairs: std::cell::OnceCell<Vec<crate::cards::extract::Pair>>,
+    /// The note's `anki_cards` entries, once for all ANK rules.
+    anki_entries: std::cell::OnceCell<Vec<rules::anki::Entry<'a>>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -1012,6 +1019,7 @@ fn check_alone(settings: &Settings, note: &Note) -> Partial {
         settings,
         sections: std::cell::OnceCell::new(),
         pairs: std::cell::OnceCell::new(),
+        anki_entries: std::cell::OnceCell::new(),
     };
     // Globs are matched once per note, not once per rule.
     let path_ignores = settings.path_ignores(&note.path);

@@ -91,7 +91,8 @@ impl Rule {
     }
 }
 
-/// Declare a rule's metadata with its doc comment as its user documentation.
+/// Declare a rule's metadata with its doc comment as its user documentation; `check = f`
+/// for a rule on a note alone, `index_check = f` for one against the index ([`Check`]).
 macro_rules! declare_rule {
     (@check check $check:path) => { $crate::lint::registry::Check::Note($check) };
     (@check index_check $check:path) => { $crate::lint::registry::Check::Index($check) };
@@ -173,6 +174,11 @@ mod tests {
             let doc = rule.documentation();
             assert!(doc.contains("## What it does"), "{} lacks docs", rule.code);
             assert!(doc.contains("## Why"), "{} lacks a why section", rule.code);
+            assert!(
+                matches!(rule.check, Check::Note(_)) || rule.fix == FixAvailability::None,
+                "{}: a fix is proven on the note's text, which a rule against the index no longer has",
+                rule.code
+            );
             assert_eq!(
                 doc.contains("## Fix safety"),
                 rule.fix != FixAvailability::None,

@@ -29,7 +29,7 @@ declare_rule! {
 fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let entries = anki::entries(ctx);
     let mut groups: BTreeMap<(&str, &str), Vec<(usize, &anki::Entry<'_>)>> = BTreeMap::new();
-    for e in &entries {
+    for e in entries {
         if let Some(slug) = e.parts {
             groups
                 .entry((slug.base, slug.lang))

@@ -40,8 +40,13 @@ impl Entry<'_> {
     }
 }
 
-/// The entries of a note whose kind produces cards (empty otherwise).
-pub(crate) fn entries<'a>(ctx: &Ctx<'a>) -> Vec<Entry<'a>> {
+/// The entries of a note whose kind produces cards (empty otherwise), read once for all the
+/// ANK rules.
+pub(crate) fn entries<'c, 'a>(ctx: &'c Ctx<'a>) -> &'c [Entry<'a>] {
+    ctx.anki_entries.get_or_init(|| read_entries(ctx))
+}
+
+fn read_entries<'a>(ctx: &Ctx<'a>) -> Vec<Entry<'a>> {
     let produces_cards = ctx.kind.is_some_and(|k| k.kind.cards.is_some());
     if !produces_cards {
         return Vec::new();
