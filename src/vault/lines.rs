@@ -67,11 +67,11 @@ impl LineIndex {
     pub fn position(&self, text: &str, offset: usize) -> Position {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let line = self.line_of(offset);
-        let prefix = &text[self.starts[line]..offset];
+        let (chars, utf16) = widths(&text[self.starts[line]..offset]);
         Position {
             line: narrow(line + 1),
-            column: narrow(prefix.chars().count() + 1),
-            column_utf16: narrow(prefix.encode_utf16().count() + 1),
+            column: narrow(chars + 1),
+            column_utf16: narrow(utf16 + 1),
         }
     }
 
@@ -90,13 +90,11 @@ impl LineIndex {
         let line = narrow(self.line_of(offset) + 1);
         match from {
             Some((earlier, pos)) if pos.line == line && earlier <= offset => {
-                let gap = &text[earlier..offset];
+                let (chars, utf16) = widths(&text[earlier..offset]);
                 let pos = Position {
                     line,
-                    column: pos.column.saturating_add(narrow(gap.chars().count())),
-                    column_utf16: pos
-                        .column_utf16
-                        .saturating_add(narrow(gap.encode_utf16().count())),
+                    column: pos.column.saturating_add(narrow(chars)),
+                    column_utf16: pos.column_utf16.saturating_add(narrow(utf16)),
                 };
                 (offset, pos)
             }
@@ -117,6 +115,20 @@ impl Text {
         let lines = LineIndex::new(&text);
         Text { text, lines }
     }
+}
+
+/// The width of `s` in characters and in UTF-16 code units.
+///
+/// Every finding's columns are counted so; encoding each character to UTF-16 cost more than
+/// the count itself. ASCII is one of each per byte; otherwise a character takes two UTF-16
+/// units exactly when it takes four bytes, whose first byte is 0xF0 or above.
+fn widths(s: &str) -> (usize, usize) {
+    if s.is_ascii() {
+        return (s.len(), s.len());
+    }
+    let chars = s.chars().count();
+    let astral = s.bytes().filter(|&b| b >= 0xF0).count();
+    (chars, chars + astral)
 }
 
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {
@@ -154,5 +166,12 @@ mod tests {
         // Counting on never runs backwards or across lines.
         let (floored, pos) = idx.locate(text, text.len(), None);
         assert_eq!(idx.locate(text, 0, Some((floored, pos))).1.line, 1);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn widths_are_the_counts_of_characters_and_utf16_units(s in "\\PC{0,40}|[a-z😀é]{0,20}") {
+            proptest::prop_assert_eq!(widths(&s), (s.chars().count(), s.encode_utf16().count()));
+        }
     }
 }

@@ -73,11 +73,15 @@ fn is_links_section(text: &str, names: &[String]) -> bool {
     // nor its start without the suffix (whose key begins the heading's, or is empty): one
     // character lowercased per heading, not every name compared.
     let first = anchor_key_start(text);
-    let (name, _) = crate::vault::sections::split_suffix(text);
-    names
+    let mut candidates = names
         .iter()
         .filter(|n| n.is_empty() || n.chars().next() == first)
-        .any(|n| anchor_matches(name, n) || anchor_matches(text, n))
+        .peekable();
+    if candidates.peek().is_none() {
+        return false;
+    }
+    let (name, _) = crate::vault::sections::split_suffix(text);
+    candidates.any(|n| anchor_matches(name, n) || anchor_matches(text, n))
 }
 
 fn check(ctx: &IndexCtx<'_>, out: &mut Vec<Finding>) {
