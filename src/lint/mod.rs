@@ -1011,6 +1011,31 @@ fn enabled_on(settings: &Settings, path_ignores: &[&str], rule: &Rule) -> Option
     settings.severity(rule.code).filter(|_| !ignored)
 }
 
+/// Run every rule enabled on the note at `path` that `run` takes (it runs the rules of its
+/// kind, and says whether the rule was one), with the rule's severity applied.
+fn run_rules(
+    settings: &Settings,
+    path_ignores: &[&str],
+    path: &std::sync::Arc<str>,
+    run: impl Fn(&Rule, &mut Vec<Finding>) -> bool,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for rule in registry::all() {
+        let Some(severity) = enabled_on(settings, path_ignores, rule) else {
+            continue;
+        };
+        let mut findings = Vec::new();
+        if run(rule, &mut findings) {
+            out.extend(
+                findings
+                    .into_iter()
+                    .map(|f| finish(rule, severity, path, f)),
+            );
+        }
+    }
+    out
+}
+
 /// Run the enabled rules on the note alone ([`Check::Note`]), while its text is in hand.
 fn check_alone(settings: &Settings, note: &Note) -> Partial {
     let ctx = Ctx {
@@ -1025,22 +1050,13 @@ fn check_alone(settings: &Settings, note: &Note) -> Partial {
     let path_ignores = settings.path_ignores(&note.path);
     // One copy of the path for all of the note's findings.
     let path: std::sync::Arc<str> = note.path.as_str().into();
-    let mut out = Vec::new();
-    for rule in registry::all() {
+    let out = run_rules(settings, &path_ignores, &path, |rule, findings| {
         let Check::Note(check) = rule.check else {
-            continue;
+            return false;
         };
-        let Some(severity) = enabled_on(settings, &path_ignores, rule) else {
-            continue;
-        };
-        let mut findings = Vec::new();
-        check(&ctx, &mut findings);
-        out.extend(
-            findings
-                .into_iter()
-                .map(|f| finish(rule, severity, &path, f)),
-        );
-    }
+        check(&ctx, findings);
+        true
+    });
     let fm_codes: Vec<(String, std::ops::Range<usize>)> = note
         .front_matter()
         .and_then(|fm| fm.root.as_ref())
@@ -1091,22 +1107,13 @@ fn check_against(
         index,
         links: std::cell::OnceCell::new(),
     };
-    let mut out = Vec::new();
-    for rule in registry::all() {
+    let out = run_rules(settings, &path_ignores, &path, |rule, findings| {
         let Check::Index(check) = rule.check else {
-            continue;
+            return false;
         };
-        let Some(severity) = enabled_on(settings, &path_ignores, rule) else {
-            continue;
-        };
-        let mut findings = Vec::new();
-        check(&ctx, &mut findings);
-        out.extend(
-            findings
-                .into_iter()
-                .map(|f| finish(rule, severity, &path, f)),
-        );
-    }
+        check(&ctx, findings);
+        true
+    });
     let asked = ctx.index.into_asked();
     let mut out = residue.suppress(out);
     let sup001 = &rules::sup001_unused_suppression::RULE;
