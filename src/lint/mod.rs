@@ -584,19 +584,12 @@ fn summarise_vault(
 /// is in hand.
 fn summarise_held(settings: &Settings, e: &Entry, pass: &FirstPass<'_>) -> Summary {
     let (note, hash) = load::load_note_hashed(settings, e);
-    let reference_keys = &settings.loaded.config.links.reference_keys;
-    Summary {
-        entry: IndexEntry::of(&note),
-        outbound: pass
-            .count_inbound
-            .then(|| Outbound::of(&note, reference_keys)),
-        // A reported note is reported on whole, not only at its links to removed notes.
-        names_removed: false,
-        held: Some(Held {
-            partial: check_alone(settings, &note),
-            hash,
-        }),
-    }
+    let held = Held {
+        partial: check_alone(settings, &note),
+        hash,
+    };
+    // A reported note is reported on whole, not only at its links to removed notes.
+    summary_of(settings, &note, pass, false, Some(held))
 }
 
 /// Summarise a note from its body too: its links, when inbound links are counted, and
@@ -604,15 +597,28 @@ fn summarise_held(settings: &Settings, e: &Entry, pass: &FirstPass<'_>) -> Summa
 fn summarise_body(settings: &Settings, e: &Entry, pass: &FirstPass<'_>, reported: bool) -> Summary {
     let note = load_note(settings, e, true);
     let reference_keys = &settings.loaded.config.links.reference_keys;
+    let names_removed = !reported
+        && !pass.removed.is_empty()
+        && names_removed_by(&note, reference_keys, pass.removed);
+    summary_of(settings, &note, pass, names_removed, None)
+}
+
+/// What the first pass keeps of a note it read whole.
+fn summary_of(
+    settings: &Settings,
+    note: &Note,
+    pass: &FirstPass<'_>,
+    names_removed: bool,
+    held: Option<Held>,
+) -> Summary {
+    let reference_keys = &settings.loaded.config.links.reference_keys;
     Summary {
-        entry: IndexEntry::of(&note),
+        entry: IndexEntry::of(note),
         outbound: pass
             .count_inbound
-            .then(|| Outbound::of(&note, reference_keys)),
-        names_removed: !reported
-            && !pass.removed.is_empty()
-            && names_removed_by(&note, reference_keys, pass.removed),
-        held: None,
+            .then(|| Outbound::of(note, reference_keys)),
+        names_removed,
+        held,
     }
 }
 
