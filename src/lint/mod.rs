@@ -408,20 +408,20 @@ impl Report {
 
 /// What the first pass keeps of a note once it is read: what the index takes from it, and
 /// what the run needs of a note it may not report on. Its text is dropped.
-struct Summary {
+struct Summary<'s> {
     entry: IndexEntry,
     /// Its links and references, when inbound links are counted.
     outbound: Option<Outbound>,
     /// Whether one of its links or references names a note the commit removes.
     names_removed: bool,
     /// The note checked alone while it was in hand, when the run reports on it.
-    held: Option<Held>,
+    held: Option<Held<'s>>,
 }
 
 /// A note the first pass read whole and checked alone: what the second pass needs to
 /// finish its check against the index without reading it again.
-struct Held {
-    partial: Partial,
+struct Held<'s> {
+    partial: Partial<'s>,
     /// The hash of the bytes checked (`None`: none could be read).
     hash: Option<ContentHash>,
 }
@@ -523,16 +523,16 @@ struct FirstPass<'a> {
 /// run reports on is read whole and checked alone while in hand ([`Held`]), unless the check
 /// cache may hold its findings; any other note is read for its front matter only (from
 /// the index cache when it holds the file's stamp), unless the pass needs every body.
-fn summarise_vault(
-    settings: &Settings,
+fn summarise_vault<'s>(
+    settings: &'s Settings,
     entries: &[Entry],
     wanted: &Wanted,
     pass: &FirstPass<'_>,
-) -> (Vec<Summary>, Vec<Option<Stamp>>) {
+) -> (Vec<Summary<'s>>, Vec<Option<Stamp>>) {
     let bodies = pass.count_inbound || !pass.removed.is_empty();
     let cache = (pass.cache.reads() && !bodies)
         .then(|| IndexCache::open(settings.root(), pass.settings_key));
-    let read: Vec<(Summary, Option<Stamp>, bool)> = entries
+    let read: Vec<(Summary<'s>, Option<Stamp>, bool)> = entries
         .par_iter()
         .map(|e| {
             // Bytes that are not the file's (staged) are never known by the file's stamp.
@@ -582,7 +582,7 @@ fn summarise_vault(
 
 /// Summarise a note the run reports on: read it whole, once, and check it alone while it
 /// is in hand.
-fn summarise_held(settings: &Settings, e: &Entry, pass: &FirstPass<'_>) -> Summary {
+fn summarise_held<'s>(settings: &'s Settings, e: &Entry, pass: &FirstPass<'_>) -> Summary<'s> {
     let (note, hash) = load::load_note_hashed(settings, e);
     let held = Held {
         partial: check_alone(settings, &note),
@@ -594,7 +594,12 @@ fn summarise_held(settings: &Settings, e: &Entry, pass: &FirstPass<'_>) -> Summa
 
 /// Summarise a note from its body too: its links, when inbound links are counted, and
 /// whether it names a note the commit removes (one the run does not report on).
-fn summarise_body(settings: &Settings, e: &Entry, pass: &FirstPass<'_>, reported: bool) -> Summary {
+fn summarise_body<'s>(
+    settings: &'s Settings,
+    e: &Entry,
+    pass: &FirstPass<'_>,
+    reported: bool,
+) -> Summary<'s> {
     let note = load_note(settings, e, true);
     let reference_keys = &settings.loaded.config.links.reference_keys;
     let names_removed = !reported
@@ -604,13 +609,13 @@ fn summarise_body(settings: &Settings, e: &Entry, pass: &FirstPass<'_>, reported
 }
 
 /// What the first pass keeps of a note it read whole.
-fn summary_of(
-    settings: &Settings,
+fn summary_of<'s>(
+    settings: &'s Settings,
     note: &Note,
     pass: &FirstPass<'_>,
     names_removed: bool,
-    held: Option<Held>,
-) -> Summary {
+    held: Option<Held<'s>>,
+) -> Summary<'s> {
     let reference_keys = &settings.loaded.config.links.reference_keys;
     Summary {
         entry: IndexEntry::of(note),
@@ -731,7 +736,7 @@ pub fn check_listing(
         .filter(|s| s.names_removed && !settings.is_excluded(&s.entry.path))
         .map(|s| s.entry.path.clone())
         .collect();
-    let held: Vec<Option<Held>> = summaries.iter_mut().map(|s| s.held.take()).collect();
+    let held: Vec<Option<Held<'_>>> = summaries.iter_mut().map(|s| s.held.take()).collect();
     let index = build_index(
         settings,
         summaries,
@@ -821,7 +826,7 @@ struct SecondPass<'a> {
 impl SecondPass<'_> {
     /// Check every note to report on; `held` holds, in the order of `sources`, the notes
     /// the first pass checked alone.
-    fn run(&self, held: Vec<Option<Held>>) -> Vec<Checked> {
+    fn run(&self, held: Vec<Option<Held<'_>>>) -> Vec<Checked> {
         self.sources
             .entries()
             .par_iter()
@@ -838,7 +843,7 @@ impl SecondPass<'_> {
     }
 
     /// The findings of a note the first pass checked alone: checked against the index now.
-    fn finish(&self, e: &Entry, stamp: Option<Stamp>, held: Held) -> Checked {
+    fn finish(&self, e: &Entry, stamp: Option<Stamp>, held: Held<'_>) -> Checked {
         // A run that does not write the cache has no use for what its rules asked.
         let recording = self.cache.is_some() && self.targets.cache.writes();
         let asking = if recording {
@@ -963,7 +968,7 @@ impl SecondPass<'_> {
 /// the run's files, inbound links counted when the pass kept them.
 fn build_index(
     settings: &Settings,
-    summaries: Vec<Summary>,
+    summaries: Vec<Summary<'_>>,
     attachments: &[String],
     sources: &Sources,
     count_inbound: bool,
@@ -1006,9 +1011,14 @@ fn check_note_with(
 
 /// A note checked alone: the findings of the rules on the note alone (suppressed, capped,
 /// sorted and located), and its residue for the rules that need the index.
-struct Partial {
+struct Partial<'s> {
     diagnostics: Vec<Diagnostic>,
     residue: Residue,
+    /// The note's path, shared by its findings.
+    path: std::sync::Arc<str>,
+    /// The rules its path is ignored for: globs are matched once per note, not once per
+    /// rule or per kind of rule.
+    path_ignores: Vec<&'s str>,
 }
 
 /// The severity of `rule` on a note whose path is ignored for `path_ignores`, if enabled.
@@ -1043,7 +1053,7 @@ fn run_rules(
 }
 
 /// Run the enabled rules on the note alone ([`Check::Note`]), while its text is in hand.
-fn check_alone(settings: &Settings, note: &Note) -> Partial {
+fn check_alone<'s>(settings: &'s Settings, note: &Note) -> Partial<'s> {
     let ctx = Ctx {
         note,
         kind: note.kind.map(|k| &settings.kinds[k]),
@@ -1086,6 +1096,8 @@ fn check_alone(settings: &Settings, note: &Note) -> Partial {
     Partial {
         diagnostics: out,
         residue: Residue::of(&ctx, directives),
+        path,
+        path_ignores,
     }
 }
 
@@ -1095,17 +1107,14 @@ fn check_alone(settings: &Settings, note: &Note) -> Partial {
 fn check_against(
     settings: &Settings,
     index: lookup::Lookup<'_>,
-    partial: Partial,
+    partial: Partial<'_>,
 ) -> (Vec<Diagnostic>, Vec<lookup::Asked>) {
     let Partial {
         mut diagnostics,
         mut residue,
+        path,
+        path_ignores,
     } = partial;
-    let path_ignores = settings.path_ignores(&residue.path);
-    let path: std::sync::Arc<str> = match diagnostics.first() {
-        Some(d) => d.path.clone(),
-        None => residue.path.as_str().into(),
-    };
     let ctx = IndexCtx {
         note: &residue,
         kind: residue.kind.map(|k| &settings.kinds[k]),
