@@ -458,24 +458,32 @@ fn compact(records: &mut [Record<'_>], tables: &[&[Asked]; 2]) -> Option<Vec<Ask
 }
 
 /// A finding as the cache stores it: every field, positions included (labels into other
-/// files are located again by each run, from those files).
+/// files are located again by each run, from those files). Its texts are borrowed from the
+/// cache's bytes when read: a warm run decodes hundreds of thousands of findings, and each
+/// text is copied once, into the finding.
 #[derive(Serialize, Deserialize)]
 struct Stored<'a> {
-    code: Cow<'a, str>,
+    code: &'a str,
     severity: Severity,
+    #[serde(borrow)]
     message: Cow<'a, str>,
     range: (usize, usize),
     start: Position,
     end: Position,
+    #[serde(borrow)]
     labels: Vec<StoredLabel<'a>>,
+    #[serde(borrow)]
     help: Option<Cow<'a, str>>,
+    #[serde(borrow)]
     fix: Option<StoredFix<'a>>,
 }
 
 #[derive(Serialize, Deserialize)]
 struct StoredLabel<'a> {
+    #[serde(borrow)]
     path: Option<Cow<'a, str>>,
     range: (usize, usize),
+    #[serde(borrow)]
     message: Cow<'a, str>,
     start: Position,
     end: Position,
@@ -483,8 +491,10 @@ struct StoredLabel<'a> {
 
 #[derive(Serialize, Deserialize)]
 struct StoredFix<'a> {
+    #[serde(borrow)]
     message: Cow<'a, str>,
     applicability: Applicability,
+    #[serde(borrow)]
     edits: Vec<((usize, usize), Cow<'a, str>)>,
 }
 
@@ -492,7 +502,7 @@ fn encode(diagnostics: &[Diagnostic]) -> Option<Vec<u8>> {
     let stored: Vec<Stored<'_>> = diagnostics
         .iter()
         .map(|d| Stored {
-            code: Cow::Borrowed(d.code),
+            code: d.code,
             severity: d.severity,
             message: Cow::Borrowed(&d.message),
             range: (d.range.start, d.range.end),
@@ -534,51 +544,84 @@ fn encode(diagnostics: &[Diagnostic]) -> Option<Vec<u8>> {
 /// The findings of the note at `path` from their encoding; `None` when it does not decode
 /// or names a rule this build does not have.
 fn decode(bytes: &[u8], path: &Arc<str>) -> Option<Vec<Diagnostic>> {
-    let stored: Vec<Stored<'_>> = postcard::from_bytes(bytes).ok()?;
-    // A note's findings come by position, often several of one rule in a row.
-    let mut last: Option<&'static registry::Rule> = None;
-    stored
-        .into_iter()
-        .map(|s| {
+    use serde::de::DeserializeSeed;
+    let mut deserializer = postcard::Deserializer::from_bytes(bytes);
+    Findings { path }.deserialize(&mut deserializer).ok()
+}
+
+/// The findings of one note, decoded one at a time straight into the note's list (no list
+/// of [`Stored`] in between).
+struct Findings<'p> {
+    path: &'p Arc<str>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Findings<'_> {
+    type Value = Vec<Diagnostic>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Findings<'_> {
+    type Value = Vec<Diagnostic>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a note's findings")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        // The count comes from the file: it sizes the list only up to a bound.
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        // A note's findings come by position, often several of one rule in a row.
+        let mut last: Option<&'static registry::Rule> = None;
+        while let Some(s) = seq.next_element::<Stored<'de>>()? {
             let rule = match last.filter(|r| r.code == s.code) {
                 Some(rule) => rule,
-                None => registry::find(&s.code).filter(|r| r.code == s.code)?,
+                None => registry::find(s.code)
+                    .filter(|r| r.code == s.code)
+                    .ok_or_else(|| serde::de::Error::custom("a rule this build does not have"))?,
             };
             last = Some(rule);
-            Some(Diagnostic {
-                code: rule.code,
-                severity: s.severity,
-                message: s.message.into(),
-                path: path.clone(),
-                range: s.range.0..s.range.1,
-                labels: s
-                    .labels
-                    .into_iter()
-                    .map(|l| Label {
-                        path: l.path.map(Cow::into_owned),
-                        range: l.range.0..l.range.1,
-                        message: l.message.into_owned(),
-                        start: l.start,
-                        end: l.end,
-                    })
-                    .collect(),
-                help: s.help.map(Into::into),
-                fix: s.fix.map(|f| {
-                    Box::new(Fix {
-                        message: f.message.into_owned(),
-                        applicability: f.applicability,
-                        edits: f
-                            .edits
-                            .into_iter()
-                            .map(|((a, b), c)| Edit::replace(a..b, c.into_owned()))
-                            .collect(),
-                    })
-                }),
-                start: s.start,
-                end: s.end,
+            out.push(diagnostic(s, rule.code, self.path));
+        }
+        Ok(out)
+    }
+}
+
+fn diagnostic(s: Stored<'_>, code: &'static str, path: &Arc<str>) -> Diagnostic {
+    Diagnostic {
+        code,
+        severity: s.severity,
+        message: s.message.into(),
+        path: path.clone(),
+        range: s.range.0..s.range.1,
+        labels: s
+            .labels
+            .into_iter()
+            .map(|l| Label {
+                path: l.path.map(Cow::into_owned),
+                range: l.range.0..l.range.1,
+                message: l.message.into_owned(),
+                start: l.start,
+                end: l.end,
             })
-        })
-        .collect()
+            .collect(),
+        help: s.help.map(Into::into),
+        fix: s.fix.map(|f| {
+            Box::new(Fix {
+                message: f.message.into_owned(),
+                applicability: f.applicability,
+                edits: f
+                    .edits
+                    .into_iter()
+                    .map(|((a, b), c)| Edit::replace(a..b, c.into_owned()))
+                    .collect(),
+            })
+        }),
+        start: s.start,
+        end: s.end,
+    }
 }
 
 #[cfg(test)]
