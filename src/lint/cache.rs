@@ -326,11 +326,10 @@ impl<'a> CheckCache<'a> {
         // questions of the notes checked in this run are numbered after them. Reading and
         // writing the table unchanged costs far less than numbering it again.
         let offset = u32::try_from(file.asked.len()).unwrap_or(u32::MAX);
-        let reported: std::collections::HashSet<&str> =
-            outcomes.iter().map(|(p, _)| &**p).collect();
+        let reported = reported_records(&file.records, &outcomes);
         let mut records = Vec::with_capacity(file.records.len().max(outcomes.len()));
-        for record in &file.records {
-            if !reported.contains(record.path) && live(record.path) {
+        for (record, reported) in file.records.iter().zip(reported) {
+            if !reported && live(record.path) {
                 records.push(record.clone());
             }
         }
@@ -380,9 +379,7 @@ impl<'a> CheckCache<'a> {
         if !self.valid {
             return true;
         }
-        let mut reported = std::collections::HashSet::new();
-        for (path, outcome) in outcomes {
-            reported.insert(&**path);
+        for (_, outcome) in outcomes {
             match outcome {
                 Outcome::Reused(r) => {
                     let old = &self.file.records[r.record];
@@ -394,11 +391,31 @@ impl<'a> CheckCache<'a> {
             }
         }
         // A note that left the vault.
+        let reported = reported_records(&self.file.records, outcomes);
         self.file
             .records
             .iter()
-            .any(|r| !reported.contains(r.path) && !live(r.path))
+            .zip(reported)
+            .any(|(r, reported)| !reported && !live(r.path))
     }
+}
+
+/// Which of `records` the run reported on: a reused note names its record, a checked one
+/// is found by path. (Marking by position spares hashing every path of the vault.)
+fn reported_records(records: &[Record<'_>], outcomes: &[(Arc<str>, Outcome)]) -> Vec<bool> {
+    let mut reported = vec![false; records.len()];
+    for (path, outcome) in outcomes {
+        let i = match outcome {
+            Outcome::Reused(r) => Some(r.record),
+            Outcome::Fresh(_) | Outcome::Dropped => {
+                records.binary_search_by(|r| r.path.cmp(path)).ok()
+            }
+        };
+        if let Some(slot) = i.and_then(|i| reported.get_mut(i)) {
+            *slot = true;
+        }
+    }
+    reported
 }
 
 /// The file as written: [`CacheFile`]'s layout, with the questions of two tables in turn.

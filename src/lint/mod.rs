@@ -570,9 +570,8 @@ fn summarise_vault<'s>(
                 cache.put(&summary.entry, *stamp, pass.started);
             }
         }
-        let live: std::collections::HashSet<&str> =
-            entries.iter().map(|e| e.rel.as_str()).collect();
-        cache.retain(|p| live.contains(p));
+        // The entries are sorted by path.
+        cache.retain(|p| entries.binary_search_by(|e| e.rel.as_str().cmp(p)).is_ok());
         cache.save();
     }
     read.into_iter()

@@ -17,7 +17,6 @@ folder carries a `CACHEDIR.TAG` (backup tools skip it) and a `.gitignore` of `*`
 folder holds the temporary files of every atomic write of the vault, the notes' included.
 */
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -123,7 +122,8 @@ struct Entry {
 struct CacheFile {
     tool: String,
     settings: u64,
-    entries: HashMap<String, Entry>,
+    /// Hashed with foldhash: a warm run looks every note of the vault up.
+    entries: foldhash::HashMap<String, Entry>,
 }
 
 /// The cache of one vault.
@@ -150,7 +150,7 @@ impl IndexCache {
             .unwrap_or_else(|| CacheFile {
                 tool: tool(),
                 settings,
-                entries: HashMap::new(),
+                entries: foldhash::HashMap::default(),
             });
         IndexCache {
             dir,
