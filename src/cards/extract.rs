@@ -154,7 +154,7 @@ fn region(text: &str, range: Range<usize>) -> String {
     // Without carriage returns the lines kept are one slice of the text, copied once, found
     // by looking at the lines at its two ends only: every card's answer, and every note
     // the card rules check, comes through here.
-    if !body.contains('\r') {
+    if memchr::memchr(b'\r', body.as_bytes()).is_none() {
         return match filler_trimmed(body) {
             Some(kept) => body[kept].to_string(),
             None => String::new(),

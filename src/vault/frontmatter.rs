@@ -125,7 +125,7 @@ fn lines_from(text: &str, start: usize) -> impl Iterator<Item = Line> + '_ {
             return None;
         }
         let rest = &text[pos..];
-        let (len, brk) = match rest.find('\n') {
+        let (len, brk) = match memchr::memchr(b'\n', rest.as_bytes()) {
             Some(i) => (i, 1),
             None => (rest.len(), 0),
         };

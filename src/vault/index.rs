@@ -83,7 +83,7 @@ pub fn key(s: &str) -> String {
     // the general case takes three (the index keys every note's name and path).
     if s.is_ascii() {
         let mut k = s.to_ascii_lowercase();
-        if k.contains('\\') {
+        if memchr::memchr(b'\\', k.as_bytes()).is_some() {
             k = k.replace('\\', "/");
         }
         return k;

@@ -82,24 +82,36 @@ pub fn summarise(text: &str, from: usize) -> (Vec<Heading>, Vec<Link>) {
 
 /// Block ids: `^id` at the end of a line (`Some text ^my-block`), as Obsidian writes them.
 pub fn block_ids(body: &str) -> Vec<String> {
+    // Only the lines that hold a caret are looked at, found from the carets: most notes
+    // have none, and the others a few.
+    let bytes = body.as_bytes();
     let mut out = Vec::new();
-    if !body.contains('^') {
-        return out;
-    }
-    for line in body.lines() {
-        let line = line.trim_end();
-        if let Some(caret) = line.rfind('^') {
-            let id = &line[caret + 1..];
-            let before = &line[..caret];
-            if !id.is_empty()
-                && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                && (before.is_empty() || before.ends_with([' ', '\t']))
-            {
-                out.push(id.to_string());
-            }
+    // The end of the last line looked at.
+    let mut done = 0;
+    for caret in memchr::memchr_iter(b'^', bytes) {
+        if caret < done {
+            continue;
+        }
+        let start = memchr::memrchr(b'\n', &bytes[..caret]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &bytes[caret..]).map_or(bytes.len(), |i| caret + i);
+        done = end;
+        if let Some(id) = block_id(&body[start..end]) {
+            out.push(id.to_string());
         }
     }
     out
+}
+
+/// The block id a line ends with, if any.
+fn block_id(line: &str) -> Option<&str> {
+    let line = line.trim_end();
+    let caret = line.rfind('^')?;
+    let id = &line[caret + 1..];
+    let before = &line[..caret];
+    (!id.is_empty()
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && (before.is_empty() || before.ends_with([' ', '\t'])))
+    .then_some(id)
 }
 
 /// The key an anchor is compared by: lower case, runs of spaces and punctuation folded to
@@ -245,7 +257,20 @@ mod tests {
         out
     }
 
+    /// Block ids as first defined: every line looked at.
+    fn block_ids_by_lines(body: &str) -> Vec<String> {
+        body.lines()
+            .filter_map(block_id)
+            .map(str::to_string)
+            .collect()
+    }
+
     proptest::proptest! {
+        #[test]
+        fn block_ids_agree_with_a_scan_of_every_line(body in "[a^ \\t\\n\\r\\-é\u{a0}1]{0,40}") {
+            proptest::prop_assert_eq!(block_ids(&body), block_ids_by_lines(&body));
+        }
+
         #[test]
         fn anchor_keys_agree_with_unicode_tables(text in "[a-zA-Z0-9 ?()#_\\-ÅİẞΣσДжёⅠ́!]{0,24}", other in "[a-zа-я\\-]{0,8}") {
             let key = anchor_key_by_tables(&text);

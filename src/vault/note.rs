@@ -77,7 +77,7 @@ pub fn card_entries(front_matter: &Value) -> Vec<CardEntry<'_>> {
 /// A file's bytes as a note's text, or why they are not one: binary (a NUL in the first
 /// 8,000 bytes, git's test) or not UTF-8.
 pub fn text_of(bytes: Vec<u8>) -> Result<String, Unreadable> {
-    if bytes[..bytes.len().min(8000)].contains(&0) {
+    if memchr::memchr(0, &bytes[..bytes.len().min(8000)]).is_some() {
         return Err(Unreadable::Binary);
     }
     String::from_utf8(bytes).map_err(|e| Unreadable::NotUtf8 {
