@@ -396,7 +396,8 @@ pub struct StagedTargets {
 }
 
 /// Which notes a run reports on, by vault-relative path.
-pub(crate) struct Wanted(std::collections::HashSet<String>);
+/// Looked up for every note of the vault: hashed with foldhash.
+pub(crate) struct Wanted(foldhash::HashSet<String>);
 
 impl Wanted {
     pub(crate) fn contains(&self, rel: &str) -> bool {
@@ -443,8 +444,8 @@ pub(crate) fn select(
     }
     let root = settings.root();
     let extensions = &settings.loaded.config.vault.extensions;
-    let known: std::collections::HashSet<String> = entries.iter().map(|e| e.rel.clone()).collect();
-    let mut wanted = std::collections::HashSet::new();
+    let known: foldhash::HashSet<&str> = entries.iter().map(|e| e.rel.as_str()).collect();
+    let mut wanted = foldhash::HashSet::default();
     let mut added = Vec::new();
     for path in &targets.paths {
         if !path.exists() {
@@ -501,7 +502,7 @@ pub(crate) fn select(
         if targets.force_exclude && excluded {
             continue;
         }
-        if !known.contains(&rel) {
+        if !known.contains(rel.as_str()) {
             // A file the walk does not list (gitignored, in a hidden folder) but named.
             added.push(Entry {
                 rel: rel.clone(),
@@ -545,7 +546,7 @@ fn select_staged(
         .map(|n| n.warnings.clone())
         .unwrap_or_default();
     let listed: std::collections::HashSet<&str> = entries.iter().map(|e| e.rel.as_str()).collect();
-    let mut wanted = std::collections::HashSet::new();
+    let mut wanted = foldhash::HashSet::default();
     for rel in &staged.changed {
         if !listed.contains(rel.as_str()) {
             warnings.push(format!(
