@@ -590,16 +590,9 @@ impl<'de> serde::de::Visitor<'de> for Findings<'_> {
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         // The count comes from the file: it sizes the list only up to a bound.
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        // A note's findings come by position, often several of one rule in a row.
-        let mut last: Option<&'static registry::Rule> = None;
         while let Some(s) = seq.next_element::<Stored<'de>>()? {
-            let rule = match last.filter(|r| r.code == s.code) {
-                Some(rule) => rule,
-                None => registry::find(s.code)
-                    .filter(|r| r.code == s.code)
-                    .ok_or_else(|| serde::de::Error::custom("a rule this build does not have"))?,
-            };
-            last = Some(rule);
+            let rule = registry::find_code(s.code)
+                .ok_or_else(|| serde::de::Error::custom("a rule this build does not have"))?;
             out.push(diagnostic(s, rule.code, self.path));
         }
         Ok(out)
