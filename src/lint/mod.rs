@@ -643,6 +643,14 @@ fn names_removed_by(
             .any(|r| names_removed(&r.target, removed))
 }
 
+/// A note the second pass checked: where it is, and the bytes its findings were found on.
+struct Found {
+    path: std::sync::Arc<str>,
+    kind: Option<usize>,
+    stamp: Option<Stamp>,
+    hash: Option<ContentHash>,
+}
+
 /// One note checked by the second pass.
 struct Checked {
     diagnostics: Vec<Diagnostic>,
@@ -845,28 +853,55 @@ impl SecondPass<'_> {
 
     /// The findings of a note the first pass checked alone: checked against the index now.
     fn finish(&self, e: &Entry, stamp: Option<Stamp>, held: Held<'_>) -> Checked {
-        // A run that does not write the cache has no use for what its rules asked.
-        let recording = self.cache.is_some() && self.targets.cache.writes();
-        let asking = if recording {
+        let recording = self.records(true);
+        let (diagnostics, asked) =
+            check_against(self.settings, self.asking(recording), held.partial);
+        let found = Found {
+            path: e.rel.as_str().into(),
+            kind: self.settings.kind_of(&e.rel),
+            stamp,
+            hash: held.hash,
+        };
+        self.checked(found, diagnostics, asked, recording)
+    }
+
+    /// Whether the check cache keeps what the rules ask of the index about a note (reported
+    /// or not): a run that does not write the cache has no use for it.
+    fn records(&self, reported: bool) -> bool {
+        reported && self.cache.is_some() && self.targets.cache.writes()
+    }
+
+    /// The index as the rules ask it: recording every question when `recording`.
+    fn asking(&self, recording: bool) -> lookup::Lookup<'_> {
+        if recording {
             lookup::Lookup::recording(self.index)
         } else {
             lookup::Lookup::new(self.index)
-        };
-        let (mut diagnostics, asked) = check_against(self.settings, asking, held.partial);
+        }
+    }
+
+    /// A note checked in this run, with its outcome for the check cache when `recording`
+    /// and kept for fixing when fixes are wanted.
+    fn checked(
+        &self,
+        found: Found,
+        mut diagnostics: Vec<Diagnostic>,
+        asked: Vec<lookup::Asked>,
+        recording: bool,
+    ) -> Checked {
+        // The list grew by doubling: what is kept of it is only what it holds.
         diagnostics.shrink_to_fit();
         let outcome = self.cache.filter(|_| recording).map(|cache| {
-            (
-                e.rel.as_str().into(),
-                cache.fresh(stamp, held.hash, asked, &diagnostics),
-            )
+            let outcome = cache.fresh(found.stamp, found.hash, asked, &diagnostics);
+            (found.path.clone(), outcome)
         });
         let keep = self.targets.keep_fixable && keep_for_fixing(&diagnostics);
         Checked {
             diagnostics,
             fixable: keep.then(|| Fixable {
-                path: e.rel.clone(),
-                kind: self.settings.kind_of(&e.rel),
-                hash: held.hash,
+                path: found.path.to_string(),
+                kind: found.kind,
+                hash: found.hash,
             }),
             outcome,
             cached: false,
@@ -930,14 +965,9 @@ impl SecondPass<'_> {
         if spans.as_ref().is_some_and(Vec::is_empty) {
             return None;
         }
-        // A run that does not write the cache has no use for what its rules asked.
-        let recording = reported && self.cache.is_some() && self.targets.cache.writes();
-        let asking = if recording {
-            lookup::Lookup::recording(self.index)
-        } else {
-            lookup::Lookup::new(self.index)
-        };
-        let (mut diagnostics, asked) = check_note_with(self.settings, asking, &note);
+        let recording = self.records(reported);
+        let (mut diagnostics, asked) =
+            check_note_with(self.settings, self.asking(recording), &note);
         if let Some(spans) = spans {
             diagnostics.retain(|d| {
                 spans
@@ -945,23 +975,13 @@ impl SecondPass<'_> {
                     .any(|s| d.range.start < s.end && s.start < d.range.end)
             });
         }
-        // The list grew by doubling: what is kept of it is only what it holds.
-        diagnostics.shrink_to_fit();
-        let outcome = self
-            .cache
-            .filter(|_| recording)
-            .map(|cache| (path, cache.fresh(stamp, hash, asked, &diagnostics)));
-        let keep = self.targets.keep_fixable && keep_for_fixing(&diagnostics);
-        Some(Checked {
-            diagnostics,
-            fixable: keep.then(|| Fixable {
-                path: note.path.clone(),
-                kind: note.kind,
-                hash,
-            }),
-            outcome,
-            cached: false,
-        })
+        let found = Found {
+            path,
+            kind: note.kind,
+            stamp,
+            hash,
+        };
+        Some(self.checked(found, diagnostics, asked, recording))
     }
 }
 
